@@ -1,0 +1,25 @@
+# unified-dspy: every target sets itself up (a venv and an editable install) first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install test lint parity bench record dashboard clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e '.[all,dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+test: install
+	$(PY) -m pytest --cov=unified --cov-report=term:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check unified harness
+	$(PY) -m mypy unified harness
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage

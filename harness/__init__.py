@@ -1,0 +1,1 @@
+"""The parity and benchmark harness: legacy references, adapters, replay, reports."""

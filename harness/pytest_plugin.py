@@ -1,0 +1,1 @@
+"""pytest plugin of the parity harness (fixtures, markers, options)."""

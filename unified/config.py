@@ -1,0 +1,434 @@
+"""Configuration: frozen dataclasses with strict loading from dicts, env and files.
+
+Every config object is immutable and validated on construction. Loading from a dict,
+the environment or a YAML/TOML file goes through one typed coercion step, so an unknown
+key, a wrong type or an out-of-range value raises :class:`~unified.errors.ConfigError`
+naming the dotted field path, the rejected value and what is allowed.
+
+Precedence (documented once, in the README too): explicit argument > config object >
+environment > default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import (
+    ConfigError,
+    TransientError,
+    UnifiedError,
+    error_class_by_name,
+)
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "BackendType",
+    "GatewayRoute",
+    "RetryConfig",
+    "CacheConfig",
+    "ValidationConfig",
+    "MetricsConfig",
+    "UnifiedConfig",
+    "register_validator",
+    "registered_validators",
+]
+
+DEFAULT_MODEL = "anthropic.claude-3-sonnet-20240229-v1:0"
+SECRET_FIELDS = frozenset({"gateway_api_key", "api_key", "aws_secret_access_key",
+                           "aws_session_token", "aws_access_key_id"})
+REDACTED = "***"
+
+
+class BackendType(str, enum.Enum):
+    """Which backend serves the calls; ``AUTO`` detects one and says why."""
+
+    AUTO = "auto"
+    GATEWAY = "gateway"
+    BEDROCK = "bedrock"
+    DIRECT = "direct"
+    MOCK = "mock"
+
+
+class GatewayRoute(str, enum.Enum):
+    """Which of the MLflow gateway's three HTTP APIs the gateway backend calls."""
+
+    ENDPOINTS = "endpoints"   # POST {uri}/endpoints/{endpoint}/invocations
+    OPENAI = "openai"         # POST {uri}/v1/chat/completions, model=<endpoint>
+    LEGACY = "legacy"         # POST {uri}/gateway/{route}/invocations
+
+
+_VALIDATORS: dict[str, Callable[[str], bool]] = {}
+
+
+def register_validator(name: str) -> Callable[[Callable[[str], bool]], Callable[[str], bool]]:
+    """Register a custom validator under ``name`` so config files can refer to it.
+
+    Config files never import code by path; they name registered validators only.
+    """
+
+    def decorate(func: Callable[[str], bool]) -> Callable[[str], bool]:
+        _VALIDATORS[name] = func
+        return func
+
+    return decorate
+
+
+def registered_validators() -> dict[str, Callable[[str], bool]]:
+    """A copy of the validator registry (name -> callable)."""
+    return dict(_VALIDATORS)
+
+
+def _check(ok: bool, name: str, value: Any, allowed: str) -> None:
+    if not ok:
+        raise ConfigError.for_field(name, value, allowed)
+
+
+def _non_negative(name: str, value: float) -> None:
+    _check(value >= 0 and value == value and value != float("inf"), name, value,
+           "a finite number >= 0")
+
+
+@dataclass(frozen=True)
+class RetryConfig:
+    """The retry policy: an immutable value (urllib3 ``Retry`` style).
+
+    - ``max_retries``: retries after the first attempt (attempts = max_retries + 1).
+    - ``base_delay``, ``backoff_factor``, ``max_delay``: delay before retry k is
+      ``min(base_delay * backoff_factor ** (k - 1), max_delay)``.
+    - ``jitter``: up to this many seconds of random delay added to each wait.
+    - ``retry_on``: error classes that are retried (subclasses of ``UnifiedError``).
+    - ``respect_retry_after``: honour a ``RateLimitError.retry_after`` hint, capped at
+      ``max_retry_after`` seconds.
+    """
+
+    max_retries: int = 3
+    base_delay: float = 1.0
+    backoff_factor: float = 2.0
+    max_delay: float = 30.0
+    jitter: float = 0.0
+    retry_on: tuple[type[UnifiedError], ...] = (TransientError,)
+    respect_retry_after: bool = True
+    max_retry_after: float = 60.0
+
+    def __post_init__(self) -> None:
+        _check(self.max_retries >= 0 and self.max_retries <= 100, "max_retries",
+               self.max_retries, "an integer from 0 to 100")
+        for name in ("base_delay", "max_delay", "jitter", "max_retry_after"):
+            _non_negative(name, getattr(self, name))
+        _check(self.backoff_factor >= 1.0 and self.backoff_factor <= 100, "backoff_factor",
+               self.backoff_factor, "a number from 1 to 100")
+        object.__setattr__(self, "retry_on", tuple(self.retry_on))
+        for cls in self.retry_on:
+            _check(isinstance(cls, type) and issubclass(cls, UnifiedError), "retry_on", cls,
+                   "error classes from unified.errors")
+
+    @property
+    def attempts(self) -> int:
+        """Total attempts: the first plus ``max_retries``."""
+        return self.max_retries + 1
+
+    def backoff(self, retry_number: int) -> float:
+        """The delay (without jitter) before retry ``retry_number`` (1-based)."""
+        return min(self.base_delay * self.backoff_factor ** (retry_number - 1), self.max_delay)
+
+    def delays(self) -> list[float]:
+        """The delay sequence of a call that fails every attempt (no Retry-After)."""
+        return [self.backoff(k) for k in range(1, self.max_retries + 1)]
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    """The response cache: memory LRU in front of an optional disk store.
+
+    ``directory=None`` keeps the cache in memory only. ``ttl_seconds`` bounds the age of
+    an entry, ``max_size_mb`` the disk store, ``memory_entries`` the LRU.
+    """
+
+    enabled: bool = True
+    ttl_seconds: int = 3600
+    max_size_mb: float = 100
+    directory: str | None = None
+    memory_entries: int = 1024
+
+    def __post_init__(self) -> None:
+        _check(self.ttl_seconds > 0, "ttl_seconds", self.ttl_seconds, "an integer > 0")
+        _check(self.max_size_mb > 0 and self.max_size_mb < 1e7, "max_size_mb",
+               self.max_size_mb, "a number > 0")
+        _check(self.memory_entries >= 0, "memory_entries", self.memory_entries,
+               "an integer >= 0")
+        if self.directory is not None:
+            _check(bool(self.directory.strip()) and "\x00" not in self.directory,
+                   "directory", self.directory, "a non-empty path")
+
+
+@dataclass(frozen=True)
+class ValidationConfig:
+    """Rules applied to each response text; the first failing rule gives the reason.
+
+    Order: ``too_short``, ``too_long``, ``missing_required_keywords``,
+    ``contains_forbidden_keywords``, ``pattern_mismatch``, ``custom_validator_failed``.
+    Keywords match as case-insensitive substrings; ``pattern`` is a regular expression
+    searched in the text; ``validators`` are callables ``text -> bool`` (or names of
+    validators registered with :func:`register_validator`).
+    """
+
+    min_length: int | None = None
+    max_length: int | None = None
+    required_keywords: tuple[str, ...] | None = None
+    forbidden_keywords: tuple[str, ...] | None = None
+    pattern: str | None = None
+    validators: tuple[Callable[[str], bool], ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("min_length", "max_length"):
+            value = getattr(self, name)
+            _check(value is None or value >= 0, name, value, "an integer >= 0 or null")
+        if self.min_length is not None and self.max_length is not None:
+            _check(self.min_length <= self.max_length, "max_length", self.max_length,
+                   f"a value >= min_length ({self.min_length})")
+        for name in ("required_keywords", "forbidden_keywords"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, tuple(value))
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ConfigError.for_field("pattern", self.pattern,
+                                            f"a valid regular expression ({exc})") from None
+        object.__setattr__(self, "validators", tuple(self.validators))
+        for func in self.validators:
+            _check(callable(func), "validators", func, "callables text -> bool")
+
+    @property
+    def is_empty(self) -> bool:
+        """True when no rule is configured."""
+        return all(getattr(self, f.name) in (None, ()) for f in fields(self))
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """Metrics collection; ``enabled=False`` turns every counter into a no-op."""
+
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class UnifiedConfig:
+    """Everything :class:`~unified.UnifiedDSPyWrapper` needs, in one immutable value.
+
+    ``retry``/``cache``/``validation`` set to ``None`` turn that layer off.
+    ``fallbacks`` are configs of backends tried in order when the primary fails with a
+    transient error after its retries.
+    """
+
+    backend: BackendType = BackendType.AUTO
+    model: str = DEFAULT_MODEL
+    retry: RetryConfig | None = None
+    cache: CacheConfig | None = None
+    validation: ValidationConfig | None = None
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    timeout_seconds: float = 30.0
+    temperature: float | None = None
+    max_tokens: int | None = None
+    gateway_uri: str | None = None
+    gateway_endpoint: str | None = None
+    gateway_api_key: str | None = None
+    gateway_route: GatewayRoute = GatewayRoute.ENDPOINTS
+    aws_region: str | None = None
+    aws_profile: str | None = None
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: str | None = None
+    aws_session_token: str | None = None
+    bedrock_endpoint_url: str | None = None
+    bedrock_api: str = "converse"
+    api_base: str | None = None
+    api_key: str | None = None
+    fallbacks: tuple[UnifiedConfig, ...] = ()
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "backend", BackendType(self.backend))
+        except ValueError:
+            raise ConfigError.for_field("backend", self.backend,
+                                        _enum_allowed(BackendType)) from None
+        try:
+            object.__setattr__(self, "gateway_route", GatewayRoute(self.gateway_route))
+        except ValueError:
+            raise ConfigError.for_field("gateway_route", self.gateway_route,
+                                        _enum_allowed(GatewayRoute)) from None
+        _check(isinstance(self.model, str) and bool(self.model.strip()), "model", self.model,
+               "a non-empty model id")
+        _check(self.timeout_seconds > 0 and self.timeout_seconds <= 3600, "timeout_seconds",
+               self.timeout_seconds, "a number of seconds in (0, 3600]")
+        if self.temperature is not None:
+            _check(0.0 <= self.temperature <= 2.0, "temperature", self.temperature,
+                   "a number from 0 to 2 or null")
+        if self.max_tokens is not None:
+            _check(self.max_tokens > 0, "max_tokens", self.max_tokens, "an integer > 0")
+        _check(self.bedrock_api in ("converse", "invoke"), "bedrock_api", self.bedrock_api,
+               "'converse' or 'invoke'")
+        for name in ("gateway_uri", "bedrock_endpoint_url", "api_base"):
+            value = getattr(self, name)
+            if value is not None:
+                _check(value.startswith(("http://", "https://")), name, value,
+                       "an http:// or https:// URL")
+        object.__setattr__(self, "fallbacks", tuple(self.fallbacks))
+        for item in self.fallbacks:
+            _check(isinstance(item, UnifiedConfig), "fallbacks", item, "UnifiedConfig values")
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.to_dict(redact=True).items())
+        return f"UnifiedConfig({shown})"
+
+    # -- serialisation -------------------------------------------------------------
+    def to_dict(self, *, redact: bool = False) -> dict[str, Any]:
+        """A plain, JSON/YAML-ready dict; ``from_dict(to_dict())`` gives an equal config.
+
+        With ``redact=True`` every secret is replaced by ``"***"``.
+        """
+        return _dump(self, redact=redact)
+
+    def redacted(self) -> dict[str, Any]:
+        """Shorthand for ``to_dict(redact=True)``: safe to log and show."""
+        return self.to_dict(redact=True)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UnifiedConfig:
+        """Build a config from a plain dict, strictly (unknown keys are errors)."""
+        return _load(cls, data, "")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None,
+                 prefix: str = "UNIFIED_") -> UnifiedConfig:
+        """Build a config from ``UNIFIED_*`` environment variables.
+
+        Top-level fields are ``UNIFIED_<FIELD>`` (``UNIFIED_MODEL``); section fields
+        are ``UNIFIED_<SECTION>_<FIELD>`` (``UNIFIED_RETRY_MAX_RETRIES``); setting any
+        variable of a section turns that section on. Lists are comma-separated.
+        ``MLFLOW_GATEWAY_URI`` fills ``gateway_uri`` when ``UNIFIED_GATEWAY_URI`` is
+        unset.
+        """
+        from ._envconfig import config_dict_from_env
+
+        env = os.environ if environ is None else environ
+        return cls.from_dict(config_dict_from_env(cls, env, prefix))
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> UnifiedConfig:
+        """Build a config from a YAML (``.yaml``/``.yml``) or TOML (``.toml``) file."""
+        from ._envconfig import read_config_file
+
+        return cls.from_dict(read_config_file(Path(path)))
+
+    def with_overrides(self, **changes: Any) -> UnifiedConfig:
+        """A copy with ``changes`` applied (validated like any construction)."""
+        return replace(self, **changes)
+
+
+SECTIONS: dict[str, type] = {"retry": RetryConfig, "cache": CacheConfig,
+                             "validation": ValidationConfig, "metrics": MetricsConfig}
+
+
+def _enum_allowed(enum_cls: type[enum.Enum]) -> str:
+    return "one of " + ", ".join(repr(m.value) for m in enum_cls)  # type: ignore[attr-defined]
+
+
+def _dump(obj: Any, *, redact: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if redact and f.name in SECRET_FIELDS and value is not None:
+            value = REDACTED
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        elif dataclasses.is_dataclass(value):
+            value = _dump(value, redact=redact)
+        elif f.name == "retry_on":
+            value = [cls.__name__ for cls in value]
+        elif f.name == "validators":
+            value = [_validator_name(func) for func in value]
+        elif f.name == "fallbacks":
+            value = [_dump(item, redact=redact) for item in value]
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def _validator_name(func: Callable[[str], bool]) -> str:
+    for name, registered in _VALIDATORS.items():
+        if registered is func:
+            return name
+    return f"<unregistered {getattr(func, '__qualname__', type(func).__name__)}>"
+
+
+def _load(cls: type, data: Any, path: str) -> Any:
+    from ._envconfig import coerce_field
+
+    where = path or "config"
+    if not isinstance(data, Mapping):
+        raise ConfigError.for_field(where, data, "a mapping of field names to values")
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(str(k) for k in data if k not in known)
+    if unknown:
+        name = f"{path}.{unknown[0]}" if path else unknown[0]
+        raise ConfigError.for_field(name, data[unknown[0]],
+                                    "one of the known fields: " + ", ".join(known))
+    kwargs = {}
+    for key, value in data.items():
+        dotted = f"{path}.{key}" if path else str(key)
+        if key in SECTIONS and cls is UnifiedConfig:
+            kwargs[key] = None if value is None else _load(SECTIONS[key], value, dotted)
+        elif key == "fallbacks":
+            kwargs[key] = tuple(_load_fallback(item, f"{dotted}[{i}]")
+                                for i, item in enumerate(_as_list(value, dotted)))
+        elif key == "retry_on":
+            kwargs[key] = tuple(_error_class(name, dotted) for name in _as_list(value, dotted))
+        elif key == "validators":
+            kwargs[key] = tuple(_validator(item, dotted) for item in _as_list(value, dotted))
+        else:
+            kwargs[key] = coerce_field(cls, known[key], value, dotted)
+    try:
+        return cls(**kwargs)
+    except ConfigError as exc:
+        raise (exc.with_prefix(path) if path else exc) from None
+
+
+def _as_list(value: Any, path: str) -> list[Any]:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise ConfigError.for_field(path, value, "a list")
+
+
+def _load_fallback(item: Any, path: str) -> UnifiedConfig:
+    if isinstance(item, UnifiedConfig):
+        return item
+    if isinstance(item, str):
+        item = {"backend": item}
+    return _load(UnifiedConfig, item, path)
+
+
+def _error_class(name: Any, path: str) -> type[UnifiedError]:
+    if isinstance(name, type) and issubclass(name, UnifiedError):
+        return name
+    try:
+        return error_class_by_name(str(name))
+    except KeyError:
+        raise ConfigError.for_field(path, name, "names of classes in unified.errors") from None
+
+
+def _validator(item: Any, path: str) -> Callable[[str], bool]:
+    if callable(item):
+        return item  # type: ignore[no-any-return]
+    if isinstance(item, str) and item in _VALIDATORS:
+        return _VALIDATORS[item]
+    allowed = ", ".join(sorted(_VALIDATORS)) or "none registered"
+    raise ConfigError.for_field(path, item, f"a registered validator name ({allowed})")

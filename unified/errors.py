@@ -1,0 +1,153 @@
+"""The one exception tree of unified-dspy.
+
+Every error the library raises derives from :class:`UnifiedError`. Backends map their
+native failures (HTTP status codes, botocore error codes, litellm exceptions) onto
+:class:`TransientError` (worth retrying) or :class:`PermanentError` (not), so that the
+retry layer decides on one vocabulary only.
+
+``TimeoutError`` and ``ConnectionError`` here also derive from the built-ins of the
+same name, so ``except TimeoutError`` keeps working for code that catches the
+built-in. Inside this module the built-ins are always reached through ``builtins``:
+nothing here relies on a shadowed name.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+__all__ = [
+    "UnifiedError",
+    "ConfigError",
+    "BackendError",
+    "TransientError",
+    "RateLimitError",
+    "TimeoutError",
+    "ServerError",
+    "ConnectionError",
+    "PermanentError",
+    "AuthError",
+    "BadRequestError",
+    "NotFoundError",
+    "ValidationError",
+    "CircuitOpenError",
+    "BudgetExceededError",
+    "error_class_by_name",
+]
+
+
+class UnifiedError(Exception):
+    """Root of every error raised by unified-dspy."""
+
+
+class ConfigError(UnifiedError, ValueError):
+    """A configuration value is missing, unknown, of the wrong type or out of range.
+
+    ``field`` is the dotted path of the offending field (``"retry.max_retries"``),
+    ``value`` the rejected value and ``allowed`` a short description of what is allowed.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, value: Any = None,
+                 allowed: str | None = None) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        super().__init__(message)
+
+    @classmethod
+    def for_field(cls, field: str, value: Any, allowed: str) -> ConfigError:
+        """Build the standard message: which field, what value, what is allowed."""
+        shown = _short_repr(value)
+        return cls(f"{field}: got {shown}; expected {allowed}", field=field, value=value,
+                   allowed=allowed)
+
+    def with_prefix(self, prefix: str) -> ConfigError:
+        """Return the same error with ``prefix.`` put in front of the field path."""
+        field = f"{prefix}.{self.field}" if self.field else prefix
+        if self.allowed is not None:
+            return ConfigError.for_field(field, self.value, self.allowed)
+        return ConfigError(f"{prefix}: {self}", field=field, value=self.value)
+
+
+class BackendError(UnifiedError):
+    """A backend call failed. Carries the context a user needs to act on it."""
+
+    def __init__(self, message: str, *, backend: str | None = None,
+                 endpoint: str | None = None, status: int | None = None,
+                 request_id: str | None = None) -> None:
+        self.backend = backend
+        self.endpoint = endpoint
+        self.status = status
+        self.request_id = request_id
+        super().__init__(message)
+
+
+class TransientError(BackendError):
+    """A failure that may succeed when tried again (429, 5xx, timeouts, resets)."""
+
+
+class RateLimitError(TransientError):
+    """The provider asked us to slow down; ``retry_after`` is its hint in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None,
+                 **context: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **context)
+
+
+class TimeoutError(TransientError, builtins.TimeoutError):  # noqa: A001
+    """The backend did not answer within the configured timeout."""
+
+
+class ServerError(TransientError):
+    """The backend answered with a server-side failure (5xx or equivalent)."""
+
+
+class ConnectionError(TransientError, builtins.ConnectionError):  # noqa: A001
+    """The backend could not be reached, or the connection broke mid-response."""
+
+
+class PermanentError(BackendError):
+    """A failure that will fail again unchanged (bad request, auth, missing route)."""
+
+
+class AuthError(PermanentError):
+    """Credentials were missing, wrong or not allowed (401/403, AccessDenied)."""
+
+
+class BadRequestError(PermanentError):
+    """The backend rejected the request itself (400, ValidationException)."""
+
+
+class NotFoundError(PermanentError):
+    """The endpoint, route or model does not exist (404, ResourceNotFound)."""
+
+
+class ValidationError(UnifiedError):
+    """A response failed the configured validation; ``reason`` is the reason code."""
+
+    def __init__(self, reason: str, *, text: str | None = None) -> None:
+        self.reason = reason
+        self.text = text
+        super().__init__(f"response failed validation: {reason}")
+
+
+class CircuitOpenError(UnifiedError):
+    """The circuit breaker is open: calls fail fast until it resets."""
+
+
+class BudgetExceededError(UnifiedError):
+    """The configured spending budget would be exceeded by this call."""
+
+
+def error_class_by_name(name: str) -> type[UnifiedError]:
+    """Return the error class of this module called ``name`` (used by config files)."""
+    obj = globals().get(name)
+    if isinstance(obj, type) and issubclass(obj, UnifiedError):
+        return obj
+    raise KeyError(name)
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
