@@ -1,0 +1,86 @@
+"""unified-dspy: one DSPy wrapper for every backend (gateway, Bedrock, direct, mock).
+
+Quick start::
+
+    from unified import UnifiedDSPyWrapper, UnifiedConfig, BackendType, MockBackend
+    wrapper = UnifiedDSPyWrapper(UnifiedConfig(backend=BackendType.MOCK),
+                                 backend=MockBackend([{"answer": "4"}]))
+    print(wrapper.create_module("question -> answer").predict(question="2+2?").answer)
+
+Importing this package is cheap: dspy is imported on first use, and boto3, litellm
+and mlflow only by the backends that need them.
+"""
+
+from .backends.base import Backend
+from .backends.mock import MockBackend
+from .config import (
+    DEFAULT_MODEL,
+    BackendType,
+    CacheConfig,
+    GatewayRoute,
+    MetricsConfig,
+    RetryConfig,
+    UnifiedConfig,
+    ValidationConfig,
+    register_validator,
+)
+from .errors import (
+    AuthError,
+    BackendError,
+    BadRequestError,
+    BudgetExceededError,
+    CircuitOpenError,
+    ConfigError,
+    ConnectionError,
+    NotFoundError,
+    PermanentError,
+    RateLimitError,
+    ServerError,
+    TimeoutError,
+    TransientError,
+    UnifiedError,
+    ValidationError,
+)
+from .features.cache import bypass_cache
+from .pipeline import Clock
+from .types import BackendIdentity, LMRequest, LMResponse, Message, Usage
+from .wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper, __version__
+
+__all__ = [
+    "__version__",
+    "UnifiedDSPyWrapper",
+    "UnifiedDSPyModule",
+    "UnifiedConfig",
+    "BackendType",
+    "GatewayRoute",
+    "RetryConfig",
+    "CacheConfig",
+    "ValidationConfig",
+    "MetricsConfig",
+    "DEFAULT_MODEL",
+    "register_validator",
+    "Backend",
+    "MockBackend",
+    "BackendIdentity",
+    "LMRequest",
+    "LMResponse",
+    "Message",
+    "Usage",
+    "Clock",
+    "bypass_cache",
+    "UnifiedError",
+    "ConfigError",
+    "BackendError",
+    "TransientError",
+    "RateLimitError",
+    "TimeoutError",
+    "ServerError",
+    "ConnectionError",
+    "PermanentError",
+    "AuthError",
+    "BadRequestError",
+    "NotFoundError",
+    "ValidationError",
+    "CircuitOpenError",
+    "BudgetExceededError",
+]

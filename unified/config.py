@@ -95,8 +95,16 @@ def _non_negative(name: str, value: float) -> None:
            "a finite number >= 0")
 
 
+class _AsDict:
+    """Gives a config section ``to_dict()`` (the same form ``from_dict`` reads)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, JSON/YAML-ready dict of this section."""
+        return _dump(self, redact=False)
+
+
 @dataclass(frozen=True)
-class RetryConfig:
+class RetryConfig(_AsDict):
     """The retry policy: an immutable value (urllib3 ``Retry`` style).
 
     - ``max_retries``: retries after the first attempt (attempts = max_retries + 1).
@@ -144,7 +152,7 @@ class RetryConfig:
 
 
 @dataclass(frozen=True)
-class CacheConfig:
+class CacheConfig(_AsDict):
     """The response cache: memory LRU in front of an optional disk store.
 
     ``directory=None`` keeps the cache in memory only. ``ttl_seconds`` bounds the age of
@@ -169,7 +177,7 @@ class CacheConfig:
 
 
 @dataclass(frozen=True)
-class ValidationConfig:
+class ValidationConfig(_AsDict):
     """Rules applied to each response text; the first failing rule gives the reason.
 
     Order: ``too_short``, ``too_long``, ``missing_required_keywords``,
@@ -214,7 +222,7 @@ class ValidationConfig:
 
 
 @dataclass(frozen=True)
-class MetricsConfig:
+class MetricsConfig(_AsDict):
     """Metrics collection; ``enabled=False`` turns every counter into a no-op."""
 
     enabled: bool = True

@@ -1,0 +1,106 @@
+"""The backend seam: one small protocol every backend implements.
+
+A backend turns one canonical :class:`~unified.types.LMRequest` into one
+:class:`~unified.types.LMResponse`, or raises an error from the
+:mod:`unified.errors` tree. Backends know nothing about retry, cache, validation or
+metrics: those are layers of the pipeline (:mod:`unified.pipeline`), so that no SDK
+retries behind the pipeline's back and every backend behaves the same under them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Protocol, runtime_checkable
+
+from ..types import BackendIdentity, LMRequest, LMResponse
+
+__all__ = ["Backend", "BaseBackend", "count_tokens", "prompt_tokens"]
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What the pipeline needs from a backend."""
+
+    kind: str
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """Run one completion (a single attempt; never retries by itself)."""
+        ...
+
+    async def acomplete(self, request: LMRequest) -> LMResponse:
+        """Async variant of :meth:`complete`."""
+        ...
+
+    def identity(self) -> BackendIdentity:
+        """Kind + endpoint + model: what makes this backend's answers distinct."""
+        ...
+
+    def get_info(self) -> dict[str, Any]:
+        """A JSON-ready description, never containing secrets."""
+        ...
+
+    def health(self) -> dict[str, Any]:
+        """``{"ok": bool, "detail": str}``: is the backend usable right now?"""
+        ...
+
+    def close(self) -> None:
+        """Release connections; the backend must not be used afterwards."""
+        ...
+
+
+class BaseBackend:
+    """Convenience base: async via a worker thread, trivial health, no-op close."""
+
+    kind: str = "base"
+
+    def complete(self, request: LMRequest) -> LMResponse:  # pragma: no cover - abstract
+        """Subclasses implement the single-attempt call."""
+        raise NotImplementedError
+
+    async def acomplete(self, request: LMRequest) -> LMResponse:
+        """Run :meth:`complete` in a worker thread."""
+        return await asyncio.to_thread(self.complete, request)
+
+    def identity(self) -> BackendIdentity:  # pragma: no cover - abstract
+        """Subclasses say which endpoint and model they serve."""
+        raise NotImplementedError
+
+    def get_info(self) -> dict[str, Any]:
+        """The identity as a dict; subclasses add their (non-secret) settings."""
+        return self.identity().to_dict()
+
+    def health(self) -> dict[str, Any]:
+        """Healthy unless a subclass knows better."""
+        return {"ok": True, "detail": "no health probe for this backend"}
+
+    def close(self) -> None:
+        """Nothing to release by default."""
+
+    def __enter__(self) -> BaseBackend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def response(self, request: LMRequest, text: str, *, finish_reason: str = "stop",
+                 input_tokens: int | None = None, output_tokens: int | None = None,
+                 raw: Any = None) -> LMResponse:
+        """Build this backend's response; missing usage is estimated by whitespace."""
+        from ..types import Usage
+
+        ident = self.identity()
+        usage = Usage(prompt_tokens(request) if input_tokens is None else input_tokens,
+                      count_tokens(text) if output_tokens is None else output_tokens)
+        return LMResponse(text=text, finish_reason=finish_reason, usage=usage, raw=raw,
+                          backend=ident.kind, endpoint=ident.endpoint, model=ident.model)
+
+
+def count_tokens(text: str) -> int:
+    """A simple, deterministic tokenizer: whitespace-separated words."""
+    return len(text.split())
+
+
+def prompt_tokens(request: LMRequest) -> int:
+    """Whitespace tokens of the system prompt and every message."""
+    return count_tokens(request.system or "") + sum(count_tokens(m.content)
+                                                    for m in request.messages)

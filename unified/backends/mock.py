@@ -1,0 +1,128 @@
+"""A scripted, deterministic backend for tests, demos and benchmarks.
+
+``MockBackend(responses, *, errors=(), latency=0.0)``:
+
+- ``responses`` is a list of answers (consumed in order, then cycled), a mapping from a
+  substring of the last user message to an answer, a callable ``LMRequest -> answer``,
+  or ``None`` for the automatic answerer (fills every output field that the DSPy
+  prompt asks for with ``"mock <field>"``).
+- An answer is a string (returned as-is) or a dict of output fields, formatted the way
+  DSPy's ChatAdapter expects (``[[ ## field ## ]]`` sections) so DSPy parses it, as
+  ``dspy.utils.DummyLM`` does.
+- ``errors`` is a sequence of exceptions (instances or classes) or ``None`` consumed one
+  per call before answering: ``errors=[ServerError("x")] * 2`` fails the first two
+  calls.
+- ``latency`` seconds are waited per call through the injected ``sleep``.
+
+Every request is recorded in ``requests``; usage comes from a whitespace tokenizer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from ..errors import NotFoundError
+from ..types import BackendIdentity, LMRequest, LMResponse
+from .base import BaseBackend
+
+__all__ = ["MockBackend", "format_fields"]
+
+Answer = str | Mapping[str, Any]
+_OUTPUT_FIELDS = re.compile(r"Your output fields are:\n((?:\s*\d+\.\s+`\w+`[^\n]*\n?)+)")
+_FIELD_NAME = re.compile(r"`(\w+)`")
+
+
+def format_fields(fields: Mapping[str, Any]) -> str:
+    """Format output-field values as DSPy's ChatAdapter expects to parse them."""
+    sections = [f"[[ ## {name} ## ]]\n{value}" for name, value in fields.items()]
+    return "\n\n".join([*sections, "[[ ## completed ## ]]"])
+
+
+def _auto_answer(request: LMRequest) -> Answer:
+    match = _OUTPUT_FIELDS.search(request.system or "")
+    if not match:
+        return f"mock answer to: {request.last_user_text}"
+    names = _FIELD_NAME.findall(match.group(1))
+    return {name: f"mock {name}" for name in names}
+
+
+class MockBackend(BaseBackend):
+    """Deterministic scripted backend (see module docstring)."""
+
+    kind = "mock"
+
+    def __init__(self, responses: Sequence[Answer] | Mapping[str, Answer] |
+                 Callable[[LMRequest], Answer] | None = None, *,
+                 errors: Iterable[BaseException | type[BaseException] | None] = (),
+                 latency: float = 0.0, model: str = "mock-model",
+                 endpoint: str = "mock://local",
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._answerer = self._make_answerer(responses)
+        self._errors = list(errors)
+        self.latency = latency
+        self.model = model
+        self.endpoint = endpoint
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self.requests: list[LMRequest] = []
+
+    @staticmethod
+    def _make_answerer(responses: Any) -> Callable[[LMRequest], Answer]:
+        if responses is None:
+            return _auto_answer
+        if callable(responses):
+            return responses  # type: ignore[no-any-return]
+        if isinstance(responses, Mapping):
+            table = dict(responses)
+
+            def by_substring(request: LMRequest) -> Answer:
+                text = request.last_user_text
+                for key, answer in table.items():
+                    if key in text:
+                        return answer
+                raise NotFoundError(f"mock backend: no scripted answer matches {text[:80]!r}",
+                                    backend="mock")
+
+            return by_substring
+        if isinstance(responses, str) or not isinstance(responses, Sequence) or not responses:
+            raise TypeError("responses must be a non-empty list, a mapping, a callable or None")
+        cycle = itertools.cycle(list(responses))
+        lock = threading.Lock()
+
+        def in_order(request: LMRequest) -> Answer:
+            with lock:
+                return next(cycle)
+
+        return in_order
+
+    @property
+    def call_count(self) -> int:
+        """How many requests this backend has received."""
+        return len(self.requests)
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """Record the request, wait ``latency``, raise the next scripted error or answer."""
+        with self._lock:
+            self.requests.append(request)
+            error = self._errors.pop(0) if self._errors else None
+        if self.latency:
+            self._sleep(self.latency)
+        if error is not None:
+            raise error() if isinstance(error, type) else error
+        answer = self._answerer(request)
+        text = answer if isinstance(answer, str) else format_fields(answer)
+        return self.response(request, text)
+
+    def identity(self) -> BackendIdentity:
+        """``mock`` + the configured endpoint label + model."""
+        return BackendIdentity("mock", self.endpoint, self.model)
+
+    def get_info(self) -> dict[str, Any]:
+        """Identity plus latency and the number of errors still scripted."""
+        return {**self.identity().to_dict(), "latency": self.latency,
+                "scripted_errors_left": len(self._errors)}

@@ -1,0 +1,192 @@
+"""The cache layer: memory LRU in front of an optional disk store.
+
+Key = sha256 of canonical JSON of the whole request (model, system, messages, every
+param), the identity of the backend that answers (kind, endpoint/base URL/region,
+model), the validation rules in force and the per-call ``rollout_id`` salt.
+Credentials are never part of a request or an identity, so never part of a key.
+
+The layer sits outside validation and retry (see :mod:`unified.pipeline`): a hit costs
+no attempt, and only answers that came back through validation are stored. An answer
+given by a fallback backend is stored under the fallback's identity, never the
+primary's. Hits are returned with ``cache_hit=True`` and zero usage.
+
+Per call: ``with bypass_cache(): ...`` skips lookup and store; ``with
+rollout(rollout_id): ...`` gives an independent entry (DSPy's ``rollout_id`` idea).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..config import CacheConfig
+from ..types import BackendIdentity, LMRequest, LMResponse, Usage, canonical_json
+from .base import CallRecord, Handler
+from .diskstore import DiskStore
+
+__all__ = ["CacheLayer", "MemoryLRU", "bypass_cache", "rollout", "cache_key"]
+
+_BYPASS: contextvars.ContextVar[bool] = contextvars.ContextVar("unified_cache_bypass",
+                                                               default=False)
+_ROLLOUT: contextvars.ContextVar[str | None] = contextvars.ContextVar("unified_rollout_id",
+                                                                      default=None)
+
+
+@contextlib.contextmanager
+def bypass_cache() -> Iterator[None]:
+    """Within this block, calls neither read nor write the cache."""
+    token = _BYPASS.set(True)
+    try:
+        yield
+    finally:
+        _BYPASS.reset(token)
+
+
+@contextlib.contextmanager
+def rollout(rollout_id: str | None) -> Iterator[None]:
+    """Within this block, cache entries are salted with ``rollout_id``."""
+    token = _ROLLOUT.set(rollout_id)
+    try:
+        yield
+    finally:
+        _ROLLOUT.reset(token)
+
+
+def cache_key(request: LMRequest, identity: BackendIdentity, *, rules: str = "",
+              salt: str | None = None) -> str:
+    """The sha256 hex key of one request as answered by one backend identity."""
+    payload = {"request": request.to_dict(), "backend": identity.to_dict(), "rules": rules,
+               "rollout_id": salt}
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+class MemoryLRU:
+    """A thread-safe LRU of at most ``max_entries`` (key -> (stored_at, value))."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._data: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[float, dict[str, Any]] | None:
+        """The entry (moved to most recent), or None."""
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is not None:
+                self._data.move_to_end(key)
+            return entry
+
+    def set(self, key: str, stored_at: float, value: dict[str, Any]) -> None:
+        """Insert or refresh an entry, evicting the least recently used beyond the bound."""
+        if self.max_entries <= 0:
+            return
+        with self._lock:
+            self._data[key] = (stored_at, value)
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def pop(self, key: str) -> None:
+        """Forget ``key`` if present."""
+        with self._lock:
+            self._data.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._data.clear()
+
+
+class CacheLayer:
+    """Serves repeated requests from memory or disk (see module docstring)."""
+
+    def __init__(self, config: CacheConfig, identity: BackendIdentity, *, rules: str = "",
+                 clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.identity = identity
+        self.rules = rules
+        self._clock = clock
+        self.memory = MemoryLRU(config.memory_entries)
+        self.disk = (DiskStore(config.directory, max_size_mb=config.max_size_mb,
+                               ttl_seconds=config.ttl_seconds, clock=clock)
+                     if config.directory else None)
+
+    def key_for(self, request: LMRequest, identity: BackendIdentity | None = None) -> str:
+        """The key of ``request`` answered by ``identity`` (default: the primary)."""
+        return cache_key(request, identity or self.identity, rules=self.rules,
+                         salt=_ROLLOUT.get())
+
+    def lookup(self, key: str) -> LMResponse | None:
+        """A fresh stored response for ``key`` from memory, then disk; None on a miss."""
+        now = self._clock()
+        entry = self.memory.get(key)
+        if entry is not None:
+            stored_at, value = entry
+            if now - stored_at < self.config.ttl_seconds:
+                return _as_hit(value)
+            self.memory.pop(key)
+        if self.disk is not None:
+            value = self.disk.get(key)
+            if value is not None:
+                hit = _as_hit(value)
+                if hit is not None:
+                    self.memory.set(key, now, value)
+                return hit
+        return None
+
+    def store(self, key: str, response: LMResponse) -> None:
+        """Store ``response`` in memory and on disk."""
+        value = response.to_dict()
+        self.memory.set(key, self._clock(), value)
+        if self.disk is not None:
+            self.disk.set(key, value)
+
+    def wrap(self, handler: Handler) -> Handler:
+        """Return ``handler`` served from the cache when possible."""
+
+        def cached(request: LMRequest, record: CallRecord) -> LMResponse:
+            if _BYPASS.get():
+                record.cache = "bypass"
+                return handler(request, record)
+            key = self.key_for(request)
+            hit = self.lookup(key)
+            if hit is not None:
+                record.cache = "hit"
+                return hit
+            record.cache = "miss"
+            response = handler(request, record)
+            answered_by = record.answered_by or self.identity
+            store_key = key if answered_by == self.identity else self.key_for(request,
+                                                                             answered_by)
+            self.store(store_key, response)
+            return response
+
+        return cached
+
+    def clear(self) -> int:
+        """Empty both layers; return how many disk entries were removed."""
+        self.memory.clear()
+        return self.disk.clear() if self.disk is not None else 0
+
+    def close(self) -> None:
+        """Close the disk store's connection of this thread."""
+        if self.disk is not None:
+            self.disk.close()
+
+
+def _as_hit(value: dict[str, Any]) -> LMResponse | None:
+    try:
+        response = LMResponse.from_dict(value)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return dataclasses.replace(response, cache_hit=True, usage=Usage(0, 0))

@@ -1,0 +1,88 @@
+"""The validation layer: rules from :class:`ValidationConfig`, reason codes of spec §1.
+
+Checks run in this order and the first failure wins: ``too_short``, ``too_long``,
+``missing_required_keywords``, ``contains_forbidden_keywords``, ``pattern_mismatch``,
+``custom_validator_failed``; success is ``all_validations_passed``.
+
+The validated text is what the user sees: when the response is in DSPy's ChatAdapter
+format (``[[ ## field ## ]]`` sections), the output fields' values joined by a newline
+in order (the legacy enhanced wrapper's definition); otherwise the whole text. A failure
+raises :class:`~unified.errors.ValidationError` and is never cached (the cache layer sits
+outside this one and stores only what comes back through it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ..config import ValidationConfig
+from ..errors import ValidationError
+from ..types import LMRequest, LMResponse
+from .base import CallRecord, Handler
+
+__all__ = ["ValidationLayer", "validate_text", "output_text", "PASSED", "SECURITY_KEYWORDS"]
+
+PASSED = "all_validations_passed"
+SECURITY_KEYWORDS = ("<script>", "javascript:", "eval(", "exec(", "__import__",
+                     "'; DROP TABLE", "../", "${jndi:")
+_SECTION = re.compile(r"\[\[ ## (\w+) ## \]\]\n?")
+
+
+def output_text(text: str) -> str:
+    """The user-visible text: ChatAdapter field values joined by newlines, else ``text``."""
+    parts = _SECTION.split(text)
+    if len(parts) < 3:
+        return text
+    values = [parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)
+              if parts[i] != "completed"]
+    return "\n".join(values)
+
+
+def validate_text(text: str, config: ValidationConfig) -> tuple[bool, str]:
+    """Apply ``config`` to ``text``; return ``(ok, reason_code)``."""
+    lowered = text.lower()
+    checks: list[tuple[str, Callable[[], bool]]] = [
+        ("too_short", lambda: config.min_length is not None and len(text) < config.min_length),
+        ("too_long", lambda: config.max_length is not None and len(text) > config.max_length),
+        ("missing_required_keywords", lambda: any(
+            k.lower() not in lowered for k in config.required_keywords or ())),
+        ("contains_forbidden_keywords", lambda: any(
+            k.lower() in lowered for k in config.forbidden_keywords or ())),
+        ("pattern_mismatch", lambda: config.pattern is not None
+         and re.search(config.pattern, text) is None),
+        ("custom_validator_failed", lambda: not all(_safe(v, text) for v in config.validators)),
+    ]
+    for reason, failed in checks:
+        if failed():
+            return False, reason
+    return True, PASSED
+
+
+def _safe(validator: Callable[[str], Any], text: str) -> bool:
+    try:
+        return bool(validator(text))
+    except Exception:  # a crashing validator is a failed validation, not a crash
+        return False
+
+
+class ValidationLayer:
+    """Raises :class:`ValidationError` for responses that break the rules."""
+
+    def __init__(self, config: ValidationConfig) -> None:
+        self.config = config
+
+    def wrap(self, handler: Handler) -> Handler:
+        """Return ``handler`` with validation of every response it returns."""
+
+        def validated(request: LMRequest, record: CallRecord) -> LMResponse:
+            response = handler(request, record)
+            text = output_text(response.text)
+            ok, reason = validate_text(text, self.config)
+            record.validation = reason
+            if not ok:
+                raise ValidationError(reason, text=text)
+            return response
+
+        return validated
