@@ -113,7 +113,7 @@ class MockBackend(BaseBackend):
         if self.latency:
             self._sleep(self.latency)
         if error is not None:
-            raise error() if isinstance(error, type) else error
+            raise error(f"mock: scripted {error.__name__}") if isinstance(error, type) else error
         answer = self._answerer(request)
         text = answer if isinstance(answer, str) else format_fields(answer)
         return self.response(request, text)

@@ -1,0 +1,169 @@
+"""The cache layer: keys, memory LRU, disk store, TTL, corruption, bypass."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+from unified import BackendIdentity, CacheConfig, LMRequest, LMResponse, Message, Usage
+from unified.features.base import CallRecord
+from unified.features.cache import CacheLayer, MemoryLRU, bypass_cache, cache_key, rollout
+from unified.features.diskstore import FILE_NAME, DiskStore
+
+IDENT = BackendIdentity("gateway", "http://127.0.0.1:1/endpoints/chat", "m")
+REQ = LMRequest("m", [Message("user", "q")], params={"temperature": 0.1})
+
+
+def counting_handler(text: str = "answer"):
+    calls: list[LMRequest] = []
+
+    def handler(request: LMRequest, record: CallRecord) -> LMResponse:
+        calls.append(request)
+        return LMResponse(text, usage=Usage(3, 1), backend="gateway", model="m")
+
+    return handler, calls
+
+
+def test_keys_differ_when_any_param_model_or_endpoint_differs() -> None:
+    base = cache_key(REQ, IDENT)
+    variants = [
+        cache_key(LMRequest("m", REQ.messages, params={"temperature": 0.2}), IDENT),
+        cache_key(LMRequest("m2", REQ.messages, params=REQ.params), IDENT),
+        cache_key(REQ, BackendIdentity("gateway", "http://127.0.0.1:2/endpoints/chat", "m")),
+        cache_key(REQ, BackendIdentity("bedrock", IDENT.endpoint, "m")),
+        cache_key(REQ, IDENT, rules="{min_length:1}"),
+        cache_key(REQ, IDENT, salt="rollout-1"),
+    ]
+    assert base not in variants and len(set(variants)) == len(variants)
+
+
+def test_keys_are_stable_for_equal_requests() -> None:
+    again = LMRequest("m", [Message("user", "q")], params={"temperature": 0.1})
+    assert cache_key(REQ, IDENT) == cache_key(again, IDENT)
+
+
+def test_second_identical_call_is_a_hit_with_zero_usage() -> None:
+    layer = CacheLayer(CacheConfig(), IDENT)
+    handler, calls = counting_handler()
+    wrapped = layer.wrap(handler)
+    first, second = CallRecord(REQ), CallRecord(REQ)
+    wrapped(REQ, first)
+    hit = wrapped(REQ, second)
+    assert (first.cache, second.cache, len(calls)) == ("miss", "hit", 1)
+    assert hit.cache_hit and hit.usage == Usage(0, 0) and hit.text == "answer"
+
+
+def test_entries_expire_after_their_ttl() -> None:
+    now = [0.0]
+    layer = CacheLayer(CacheConfig(ttl_seconds=10), IDENT, clock=lambda: now[0])
+    handler, calls = counting_handler()
+    wrapped = layer.wrap(handler)
+    wrapped(REQ, CallRecord(REQ))
+    now[0] = 10.0
+    wrapped(REQ, CallRecord(REQ))
+    assert len(calls) == 2
+
+
+def test_bypass_skips_lookup_and_store() -> None:
+    layer = CacheLayer(CacheConfig(), IDENT)
+    handler, calls = counting_handler()
+    wrapped = layer.wrap(handler)
+    with bypass_cache():
+        record = CallRecord(REQ)
+        wrapped(REQ, record)
+    assert record.cache == "bypass" and len(layer.memory) == 0
+
+
+def test_rollout_ids_get_their_own_entries() -> None:
+    layer = CacheLayer(CacheConfig(), IDENT)
+    handler, calls = counting_handler()
+    wrapped = layer.wrap(handler)
+    wrapped(REQ, CallRecord(REQ))
+    with rollout("r2"):
+        wrapped(REQ, CallRecord(REQ))
+    assert len(calls) == 2
+
+
+def test_a_fallback_answer_is_stored_under_the_fallbacks_identity() -> None:
+    layer = CacheLayer(CacheConfig(), IDENT)
+    fallback = BackendIdentity("mock", "mock://fallback", "m")
+
+    def answered_by_fallback(request: LMRequest, record: CallRecord) -> LMResponse:
+        record.answered_by = fallback
+        return LMResponse("from fallback")
+
+    layer.wrap(answered_by_fallback)(REQ, CallRecord(REQ))
+    assert layer.lookup(layer.key_for(REQ)) is None
+    assert layer.lookup(layer.key_for(REQ, fallback)).text == "from fallback"
+
+
+def test_memory_lru_keeps_at_most_its_bound() -> None:
+    lru = MemoryLRU(2)
+    for key in "abc":
+        lru.set(key, 0.0, {"text": key})
+    assert len(lru) == 2 and lru.get("a") is None and lru.get("c") is not None
+
+
+def test_disk_entries_are_json_rows(tmp_path) -> None:
+    store = DiskStore(tmp_path, max_size_mb=1, ttl_seconds=60)
+    store.set("k", {"text": "v"})
+    rows = sqlite3.connect(tmp_path / FILE_NAME).execute("SELECT value FROM entries").fetchall()
+    assert json.loads(rows[0][0]) == {"text": "v"}
+
+
+def test_a_corrupt_disk_entry_is_a_miss_and_gets_replaced(tmp_path) -> None:
+    layer = CacheLayer(CacheConfig(directory=str(tmp_path)), IDENT)
+    key = layer.key_for(REQ)
+    layer.disk.set(key, {"text": "old"})
+    conn = sqlite3.connect(tmp_path / FILE_NAME)
+    conn.execute("UPDATE entries SET value = '{not json' WHERE key = ?", (key,))
+    conn.commit()
+    handler, calls = counting_handler("fresh")
+    record = CallRecord(REQ)
+    assert layer.wrap(handler)(REQ, record).text == "fresh"
+    assert record.cache == "miss" and layer.disk.get(key)["text"] == "fresh"
+
+
+def test_a_disk_entry_with_the_wrong_shape_is_a_miss(tmp_path) -> None:
+    layer = CacheLayer(CacheConfig(directory=str(tmp_path)), IDENT)
+    key = layer.key_for(REQ)
+    layer.disk.set(key, {"no_text": 1})
+    assert layer.lookup(key) is None
+
+
+def test_the_disk_store_evicts_the_oldest_beyond_its_size_cap(tmp_path) -> None:
+    now = [0.0]
+    store = DiskStore(tmp_path, max_size_mb=0.01, ttl_seconds=60, clock=lambda: now[0])
+    for i in range(40):
+        now[0] = float(i)
+        store.set(f"key{i:02d}", {"text": "x" * 500})
+    assert store.total_bytes() <= 0.01 * 1024 * 1024
+    assert store.get("key39") is not None and store.get("key00") is None
+
+
+def test_clear_reports_how_many_disk_entries_it_removed(tmp_path) -> None:
+    layer = CacheLayer(CacheConfig(directory=str(tmp_path)), IDENT)
+    layer.store("a", LMResponse("1"))
+    layer.store("b", LMResponse("2"))
+    assert layer.clear() == 2 and len(layer.memory) == 0
+
+
+def test_the_disk_cache_survives_a_new_wrapper_in_a_new_process(tmp_path) -> None:
+    script = textwrap.dedent(f"""
+        import os, sys
+        from unified import UnifiedDSPyWrapper, UnifiedConfig, CacheConfig, MockBackend
+        backend = MockBackend([{{"answer": sys.argv[1]}}])
+        w = UnifiedDSPyWrapper(UnifiedConfig(backend="mock",
+                               cache=CacheConfig(directory={str(tmp_path)!r})), backend=backend)
+        print(w.create_module("question -> answer").predict(question="q").answer,
+              backend.call_count)
+    """)
+    first = subprocess.run([sys.executable, "-c", script, "first"], capture_output=True,
+                           text=True, check=True)
+    second = subprocess.run([sys.executable, "-c", script, "second"], capture_output=True,
+                            text=True, check=True)
+    assert first.stdout.split() == ["first", "1"]
+    assert second.stdout.split() == ["first", "0"]

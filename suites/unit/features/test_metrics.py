@@ -1,0 +1,87 @@
+"""Metrics after scripted call sequences."""
+
+from __future__ import annotations
+
+import pytest
+
+from unified import (
+    CacheConfig,
+    LMRequest,
+    Message,
+    RateLimitError,
+    RetryConfig,
+    ServerError,
+    ValidationConfig,
+)
+from unified.features.metrics import Metrics
+
+LEGACY_KEYS = {"enabled", "total_requests", "successful_requests", "failed_requests",
+               "cache_hits", "cache_misses", "cache_hit_rate", "total_response_time",
+               "average_response_time", "retry_count", "validation_failures", "success_rate",
+               "last_updated", "config"}
+
+
+def test_empty_metrics_have_the_legacy_keys_and_zero_rates() -> None:
+    snapshot = Metrics().snapshot()
+    assert LEGACY_KEYS <= set(snapshot)
+    assert snapshot["cache_hit_rate"] == 0.0 and snapshot["success_rate"] == 0.0
+
+
+def test_metrics_after_a_scripted_sequence(make_wrapper, fake_clock) -> None:
+    wrapper = make_wrapper(
+        lambda r: {"answer": "yes" if "good" in r.last_user_text else "no"},
+        errors=[RateLimitError("slow", retry_after=2), None, ServerError("x")],
+        latency=0.5, retry=RetryConfig(max_retries=1), cache=CacheConfig(),
+        validation=ValidationConfig(required_keywords=("yes",)))
+    module = wrapper.create_module("question -> answer")
+    module.predict(question="good 1")            # 429 then success: 2 attempts
+    module.predict(question="good 1")            # cache hit
+    with pytest.raises(Exception):
+        module.predict(question="bad")           # answers "no": validation failure
+    module.predict(question="good 2")            # ServerError then success
+    m = wrapper.get_metrics()
+    assert (m["total_requests"], m["successful_requests"], m["failed_requests"]) == (4, 3, 1)
+    assert (m["cache_hits"], m["cache_misses"]) == (1, 3)
+    assert m["cache_hit_rate"] == pytest.approx(0.25)
+    assert m["retry_count"] == 2 and m["attempts"] == 5
+    assert m["retry_sleep_total"] == 3.0
+    assert m["validation_failures"] == 1
+    assert m["success_rate"] == pytest.approx(0.75)
+    assert m["errors_by_class"] == {"RateLimitError": 1, "ServerError": 1,
+                                    "ValidationError": 1}
+    assert m["tokens_out"] > 0 and m["tokens_in"] > 0
+    assert m["per_backend"]["mock"]["requests"] == 3
+
+
+def test_latency_percentiles_and_average_come_from_timed_successes(make_wrapper) -> None:
+    wrapper = make_wrapper([{"answer": "a"}], latency=1.0)
+    module = wrapper.create_module("question -> answer")
+    for i in range(4):
+        module.predict(question=str(i))
+    m = wrapper.get_metrics()
+    assert m["average_response_time"] == pytest.approx(1.0)
+    assert m["latency_p50"] == pytest.approx(1.0) and m["latency_p99"] == pytest.approx(1.0)
+    assert m["total_response_time"] == pytest.approx(4.0)
+
+
+def test_estimated_cost_uses_the_price_table(make_wrapper) -> None:
+    from unified.features.pricing import estimate_cost
+
+    assert estimate_cost("gpt-4o-mini", 1000, 1000) == pytest.approx(0.00075)
+    assert estimate_cost("openai/gpt-4o-mini", 1000, 0) == pytest.approx(0.00015)
+    assert estimate_cost("unknown-model", 10, 10) == 0.0
+
+
+def test_disabled_metrics_count_nothing() -> None:
+    metrics = Metrics(enabled=False)
+    from unified.features.base import CallRecord
+
+    metrics.record(CallRecord(LMRequest("m", [Message("user", "q")])))
+    assert metrics.snapshot()["total_requests"] == 0
+
+
+def test_reset_zeroes_the_counters(make_wrapper) -> None:
+    wrapper = make_wrapper([{"answer": "a"}])
+    wrapper.create_module("question -> answer").predict(question="q")
+    wrapper.reset_metrics()
+    assert wrapper.get_metrics()["total_requests"] == 0
