@@ -18,6 +18,7 @@ Content-Length so that keep-alive survives). Every request is recorded in
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import socket
@@ -112,8 +113,11 @@ def _prompt_tokens(request_json: Mapping[str, Any]) -> int:
     return sum(len(_text_of(m.get("content")).split()) for m in messages if isinstance(m, dict))
 
 
-_reserved: list[socket.socket] = []
-_reserved_lock = threading.Lock()
+@functools.cache
+def _reserved_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+    return sock
 
 
 def closed_port() -> int:
@@ -122,12 +126,7 @@ def closed_port() -> int:
     The port stays bound (never listening) for the life of the process, so no other
     server can take it; every call returns the same port.
     """
-    with _reserved_lock:
-        if not _reserved:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", 0))
-            _reserved.append(sock)
-        return int(_reserved[0].getsockname()[1])
+    return int(_reserved_socket().getsockname()[1])
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -163,31 +162,27 @@ class _Handler(BaseHTTPRequestHandler):
         return body if isinstance(body, dict) else None
 
     def send(self, status: int, body: bytes, content_type: str = "application/json",
-             extra: Mapping[str, str] | None = None) -> None:
-        """Send a complete response with a Content-Length (keep-alive friendly)."""
+             extra: Mapping[str, str] | None = None, *, cut: bool = False) -> None:
+        """Send a response with a Content-Length (keep-alive friendly).
+
+        ``cut``: send only half of ``body``, then reset the connection.
+        """
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         for name, value in (extra or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(body[: len(body) // 2] if cut else body)
+        if cut:
+            self.wfile.flush()
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
 
-    def send_json(self, status: int, payload: Any, extra: Mapping[str, str] | None = None) -> None:
+    def send_json(self, status: int, payload: Any) -> None:
         """Send ``payload`` as a JSON response."""
-        self.send(status, json.dumps(payload).encode(), extra=extra)
-
-    def send_reset(self, body: bytes) -> None:
-        """Promise ``body`` in the headers, send half of it, then cut the connection."""
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body[: len(body) // 2])
-        self.wfile.flush()
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.connection.shutdown(socket.SHUT_RDWR)
-        self.close_connection = True
+        self.send(status, json.dumps(payload).encode())
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
         """``/health`` and ``/v1/models``; anything else is a 404."""
@@ -399,38 +394,37 @@ class ScriptedUpstream:
 
     def _fault(self, handler: _Handler, body: dict[str, Any], fault: Fault) -> None:
         if fault.delay and self._stopping.wait(fault.delay):
-            handler.close_connection = True
+            handler.close_connection = True  # stopping: give up without an answer
             return
-        kind = fault.kind
-        if kind == "timeout":
-            handler.send_json(200, self._completion(body, self._fallback_reply(body)))
-        elif kind == "reset":
-            payload = json.dumps(self._completion(body, self._fallback_reply(body))).encode()
-            handler.send_reset(payload)
-        elif kind == "broken_json":
-            handler.send(200, (fault.body or '{"id": "chatcmpl-broken", "choices": [{"mess').encode())
+        kind, status = fault.kind, fault.status
+        if kind is None:
+            kind_of_error = ("rate_limit_error" if status == 429 else
+                             "server_error" if status >= 500 else "invalid_request_error")
+            text = fault.body or json.dumps({"error": {
+                "message": f"scripted fault {status}", "type": kind_of_error, "param": None,
+                "code": str(status)}})
+            retry = {"Retry-After": fault.retry_after} if fault.retry_after is not None else None
+            handler.send(status, text.encode(), extra=retry)
         elif kind == "html":
-            page = fault.body or (f"<html><head><title>{fault.status}</title></head><body>"
-                                  f"<h1>{fault.status} upstream error</h1></body></html>")
-            handler.send(fault.status, page.encode(), "text/html; charset=utf-8")
+            text = fault.body or (f"<html><head><title>{status}</title></head><body>"
+                                  f"<h1>{status} upstream error</h1></body></html>")
+            handler.send(status, text.encode(), "text/html; charset=utf-8")
+        elif kind == "broken_json":
+            handler.send(200, (fault.body or '{"id": "chatcmpl-x", "choices": [{"mess').encode())
+        elif kind == "reset":
+            completion = self._completion(body, self._fallback_reply(body))
+            handler.send(200, json.dumps(completion).encode(), cut=True)
+        elif kind == "length":
+            words = (fault.body or self._fallback_reply(body).content).split()
+            cut = Reply(" ".join(words[: max(1, len(words) // 2)]), finish_reason="length")
+            handler.send_json(200, self._completion(body, cut))
         elif kind == "no_choices":
             completion = self._completion(body, Reply(""))
             del completion["choices"]
             handler.send_json(200, completion)
-        elif kind == "empty":
-            handler.send_json(200, self._completion(body, Reply(fault.body or "")))
-        elif kind == "length":
-            words = (fault.body or self._fallback_reply(body).content).split()
-            cut = " ".join(words[: max(1, len(words) // 2)])
-            handler.send_json(200, self._completion(body, Reply(cut, finish_reason="length")))
-        else:
-            extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else None
-            error_type = "rate_limit_error" if fault.status == 429 else (
-                "server_error" if fault.status >= 500 else "invalid_request_error")
-            payload = fault.body or json.dumps({"error": {
-                "message": f"scripted fault {fault.status}", "type": error_type,
-                "param": None, "code": str(fault.status)}})
-            handler.send(fault.status, payload.encode(), extra=extra)
+        else:  # "empty" answers fault.body or ""; "timeout" answers normally after the delay
+            reply = Reply(fault.body or "") if kind == "empty" else self._fallback_reply(body)
+            handler.send_json(200, self._completion(body, reply))
 
     def _stream(self, handler: _Handler, body: dict[str, Any], completion: dict[str, Any]) -> None:
         choice = completion["choices"][0]
