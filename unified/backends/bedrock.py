@@ -1,0 +1,340 @@
+"""The Amazon Bedrock backend: one boto3 ``bedrock-runtime`` call per completion.
+
+``BedrockBackend(config)`` resolves ``config.model`` through the friendly-name table of
+:mod:`unified.backends.bedrock_models` and calls, per ``config.bedrock_api``:
+
+- ``"converse"`` (default): ``converse(modelId, messages=[{role, content: [{text}]}],
+  system=[{text}], inferenceConfig={maxTokens, temperature, topP, stopSequences})``
+  (only the parameters that are set), reading ``output.message.content[].text``,
+  ``stopReason`` and ``usage``;
+- ``"invoke"``: ``invoke_model`` with the legacy Anthropic messages body
+  (``anthropic_version "bedrock-2023-05-31"``, ``max_tokens`` 1000 and ``temperature``
+  0.7 when unset, ``"system"`` when present), reading ``body["content"][0]["text"]``.
+  This body is Anthropic's: use ``converse`` for other model families.
+
+Credentials, in order: ``config.aws_access_key_id``/``aws_secret_access_key``
+(/``aws_session_token``); the ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` variables;
+a profile (``config.aws_profile`` or ``AWS_PROFILE``); else boto3's standard chain.
+Region: ``config.aws_region``, ``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile's
+region, else ``us-east-1`` (the legacy default). ``config.bedrock_endpoint_url``
+overrides the endpoint. botocore retries are off (``total_max_attempts: 1``);
+connect and read timeouts are ``config.timeout_seconds``. boto3 is imported on first use.
+
+Errors (:data:`BEDROCK_ERRORS`; unnamed codes fall back to the HTTP status table of
+:mod:`unified.backends.common`): throttling/quota -> ``RateLimitError``;
+``ModelTimeoutException`` and botocore read/connect timeouts -> ``TimeoutError``;
+service/internal/model-not-ready errors -> ``ServerError``; connection failures ->
+``ConnectionError``; ``AccessDeniedException``, bad or missing credentials -> ``AuthError``;
+``ValidationException`` and parameter validation -> ``BadRequestError``;
+``ResourceNotFoundException`` -> ``NotFoundError``; a malformed answer -> ``ServerError``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from ..config import UnifiedConfig
+from ..errors import (
+    AuthError,
+    BackendError,
+    BadRequestError,
+    ConfigError,
+    ConnectionError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    TimeoutError,
+)
+from ..types import BackendIdentity, LMRequest, LMResponse
+from .base import BaseBackend
+from .bedrock_models import resolve_model_id
+from .common import error_for_status, parse_retry_after, redact, safe_url, sampling_params
+
+__all__ = ["BedrockBackend", "BEDROCK_ERRORS", "ANTHROPIC_VERSION", "DEFAULT_REGION"]
+
+log = logging.getLogger(__name__)
+ANTHROPIC_VERSION = "bedrock-2023-05-31"
+DEFAULT_REGION = "us-east-1"
+_INVOKE_DEFAULTS = {"max_tokens": 1000, "temperature": 0.7}
+
+#: Bedrock error code -> unified error class.
+BEDROCK_ERRORS: Mapping[str, type[BackendError]] = {
+    "ThrottlingException": RateLimitError,
+    "TooManyRequestsException": RateLimitError,
+    "ServiceQuotaExceededException": RateLimitError,
+    "ModelTimeoutException": TimeoutError,
+    "ServiceUnavailableException": ServerError,
+    "InternalServerException": ServerError,
+    "ModelNotReadyException": ServerError,
+    "ModelErrorException": ServerError,
+    "AccessDeniedException": AuthError,
+    "UnrecognizedClientException": AuthError,
+    "InvalidSignatureException": AuthError,
+    "ExpiredTokenException": AuthError,
+    "ValidationException": BadRequestError,
+    "ResourceNotFoundException": NotFoundError,
+}
+_STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
+                 "tool_use": "tool_calls", "content_filtered": "content_filter",
+                 "guardrail_intervened": "content_filter"}
+
+
+def _turns(request: LMRequest) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """System texts, and the messages with consecutive same-role turns merged."""
+    system = [request.system] if request.system else []
+    turns: list[tuple[str, list[str]]] = []
+    for message in request.messages:
+        if message.role == "system":
+            system.append(message.content)
+        elif turns and turns[-1][0] == message.role:
+            turns[-1][1].append(message.content)
+        else:
+            turns.append((message.role, [message.content]))
+    return system, turns
+
+
+class BedrockBackend(BaseBackend):
+    """Amazon Bedrock through boto3 (see module docstring).
+
+    ``client`` injects a ready ``bedrock-runtime`` client (tests use botocore's
+    ``Stubber``); ``environ`` replaces ``os.environ`` for credential and region lookup.
+    """
+
+    kind = "bedrock"
+
+    def __init__(self, config: UnifiedConfig, *, client: Any = None,
+                 environ: Mapping[str, str] | None = None) -> None:
+        self.config = config
+        self._env = os.environ if environ is None else environ
+        self.model_id = resolve_model_id(config.model)
+        self.api = config.bedrock_api
+        self.endpoint_url = config.bedrock_endpoint_url
+        self.timeout = config.timeout_seconds
+        self._credentials = self._resolve_credentials()
+        self.profile = (None if self._credentials else
+                        config.aws_profile or self._env.get("AWS_PROFILE") or None)
+        self.region = self._resolve_region()
+        self._client = client
+        self._lock = threading.Lock()
+
+    # -- configuration ----------------------------------------------------------------
+    def _resolve_credentials(self) -> dict[str, str]:
+        cfg, env = self.config, self._env
+        if cfg.aws_access_key_id and cfg.aws_secret_access_key:
+            found = {"aws_access_key_id": cfg.aws_access_key_id,
+                     "aws_secret_access_key": cfg.aws_secret_access_key,
+                     "aws_session_token": cfg.aws_session_token}
+        elif env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
+            found = {"aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
+                     "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
+                     "aws_session_token": env.get("AWS_SESSION_TOKEN")}
+        else:
+            return {}
+        return {k: v for k, v in found.items() if v}
+
+    def _resolve_region(self) -> str:
+        region = (self.config.aws_region or self._env.get("AWS_REGION")
+                  or self._env.get("AWS_DEFAULT_REGION"))
+        if region:
+            return region
+        if self.profile:
+            return self._session().region_name or DEFAULT_REGION
+        return DEFAULT_REGION
+
+    def _session(self) -> Any:
+        import boto3
+        import botocore.exceptions
+
+        try:
+            return boto3.session.Session(profile_name=self.profile, **self._credentials)
+        except botocore.exceptions.ProfileNotFound:
+            raise ConfigError.for_field("aws_profile", self.profile,
+                                        "a profile defined in the AWS config files") from None
+
+    def _bedrock_client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                from botocore.config import Config
+
+                boto_config = Config(retries={"total_max_attempts": 1},
+                                     connect_timeout=self.timeout, read_timeout=self.timeout,
+                                     user_agent_extra="unified-dspy")
+                self._client = self._session().client(
+                    "bedrock-runtime", region_name=self.region,
+                    endpoint_url=self.endpoint_url, config=boto_config)
+            return self._client
+
+    # -- wire format ------------------------------------------------------------------
+    def _params(self, request: LMRequest) -> dict[str, Any]:
+        return sampling_params({"temperature": self.config.temperature,
+                                "max_tokens": self.config.max_tokens}, request.params)
+
+    def converse_kwargs(self, request: LMRequest) -> dict[str, Any]:
+        """The keyword arguments of the ``converse`` call for ``request``."""
+        system, turns = _turns(request)
+        params = self._params(request)
+        kwargs: dict[str, Any] = {"modelId": self.model_id, "messages": [
+            {"role": role, "content": [{"text": text} for text in texts]}
+            for role, texts in turns]}
+        if system:
+            kwargs["system"] = [{"text": text} for text in system]
+        inference = {"maxTokens": params.get("max_tokens"),
+                     "temperature": params.get("temperature"), "topP": params.get("top_p"),
+                     "stopSequences": _stop_list(params.get("stop"))}
+        inference = {k: v for k, v in inference.items() if v is not None}
+        if inference:
+            kwargs["inferenceConfig"] = inference
+        return kwargs
+
+    def invoke_body(self, request: LMRequest) -> dict[str, Any]:
+        """The Anthropic messages body ``invoke_model`` sends for ``request`` (spec §3)."""
+        system, turns = _turns(request)
+        params = {**_INVOKE_DEFAULTS, **self._params(request)}
+        body: dict[str, Any] = {"anthropic_version": ANTHROPIC_VERSION,
+                                "max_tokens": params["max_tokens"],
+                                "temperature": params["temperature"],
+                                "messages": [{"role": role, "content": "\n\n".join(texts)}
+                                             for role, texts in turns]}
+        if system:
+            body["system"] = "\n\n".join(system)
+        if params.get("top_p") is not None:
+            body["top_p"] = params["top_p"]
+        if params.get("stop"):
+            body["stop_sequences"] = _stop_list(params["stop"])
+        return body
+
+    # -- calls ------------------------------------------------------------------------
+    def complete(self, request: LMRequest) -> LMResponse:
+        """One Converse (or InvokeModel) call; errors mapped onto :mod:`unified.errors`."""
+        client = self._bedrock_client()
+        try:
+            if self.api == "invoke":
+                answer = client.invoke_model(
+                    modelId=self.model_id, contentType="application/json",
+                    accept="application/json", body=json.dumps(self.invoke_body(request)))
+                raw = answer["body"].read()
+            else:
+                answer = client.converse(**self.converse_kwargs(request))
+                raw = None
+        except Exception as exc:
+            mapped = self._map_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        return self._parse(request, answer, raw)
+
+    def _parse(self, request: LMRequest, answer: Any, raw: bytes | None) -> LMResponse:
+        try:
+            if raw is not None:
+                body = json.loads(raw)
+                text = body["content"][0]["text"]
+                reason, usage = body.get("stop_reason"), body.get("usage") or {}
+                tokens = (usage.get("input_tokens"), usage.get("output_tokens"))
+            else:
+                body = answer
+                text = "".join(part["text"] for part in answer["output"]["message"]["content"]
+                               if "text" in part)
+                reason, usage = answer.get("stopReason"), answer.get("usage") or {}
+                tokens = (usage.get("inputTokens"), usage.get("outputTokens"))
+            if not isinstance(text, str):
+                raise TypeError("text is not a string")
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise ServerError(f"bedrock: malformed {self.api} response from {self._where()} "
+                              f"({type(exc).__name__}: {exc})", backend=self.kind,
+                              endpoint=self._where()) from None
+        finish = _STOP_REASONS.get(str(reason), str(reason or "stop"))
+        return self.response(request, text, finish_reason=finish, input_tokens=tokens[0],
+                             output_tokens=tokens[1], raw=body)
+
+    def _secrets(self) -> tuple[str | None, ...]:
+        creds = self._credentials
+        return (creds.get("aws_secret_access_key"), creds.get("aws_session_token"),
+                creds.get("aws_access_key_id"))
+
+    def _map_error(self, exc: Exception) -> BackendError | None:
+        """The unified error for a botocore failure; ``None`` when it is not botocore's."""
+        import botocore.exceptions as bex
+
+        where = self._where()
+        context: dict[str, Any] = {"backend": self.kind, "endpoint": where}
+        if isinstance(exc, bex.ClientError):
+            return self._client_error(exc)
+        detail = redact(f"{type(exc).__name__}: {exc}", self._secrets())
+        log.debug("bedrock call to %s failed: %s", where, detail)
+        if isinstance(exc, (bex.ReadTimeoutError, bex.ConnectTimeoutError)):
+            return TimeoutError(f"bedrock: no answer from {where} within {self.timeout:g} s "
+                                f"({detail})", **context)
+        if isinstance(exc, (bex.ConnectionError, bex.HTTPClientError)):
+            return ConnectionError(f"bedrock: connection to {where} failed ({detail})", **context)
+        if isinstance(exc, (bex.NoCredentialsError, bex.PartialCredentialsError)):
+            return AuthError(f"bedrock: no usable AWS credentials for {where} ({detail})",
+                             **context)
+        if isinstance(exc, bex.ParamValidationError):
+            return BadRequestError(f"bedrock: request rejected before sending ({detail})",
+                                   **context)
+        return None
+
+    def _client_error(self, exc: Any) -> BackendError:
+        error = exc.response.get("Error") or {}
+        meta = exc.response.get("ResponseMetadata") or {}
+        code = str(error.get("Code") or "UnknownError")
+        status = meta.get("HTTPStatusCode")
+        request_id = meta.get("RequestId") or None
+        detail = redact(f"{code}: {error.get('Message') or ''}".rstrip(": "), self._secrets())
+        headers = {str(k).lower(): v for k, v in (meta.get("HTTPHeaders") or {}).items()}
+        retry_after = parse_retry_after(headers.get("retry-after"))
+        where = self._where()
+        log.debug("bedrock %s answered %s (HTTP %s)", where, code, status)
+        cls = BEDROCK_ERRORS.get(code)
+        if cls is None:
+            return error_for_status(int(status or 500), detail, backend=self.kind,
+                                    endpoint=where, request_id=request_id,
+                                    retry_after=retry_after)
+        message = f"bedrock: {detail} from {where} (HTTP {status})"
+        if request_id:
+            message += f" (request id {request_id})"
+        context: dict[str, Any] = {"backend": self.kind, "endpoint": where, "status": status,
+                                   "request_id": request_id}
+        if cls is RateLimitError:
+            return RateLimitError(message, retry_after=retry_after, **context)
+        return cls(message, **context)
+
+    # -- the rest of the seam ---------------------------------------------------------
+    def _where(self) -> str:
+        base = f"bedrock-runtime/{self.region}/{self.api}"
+        return f"{base}@{safe_url(self.endpoint_url)}" if self.endpoint_url else base
+
+    def identity(self) -> BackendIdentity:
+        """``bedrock`` + region/API (+ endpoint URL when set) + the resolved model id."""
+        return BackendIdentity(self.kind, self._where(), self.model_id)
+
+    def get_info(self) -> dict[str, Any]:
+        """Identity plus region, API, timeout and where credentials come from (no values)."""
+        if self._credentials:
+            source = "config" if self.config.aws_access_key_id else "environment"
+        else:
+            source = f"profile {self.profile}" if self.profile else "aws default chain"
+        return {**self.identity().to_dict(), "region": self.region, "api": self.api,
+                "endpoint_url": safe_url(self.endpoint_url) if self.endpoint_url else None,
+                "timeout_seconds": self.timeout, "credentials": source}
+
+    def close(self) -> None:
+        """Close the boto3 client's connection pool."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None and hasattr(client, "close"):
+            client.close()
+
+    def __repr__(self) -> str:
+        return f"BedrockBackend(model={self.model_id!r}, region={self.region!r}, api={self.api!r})"
+
+
+def _stop_list(stop: Any) -> list[str] | None:
+    if not stop:
+        return None
+    return [stop] if isinstance(stop, str) else [str(s) for s in stop]

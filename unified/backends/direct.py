@@ -1,0 +1,277 @@
+"""The direct backend: a provider API called through litellm, one attempt per call.
+
+``DirectBackend(config)`` calls ``litellm.completion`` (``acompletion`` when async) with
+``model=config.model`` in litellm's ``provider/model`` form (``openai/gpt-4o-mini``),
+``api_base=config.api_base``, ``api_key`` (``config.api_key``, else the provider's key
+variable from :data:`PROVIDER_KEY_ENV`), ``timeout=config.timeout_seconds`` and every
+retry off (``num_retries=0`` for litellm, ``max_retries=0`` for the OpenAI SDK below
+it). litellm is imported on first use, with ``LITELLM_LOCAL_MODEL_COST_MAP=True`` and
+``LITELLM_OFFLINE_MODE=true`` set first (unless already set) so the import makes no
+outside connection.
+
+litellm exceptions map onto :mod:`unified.errors` (:func:`map_litellm_error`, first match):
+
+==================================================================  ===================
+litellm                                                             unified
+==================================================================  ===================
+``RateLimitError`` (``Retry-After`` read from its response)        ``RateLimitError``
+``Timeout``                                                         ``TimeoutError``
+``APIConnectionError``                                              ``ConnectionError``
+``ServiceUnavailableError``, ``BadGatewayError``,                   ``ServerError``
+``InternalServerError``, ``APIResponseValidationError``              (``TimeoutError`` /
+(caused by a cut connection or a timeout)                           ``ConnectionError``)
+``AuthenticationError``, ``PermissionDeniedError``                  ``AuthError``
+``NotFoundError``                                                   ``NotFoundError``
+``BadRequestError`` (context window, content policy, unsupported    ``BadRequestError``
+params, …), ``UnprocessableEntityError``
+any other with a ``status_code`` (``APIError``, …)                  HTTP status table
+==================================================================  ===================
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from ..config import UnifiedConfig
+from ..errors import (
+    AuthError,
+    BackendError,
+    BadRequestError,
+    ConnectionError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    TimeoutError,
+)
+from ..types import BackendIdentity, LMRequest, LMResponse
+from .base import BaseBackend
+from .common import (
+    error_for_status,
+    parse_retry_after,
+    redact,
+    request_id_from,
+    safe_url,
+    sampling_params,
+)
+
+__all__ = ["DirectBackend", "PROVIDER_KEY_ENV", "provider_of", "map_litellm_error"]
+
+log = logging.getLogger(__name__)
+
+#: litellm provider prefix -> the environment variable holding its API key.
+PROVIDER_KEY_ENV: Mapping[str, str] = {
+    "openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY",
+    "mistral": "MISTRAL_API_KEY", "groq": "GROQ_API_KEY", "cohere": "COHERE_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY", "together_ai": "TOGETHERAI_API_KEY",
+    "openrouter": "OPENROUTER_API_KEY", "xai": "XAI_API_KEY", "azure": "AZURE_API_KEY",
+    "fireworks_ai": "FIREWORKS_AI_API_KEY", "perplexity": "PERPLEXITYAI_API_KEY",
+}
+_BARE_PREFIXES = (("gpt-", "openai"), ("chatgpt-", "openai"), ("o1", "openai"),
+                  ("o3", "openai"), ("o4", "openai"), ("claude-", "anthropic"),
+                  ("gemini-", "gemini"))
+
+# (litellm class name, unified class), checked in order: subclasses before bases.
+_LITELLM_ERRORS: tuple[tuple[str, type[BackendError]], ...] = (
+    ("RateLimitError", RateLimitError),
+    ("Timeout", TimeoutError),
+    ("AuthenticationError", AuthError),
+    ("PermissionDeniedError", AuthError),
+    ("NotFoundError", NotFoundError),
+    ("BadRequestError", BadRequestError),
+    ("UnprocessableEntityError", BadRequestError),
+    ("ServiceUnavailableError", ServerError),
+    ("BadGatewayError", ServerError),
+    ("InternalServerError", ServerError),
+    ("APIResponseValidationError", ServerError),
+    ("APIConnectionError", ConnectionError),
+)
+
+
+def provider_of(model: str) -> str | None:
+    """The litellm provider of ``model``: its ``provider/`` prefix, or a guess from a
+    well-known bare name (``gpt-…`` -> openai, ``claude-…`` -> anthropic); else None."""
+    if "/" in model:
+        return model.split("/", 1)[0]
+    for prefix, provider in _BARE_PREFIXES:
+        if model.startswith(prefix):
+            return provider
+    return None
+
+
+def _litellm() -> Any:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
+    import litellm
+
+    litellm.suppress_debug_info = True  # the library prints nothing (logging only)
+    return litellm
+
+
+def _transport_failure(exc: BaseException) -> type[BackendError] | None:
+    """``TimeoutError``/``ConnectionError`` when a transport failure caused ``exc``.
+
+    litellm reports a connection cut mid-response as ``InternalServerError``; the cause
+    chain still holds the httpx/OpenAI connection error.
+    """
+    import httpx
+    import openai
+
+    seen: set[int] = set()
+    current: BaseException | None = exc.__cause__ or exc.__context__
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (openai.APITimeoutError, httpx.TimeoutException)):
+            return TimeoutError
+        if isinstance(current, (openai.APIConnectionError, httpx.TransportError)):
+            return ConnectionError
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _response_headers(exc: BaseException) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    try:
+        response = getattr(exc, "response", None)
+    except Exception:  # noqa: BLE001 - some SDK errors raise on a missing response
+        response = None
+    if response is not None and getattr(response, "headers", None) is not None:
+        headers.update({str(k).lower(): str(v) for k, v in response.headers.items()})
+    extra = getattr(exc, "headers", None)
+    if isinstance(extra, Mapping):
+        headers.update({str(k).lower(): str(v) for k, v in extra.items()})
+    return headers
+
+
+def map_litellm_error(exc: BaseException, *, endpoint: str,
+                      secrets: tuple[str | None, ...] = ()) -> BackendError | None:
+    """The unified error for a litellm/OpenAI SDK exception (table in module doc).
+
+    Returns ``None`` for exceptions that are not the SDK's (programming errors).
+    """
+    litellm = _litellm()
+    headers = _response_headers(exc)
+    status = getattr(exc, "status_code", None)
+    status = status if isinstance(status, int) else None
+    request_id = request_id_from(headers)
+    detail = redact(f"{type(exc).__name__}: {exc}", secrets)
+    context: dict[str, Any] = {"backend": "direct", "endpoint": endpoint, "status": status,
+                               "request_id": request_id}
+    retry_after = parse_retry_after(headers.get("retry-after"))
+    for name, cls in _LITELLM_ERRORS:
+        native = getattr(litellm, name, None)
+        if isinstance(native, type) and isinstance(exc, native):
+            message = f"direct: {detail} (endpoint {endpoint}"
+            message += f", HTTP {status})" if status else ")"
+            if cls is RateLimitError:
+                return RateLimitError(message, retry_after=retry_after, **context)
+            cause = _transport_failure(exc) if cls is ServerError else None
+            if cause is not None:  # no HTTP answer: litellm's 500 is made up
+                cls, context["status"] = cause, None
+                message = f"direct: {detail} (endpoint {endpoint}, no HTTP answer)"
+            return cls(message, **context)
+    import openai
+
+    if isinstance(exc, openai.OpenAIError) or status is not None:
+        return error_for_status(status or 500, detail, backend="direct", endpoint=endpoint,
+                                request_id=request_id, retry_after=retry_after)
+    return None
+
+
+class DirectBackend(BaseBackend):
+    """A provider API through litellm (see module docstring).
+
+    ``environ`` replaces ``os.environ`` when looking up the provider's key variable.
+    """
+
+    kind = "direct"
+
+    def __init__(self, config: UnifiedConfig, *,
+                 environ: Mapping[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        self.config = config
+        self.model = config.model
+        self.provider = provider_of(config.model)
+        self.api_base = config.api_base
+        self.timeout = config.timeout_seconds
+        key_var = PROVIDER_KEY_ENV.get(self.provider or "")
+        self._api_key = config.api_key or (env.get(key_var) if key_var else None) or None
+        self._key_source = ("config.api_key" if config.api_key else
+                            key_var if self._api_key else None)
+
+    def _endpoint(self) -> str:
+        if self.api_base:
+            return safe_url(self.api_base)
+        return f"litellm:{self.provider or 'unknown'}"
+
+    def completion_kwargs(self, request: LMRequest) -> dict[str, Any]:
+        """The keyword arguments given to ``litellm.completion`` (the key included)."""
+        params = sampling_params({"temperature": self.config.temperature,
+                                  "max_tokens": self.config.max_tokens}, request.params)
+        kwargs: dict[str, Any] = {"model": self.model, "messages": request.chat_messages(),
+                                  "timeout": self.timeout, "num_retries": 0, "max_retries": 0,
+                                  **params}
+        if self.api_base:
+            kwargs["api_base"] = self.api_base
+        if self._api_key:
+            kwargs["api_key"] = self._api_key
+        return kwargs
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """One ``litellm.completion`` call; errors mapped onto :mod:`unified.errors`."""
+        litellm = _litellm()
+        try:
+            answer = litellm.completion(**self.completion_kwargs(request))
+        except Exception as exc:
+            mapped = self._mapped(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        return self._parse(request, answer)
+
+    async def acomplete(self, request: LMRequest) -> LMResponse:
+        """One ``litellm.acompletion`` call."""
+        litellm = _litellm()
+        try:
+            answer = await litellm.acompletion(**self.completion_kwargs(request))
+        except Exception as exc:
+            mapped = self._mapped(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        return self._parse(request, answer)
+
+    def _mapped(self, exc: Exception) -> BackendError | None:
+        mapped = map_litellm_error(exc, endpoint=self._endpoint(), secrets=(self._api_key,))
+        if mapped is not None:
+            log.debug("direct call to %s failed: %s", self._endpoint(), type(mapped).__name__)
+        return mapped
+
+    def _parse(self, request: LMRequest, answer: Any) -> LMResponse:
+        try:
+            choice = answer.choices[0]
+            text = choice.message.content
+        except (AttributeError, IndexError, TypeError) as exc:
+            raise ServerError(f"direct: malformed response from {self._endpoint()} "
+                              f"({type(exc).__name__})", backend=self.kind,
+                              endpoint=self._endpoint()) from None
+        usage = getattr(answer, "usage", None)
+        return self.response(request, text or "",
+                             finish_reason=getattr(choice, "finish_reason", None) or "stop",
+                             input_tokens=getattr(usage, "prompt_tokens", None),
+                             output_tokens=getattr(usage, "completion_tokens", None),
+                             raw=answer)
+
+    def identity(self) -> BackendIdentity:
+        """``direct`` + the API base (or ``litellm:<provider>``) + the model string."""
+        return BackendIdentity(self.kind, self._endpoint(), self.model)
+
+    def get_info(self) -> dict[str, Any]:
+        """Identity plus provider, timeout and where the key comes from (never the key)."""
+        return {**self.identity().to_dict(), "provider": self.provider,
+                "timeout_seconds": self.timeout, "api_key_source": self._key_source}
+
+    def __repr__(self) -> str:
+        return f"DirectBackend(model={self.model!r}, endpoint={self._endpoint()!r})"

@@ -1,0 +1,281 @@
+"""The MLflow AI Gateway backend: one HTTP POST per call, over httpx.
+
+``GatewayBackend(config)`` calls the gateway at ``config.gateway_uri`` (else the
+``MLFLOW_GATEWAY_URI`` environment variable) on one of its three APIs, chosen by
+``config.gateway_route``:
+
+- ``ENDPOINTS`` (default): ``POST {uri}/endpoints/{endpoint}/invocations`` with
+  ``{"messages": [...], **params}``;
+- ``OPENAI``: ``POST {uri}/v1/chat/completions`` with ``{"model": endpoint, "messages":
+  [...], **params}``;
+- ``LEGACY``: ``POST {uri}/gateway/{endpoint}/invocations`` (the legacy backend's route).
+
+``params`` are the request's sampling parameters over ``config.temperature`` /
+``config.max_tokens``. The system prompt is sent as a first ``{"role": "system"}``
+message. ``Authorization: Bearer <gateway_api_key>`` is sent when a key is configured.
+
+**Endpoint name rule**: ``config.gateway_endpoint`` when set; otherwise derived from
+``config.model``: the part after the last ``/`` (``gateway/chat`` -> ``chat``), and a
+Bedrock model id with a friendly name becomes that name
+(``anthropic.claude-3-sonnet-20240229-v1:0`` -> ``claude-3-sonnet``, the legacy route).
+
+**Errors** (one attempt; httpx never retries here): HTTP statuses map through
+:func:`unified.backends.common.error_for_status` (429 -> ``RateLimitError`` with the
+``Retry-After`` seconds or HTTP-date, 5xx -> ``ServerError``, 504 -> ``TimeoutError``,
+400 -> ``BadRequestError``, 401/403 -> ``AuthError``, 404 -> ``NotFoundError``). httpx
+timeouts -> ``TimeoutError``; refused/reset connections and protocol errors ->
+``ConnectionError``. A 2xx answer that is not JSON, or lacks ``choices[0].message.content``
+(a string), -> ``ServerError`` (transient): the request was accepted, so a broken body is
+the server's fault and may not repeat; the gateway itself answers 500 for such upstream
+bodies. Empty content and ``finish_reason="length"`` are normal responses: judging them
+is the validation layer's job.
+
+One connection pool per backend (sync and async clients, created on first use, keep-alive),
+timeout ``config.timeout_seconds``. No key, header value or credential appears in
+``repr``, ``get_info()``, log records or error messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ..config import GatewayRoute, UnifiedConfig
+from ..errors import ConfigError, ConnectionError, ServerError, TimeoutError
+from ..types import BackendIdentity, LMRequest, LMResponse
+from .base import BaseBackend
+from .bedrock_models import friendly_name
+from .common import (
+    error_detail,
+    error_for_status,
+    parse_retry_after,
+    redact,
+    request_id_from,
+    safe_url,
+    sampling_params,
+)
+
+__all__ = ["GatewayBackend", "endpoint_for_model"]
+
+log = logging.getLogger(__name__)
+_USER_AGENT = "unified-dspy/0.1 (gateway backend)"
+
+
+def endpoint_for_model(model: str) -> str:
+    """The gateway endpoint name derived from a model string (rule in the module doc)."""
+    name = model.rsplit("/", 1)[-1]
+    return friendly_name(name) or name
+
+
+class GatewayBackend(BaseBackend):
+    """MLflow AI Gateway over HTTP (see module docstring).
+
+    ``transport``/``async_transport`` replace httpx's network transports (tests use
+    ``httpx.MockTransport``); ``environ`` replaces ``os.environ`` for ``MLFLOW_GATEWAY_URI``.
+    """
+
+    kind = "gateway"
+
+    def __init__(self, config: UnifiedConfig, *, environ: Mapping[str, str] | None = None,
+                 transport: httpx.BaseTransport | None = None,
+                 async_transport: httpx.AsyncBaseTransport | None = None) -> None:
+        env = os.environ if environ is None else environ
+        uri = config.gateway_uri or env.get("MLFLOW_GATEWAY_URI")
+        if not uri:
+            raise ConfigError("gateway backend needs config.gateway_uri or MLFLOW_GATEWAY_URI",
+                              field="gateway_uri", value=None)
+        if not uri.startswith(("http://", "https://")):
+            raise ConfigError.for_field("gateway_uri", safe_url(uri), "an http(s) URL")
+        self.config = config
+        self.uri = uri.rstrip("/")
+        self.route = config.gateway_route
+        self.endpoint_name = config.gateway_endpoint or endpoint_for_model(config.model)
+        self.timeout = config.timeout_seconds
+        self._api_key = config.gateway_api_key
+        self._transport = transport
+        self._async_transport = async_transport
+        self._client: httpx.Client | None = None
+        self._aclient: httpx.AsyncClient | None = None
+        self._aclient_loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    # -- wire format ------------------------------------------------------------------
+    @property
+    def path(self) -> str:
+        """The invocation path for the configured route and endpoint."""
+        name = quote(self.endpoint_name, safe="")
+        if self.route is GatewayRoute.OPENAI:
+            return "/v1/chat/completions"
+        if self.route is GatewayRoute.LEGACY:
+            return f"/gateway/{name}/invocations"
+        return f"/endpoints/{name}/invocations"
+
+    @property
+    def url(self) -> str:
+        """The full invocation URL (may carry user info; shown only through ``safe_url``)."""
+        return self.uri + self.path
+
+    def payload(self, request: LMRequest) -> dict[str, Any]:
+        """The JSON body sent for ``request``."""
+        defaults = {"temperature": self.config.temperature,
+                    "max_tokens": self.config.max_tokens}
+        body: dict[str, Any] = {"messages": request.chat_messages()}
+        if self.route is GatewayRoute.OPENAI:
+            body = {"model": self.endpoint_name, **body}
+        body.update(sampling_params(defaults, request.params))
+        return body
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", "Accept": "application/json",
+                   "User-Agent": _USER_AGENT}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        return headers
+
+    # -- clients ----------------------------------------------------------------------
+    def _client_kwargs(self) -> dict[str, Any]:
+        return {"timeout": httpx.Timeout(self.timeout), "headers": self._headers(),
+                "follow_redirects": False,
+                "limits": httpx.Limits(max_connections=32, max_keepalive_connections=16)}
+
+    def _sync_client(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                transport = self._transport or httpx.HTTPTransport(retries=0)
+                self._client = httpx.Client(transport=transport, **self._client_kwargs())
+            return self._client
+
+    def _async_client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._aclient is None or self._aclient_loop is not loop:
+                transport = self._async_transport or httpx.AsyncHTTPTransport(retries=0)
+                self._aclient = httpx.AsyncClient(transport=transport, **self._client_kwargs())
+                self._aclient_loop = loop
+            return self._aclient
+
+    # -- calls ------------------------------------------------------------------------
+    def complete(self, request: LMRequest) -> LMResponse:
+        """One POST to the gateway; errors mapped onto :mod:`unified.errors`."""
+        try:
+            response = self._sync_client().post(self.url, json=self.payload(request))
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc) from exc
+        return self._parse(request, response)
+
+    async def acomplete(self, request: LMRequest) -> LMResponse:
+        """Async variant of :meth:`complete` (its own async connection pool)."""
+        try:
+            response = await self._async_client().post(self.url, json=self.payload(request))
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc) from exc
+        return self._parse(request, response)
+
+    def _secrets(self) -> tuple[str | None, ...]:
+        return (self._api_key,)
+
+    def _transport_error(self, exc: httpx.TransportError) -> Exception:
+        endpoint = safe_url(self.url)
+        detail = redact(f"{type(exc).__name__}: {exc}", self._secrets())
+        context = {"backend": self.kind, "endpoint": endpoint}
+        log.debug("gateway call to %s failed: %s", endpoint, detail)
+        if isinstance(exc, httpx.TimeoutException):
+            return TimeoutError(f"gateway: no answer from {endpoint} within {self.timeout:g} s "
+                                f"({detail})", **context)
+        return ConnectionError(f"gateway: connection to {endpoint} failed ({detail})", **context)
+
+    def _parse(self, request: LMRequest, response: httpx.Response) -> LMResponse:
+        endpoint = safe_url(self.url)
+        request_id = request_id_from(response.headers)
+        status = response.status_code
+        if not 200 <= status < 300:
+            detail = redact(error_detail(response.content, response.headers.get(
+                "content-type", "")), self._secrets())
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            log.debug("gateway %s answered HTTP %s", endpoint, status)
+            raise error_for_status(status, detail, backend=self.kind, endpoint=endpoint,
+                                   request_id=request_id, retry_after=retry_after)
+        try:
+            body = response.json()
+            choice = body["choices"][0]
+            text = choice["message"]["content"]
+            if not isinstance(text, str):
+                raise TypeError("content is not a string")
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            kind = response.headers.get("content-type", "unknown content type")
+            raise ServerError(f"gateway: malformed response from {endpoint} (HTTP {status}, "
+                              f"{kind}): expected JSON with choices[0].message.content "
+                              f"({type(exc).__name__})", backend=self.kind, endpoint=endpoint,
+                              status=status, request_id=request_id) from None
+        usage = body.get("usage") or {}
+        return self.response(request, text, finish_reason=choice.get("finish_reason") or "stop",
+                             input_tokens=_int_or_none(usage.get("prompt_tokens")),
+                             output_tokens=_int_or_none(usage.get("completion_tokens")),
+                             raw=body)
+
+    # -- the rest of the seam ---------------------------------------------------------
+    def identity(self) -> BackendIdentity:
+        """``gateway`` + the invocation URL (no credentials) + the model."""
+        return BackendIdentity(self.kind, safe_url(self.url), self.config.model)
+
+    def get_info(self) -> dict[str, Any]:
+        """Identity plus route, endpoint name, timeout and whether a key is set."""
+        return {**self.identity().to_dict(), "route": self.route.value,
+                "gateway_endpoint": self.endpoint_name, "timeout_seconds": self.timeout,
+                "auth": "bearer" if self._api_key else None}
+
+    def health(self) -> dict[str, Any]:
+        """``GET {uri}/health``: ok when it answers 200; never raises."""
+        target = safe_url(self.uri + "/health")
+        try:
+            response = self._sync_client().get(self.uri + "/health")
+        except httpx.HTTPError as exc:
+            return {"ok": False, "detail": f"{target}: {type(exc).__name__}"}
+        return {"ok": response.status_code == 200,
+                "detail": f"{target}: HTTP {response.status_code}"}
+
+    def close(self) -> None:
+        """Close both connection pools (the async one best-effort, outside its loop)."""
+        with self._lock:
+            client, aclient = self._client, self._aclient
+            self._client = self._aclient = self._aclient_loop = None
+        if client is not None:
+            client.close()
+        if aclient is not None:
+            _close_async(aclient)
+
+    async def aclose(self) -> None:
+        """Close both pools from inside an event loop."""
+        with self._lock:
+            aclient = self._aclient
+            self._aclient = self._aclient_loop = None
+        if aclient is not None:
+            await aclient.aclose()
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"GatewayBackend(uri={safe_url(self.uri)!r}, route={self.route.value!r}, "
+                f"endpoint={self.endpoint_name!r})")
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) else None
+
+
+def _close_async(client: httpx.AsyncClient) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        try:
+            asyncio.run(client.aclose())
+        except Exception:  # noqa: BLE001 - connections bound to a finished loop
+            log.debug("async gateway client closed without its event loop")
+        return
+    asyncio.get_running_loop().create_task(client.aclose())
