@@ -88,7 +88,7 @@ class BedrockConfig:
         """Accept a config, a plain dict with the same keys, or ``None`` (defaults)."""
         if value is None:
             return cls()
-        if isinstance(value, cls):
+        if isinstance(value, BedrockConfig):
             return value
         unknown = set(value) - {f.name for f in fields(cls)}
         if unknown:

@@ -268,7 +268,7 @@ class EnhancedModule:
     __call__ = predict
 
     def _call_with_retry(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        attempts = self.retry_config.max_retries + 1
+        attempts = max(1, self.retry_config.max_retries + 1)
         lm = self.lm
         for attempt in range(1, attempts + 1):
             try:
