@@ -17,6 +17,8 @@ from harness.gateway import ERROR_MAPPING, GatewayError, GatewayProcess
 from harness.pytest_plugin import GatewayStack
 from harness.upstream import Fault, Reply, ScriptedUpstream, closed_port
 
+pytestmark = pytest.mark.gateway  # every test here runs the real gateway process
+
 ENDPOINT, LEGACY, V1 = "/endpoints/chat/invocations", "/gateway/chat/invocations", "/v1/chat/completions"
 ROUTES = [ENDPOINT, LEGACY, V1]
 MESSAGES = [{"role": "user", "content": "ping pong"}]
