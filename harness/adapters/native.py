@@ -1,0 +1,120 @@
+"""The native unified API as a parity implementation.
+
+It runs each scenario the way migrated code would: one :class:`UnifiedDSPyWrapper`
+configured for the scenario's backend, modules from ``create_module``, ``batch`` and
+``chain`` for those programs. Legacy config sections are translated by
+:mod:`unified.compat.mapping` (the same translation the shims and the codemod use).
+Where the native API behaves differently on purpose (it raises instead of returning a
+fallback dict, it sends structured messages, …) the comparator consults
+``unified/compat/DIFFERENCES.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..observation import CallOutcome, Observation
+from ..scenarios import Scenario
+from .base import DIRECT_MODEL, FAKE_API_KEY, RunEnv, call_outcome, prediction_fields
+from .patterns import DEFAULT_BEDROCK_MODEL, _demos, _route, _signature
+
+__all__ = ["NativeUnifiedAdapter", "unified_config_for"]
+
+
+def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
+    """The :class:`UnifiedConfig` a team would write for ``scenario`` after migrating."""
+    from unified import UnifiedConfig
+    from unified.compat import mapping
+
+    sections = mapping.enhanced_sections(retry=scenario.section("retry"),
+                                         cache=scenario.section("cache"),
+                                         validation=scenario.section("validation"),
+                                         cache_directory=str(env.workdir / "unified-cache"))
+    if scenario.backend == "direct":
+        target = dict(backend="direct", model=DIRECT_MODEL, api_base=env.upstream_base_url,
+                      api_key=FAKE_API_KEY)
+    elif scenario.backend == "gateway":
+        target = dict(backend="gateway", model=_route(scenario), gateway_uri=env.gateway_uri,
+                      gateway_endpoint=_route(scenario))
+    else:
+        target = dict(backend="bedrock", aws_region="us-east-1",
+                      model=str(scenario.config.get("model") or DEFAULT_BEDROCK_MODEL))
+    return UnifiedConfig(**target, **sections)
+
+
+class NativeUnifiedAdapter:
+    """``unified``: the native API, on every pattern's scenarios."""
+
+    kind = "unified"
+    pattern: str | None = None
+    name = "unified"
+
+    def __init__(self) -> None:
+        self.wrapper: Any = None
+
+    def setup(self, scenario: Scenario, env: RunEnv) -> None:
+        """Build the wrapper for the scenario's backend with the recording clock."""
+        from unified import Clock, UnifiedDSPyWrapper
+
+        self.wrapper = UnifiedDSPyWrapper(unified_config_for(scenario, env),
+                                          clock=Clock(sleep=env.sleep))
+
+    def run(self, scenario: Scenario) -> Observation:
+        """Run every call through the native API."""
+        observation = Observation(self.name, scenario.id)
+        observation.calls = self._calls(scenario)
+        metrics = self.wrapper.get_metrics()
+        observation.metrics = {k: metrics[k] for k in (
+            "total_requests", "successful_requests", "failed_requests", "cache_hits",
+            "cache_misses", "retry_count", "validation_failures")}
+        return observation
+
+    def _calls(self, scenario: Scenario) -> list[CallOutcome]:
+        w = self.wrapper
+        kind = "chain_of_thought" if scenario.program == "chain_of_thought" else "predict"
+        if scenario.program == "backend_query":
+            return [call_outcome(lambda c=c: w.lm(messages=[{"role": "user",
+                                                             "content": c["prompt"]}]),
+                                 lambda texts: {"content": texts[0]}) for c in scenario.calls]
+        if scenario.program == "mcp_tool":
+            return [call_outcome(lambda c=c: self._mcp(scenario, c), lambda r: r)
+                    for c in scenario.calls]
+        if scenario.pattern == "dynamic":
+            from unified.compat import get_signature_class
+
+            modules = [w.create_module(get_signature_class(scenario.signature))]
+        else:
+            modules = [w.create_module(_signature(scenario, sig), kind=kind)
+                       for sig in scenario.signatures]
+        if scenario.demos:
+            modules[0].program.demos = _demos(scenario)
+        if scenario.program == "chain":
+            chained = w.chain(*modules)
+            return [call_outcome(lambda c=c: chained(**c), prediction_fields)
+                    for c in scenario.calls]
+        if scenario.program == "batch":
+            return [CallOutcome(outputs=prediction_fields(r)) if not isinstance(r, Exception)
+                    else call_outcome(lambda r=r: _raise(r), prediction_fields)
+                    for r in w.batch(modules[0], list(scenario.calls), max_workers=1)]
+        return [call_outcome(lambda c=c: modules[0].predict(**c), prediction_fields)
+                for c in scenario.calls]
+
+    def _mcp(self, scenario: Scenario, inputs: dict[str, Any]) -> dict[str, Any]:
+        from unified import mcp
+
+        server = mcp.ToolServer(self.wrapper)
+        tool = server.add_tool("ask", scenario.signatures[0], description="parity tool")
+        result = server.call_tool("ask", inputs)
+        return {"tool": tool, "isError": result["isError"],
+                "payload": json.loads(result["content"][0]["text"])}
+
+    def teardown(self) -> None:
+        """Close the wrapper (connection pools, cache)."""
+        if self.wrapper is not None:
+            self.wrapper.close()
+        self.wrapper = None
+
+
+def _raise(exc: BaseException) -> Any:
+    raise exc

@@ -1,0 +1,198 @@
+"""Parity scenarios: declarative YAML files, validated on load.
+
+One file per scenario under ``suites/scenarios/``. Schema (``*`` = required)::
+
+    id*: enhanced-direct-plain        # unique; the file stem
+    description*: one line            # what the scenario shows
+    pattern*: enhanced                # enhanced | gateway | bedrock | simple | dynamic
+    backend*: direct                  # direct | gateway | bedrock
+    program: predict                  # predict | chain_of_thought | chain | batch |
+                                      # mcp_tool | backend_query
+    signature: "question -> answer"   # a DSPy string signature (a list for chain)
+    instructions: "..."               # optional signature instructions (system prompt)
+    demos: [{question: .., answer: ..}]   # optional few-shot demos
+    calls*: [{question: ...}, ...]    # one inputs dict per call (batch: the batch)
+    config: {retry: {}, cache: {}, validation: {}, simple: {}}   # legacy field names
+    implementations: [legacy, compat, unified]      # which apply (default: all three)
+    expected_differences: [D001]      # DIFFERENCES.md ids that apply to unified vs legacy
+    upstream*: [{reply: {answer: ..}} | {reply: "raw"} | {fault: {status: 429, ...}}]
+    cassette: direct/enhanced-direct-plain.yaml    # default: <backend>/<id>.yaml
+
+Errors name the file, the field and, where the YAML gives one, the line.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["Scenario", "ScenarioError", "load_scenario", "load_scenarios", "SCENARIO_DIR",
+           "PATTERNS", "BACKENDS", "PROGRAMS", "IMPLEMENTATION_KINDS"]
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO_DIR = ROOT / "suites" / "scenarios"
+PATTERNS = ("enhanced", "gateway", "bedrock", "simple", "dynamic")
+BACKENDS = ("direct", "gateway", "bedrock")
+PROGRAMS = ("predict", "chain_of_thought", "chain", "batch", "mcp_tool", "backend_query")
+IMPLEMENTATION_KINDS = ("legacy", "compat", "unified")
+CONFIG_SECTIONS = ("retry", "cache", "validation", "simple", "model")
+_FIELDS = {"id", "description", "pattern", "backend", "program", "signature", "instructions",
+           "demos", "calls", "config", "implementations", "expected_differences", "upstream",
+           "cassette"}
+_REQUIRED = ("id", "description", "pattern", "backend", "calls", "upstream")
+
+
+class ScenarioError(ValueError):
+    """A scenario file is malformed; the message names the file, field and line."""
+
+    def __init__(self, path: Path | str, field: str, problem: str, line: int | None = None):
+        self.path, self.field, self.line = str(path), field, line
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {field}: {problem}")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One validated scenario (see the module docstring for the fields)."""
+
+    id: str
+    description: str
+    pattern: str
+    backend: str
+    calls: tuple[Mapping[str, Any], ...]
+    upstream: tuple[Mapping[str, Any], ...]
+    program: str = "predict"
+    signature: str | tuple[str, ...] = "question -> answer"
+    instructions: str | None = None
+    demos: tuple[Mapping[str, Any], ...] = ()
+    config: Mapping[str, Any] = field(default_factory=dict)
+    implementations: tuple[str, ...] = IMPLEMENTATION_KINDS
+    expected_differences: tuple[str, ...] = ()
+    cassette: str = ""
+    path: str = ""
+
+    @property
+    def signatures(self) -> tuple[str, ...]:
+        """The signature(s) as a tuple (one for every program but ``chain``)."""
+        return self.signature if isinstance(self.signature, tuple) else (self.signature,)
+
+    def section(self, name: str) -> dict[str, Any] | None:
+        """A config section (legacy field names), or None when absent."""
+        value = self.config.get(name)
+        return dict(value) if value is not None else None
+
+    def applies_to(self, kind: str) -> bool:
+        """Whether implementations of ``kind`` (legacy/compat/unified) run this scenario."""
+        return kind in self.implementations
+
+
+def _lines(text: str) -> dict[str, int]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: k.start_mark.line + 1 for k, _ in node.value if hasattr(k, "value")}
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Load and validate one scenario file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(path, "file", f"cannot read ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ScenarioError(path, "yaml", f"invalid YAML ({getattr(exc, 'problem', exc)})",
+                            mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(path, "file", "expected a mapping at the top level", 1)
+    lines = _lines(text)
+    return _validate(path, data, lines)
+
+
+def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Scenario:
+    def fail(name: str, problem: str) -> ScenarioError:
+        return ScenarioError(path, name, problem, lines.get(name.split(".")[0].split("[")[0]))
+
+    unknown = sorted(set(map(str, data)) - _FIELDS)
+    if unknown:
+        raise fail(unknown[0], f"unknown field; known fields: {', '.join(sorted(_FIELDS))}")
+    for name in _REQUIRED:
+        if name not in data:
+            raise ScenarioError(path, name, "required field is missing")
+    if data["id"] != path.stem:
+        raise fail("id", f"must equal the file name stem {path.stem!r}, got {data['id']!r}")
+    for name, allowed in (("pattern", PATTERNS), ("backend", BACKENDS),
+                          ("program", PROGRAMS)):
+        if name in data and data[name] not in allowed:
+            raise fail(name, f"got {data[name]!r}; expected one of {', '.join(allowed)}")
+    for name in ("id", "description"):
+        if not isinstance(data[name], str) or not data[name].strip():
+            raise fail(name, "expected a non-empty string")
+    signature = data.get("signature", "question -> answer")
+    if isinstance(signature, list):
+        if not signature or not all(isinstance(s, str) and "->" in s for s in signature):
+            raise fail("signature", "expected DSPy signatures like 'question -> answer'")
+        signature = tuple(signature)
+    elif not isinstance(signature, str) or "->" not in signature:
+        raise fail("signature", "expected a DSPy signature like 'question -> answer'")
+    calls = _mapping_list(data["calls"], "calls", fail, allow_empty=False)
+    upstream = _mapping_list(data["upstream"], "upstream", fail, allow_empty=True)
+    for i, step in enumerate(upstream):
+        if set(step) - {"reply", "fault", "bedrock_fault"} or len(step) != 1:
+            raise fail(f"upstream[{i}]", "each step is {reply: ...}, {fault: {...}} or "
+                       "{bedrock_fault: {code: ...}}")
+    demos = _mapping_list(data.get("demos", []), "demos", fail, allow_empty=True)
+    config = data.get("config", {}) or {}
+    if not isinstance(config, dict):
+        raise fail("config", "expected a mapping of sections")
+    for name, value in config.items():
+        if name not in CONFIG_SECTIONS:
+            raise fail(f"config.{name}", f"unknown section; expected {', '.join(CONFIG_SECTIONS)}")
+        if name != "model" and value is not None and not isinstance(value, dict):
+            raise fail(f"config.{name}", "expected a mapping of legacy field names")
+    impls = tuple(data.get("implementations", IMPLEMENTATION_KINDS))
+    bad = [i for i in impls if i not in IMPLEMENTATION_KINDS]
+    if bad or not impls:
+        raise fail("implementations", f"expected a non-empty subset of {IMPLEMENTATION_KINDS}")
+    diffs = data.get("expected_differences", []) or []
+    if not isinstance(diffs, list) or not all(isinstance(d, str) for d in diffs):
+        raise fail("expected_differences", "expected a list of ids such as D001")
+    instructions = data.get("instructions")
+    if instructions is not None and not isinstance(instructions, str):
+        raise fail("instructions", "expected a string")
+    cassette = data.get("cassette") or f"{data['backend']}/{data['id']}.yaml"
+    if not isinstance(cassette, str) or cassette.startswith("/") or ".." in cassette:
+        raise fail("cassette", "expected a relative path inside cassettes/")
+    return Scenario(id=data["id"], description=data["description"], pattern=data["pattern"],
+                    backend=data["backend"], calls=calls, upstream=upstream,
+                    program=data.get("program", "predict"), signature=signature,
+                    instructions=instructions, demos=demos, config=config,
+                    implementations=impls, expected_differences=tuple(diffs),
+                    cassette=cassette, path=str(path))
+
+
+def _mapping_list(value: Any, name: str, fail: Any, *, allow_empty: bool) -> tuple[Any, ...]:
+    if not isinstance(value, list) or (not value and not allow_empty):
+        raise fail(name, "expected a non-empty list" if not allow_empty else "expected a list")
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise fail(f"{name}[{i}]", "expected a mapping")
+    return tuple(value)
+
+
+def load_scenarios(directory: Path | str = SCENARIO_DIR,
+                   patterns: Sequence[str] = ("*",)) -> list[Scenario]:
+    """Every scenario in ``directory`` whose id matches one of the glob ``patterns``."""
+    scenarios = [load_scenario(p) for p in sorted(Path(directory).glob("*.yaml"))]
+    return [s for s in scenarios if any(fnmatch.fnmatch(s.id, g) for g in patterns)]
