@@ -10,8 +10,10 @@
    (``config.aws_region``, ``AWS_REGION``, ``AWS_DEFAULT_REGION``) and ``config.model`` is
    a Bedrock id or friendly name. Only these settings are read: boto3's full credential
    chain (which may query instance metadata over the network) is never consulted;
-3. **direct** when ``config.api_key`` or the key variable of the model's provider is set
-   (``OPENAI_API_KEY`` for ``openai/…``, ``ANTHROPIC_API_KEY`` for ``anthropic/…``, …);
+3. **direct** when the model names a provider (``provider/…`` or a well-known bare name
+   such as ``gpt-…``/``claude-…``) and ``config.api_key`` or that provider's key variable
+   is set (``OPENAI_API_KEY`` for ``openai/…``, ``ANTHROPIC_API_KEY`` for
+   ``anthropic/…``, …);
 4. **mock** only when ``UNIFIED_ALLOW_MOCK=1``.
 
 Otherwise a :class:`~unified.errors.ConfigError` lists what would select each backend,
@@ -118,8 +120,11 @@ def _bedrock_rule(config: UnifiedConfig, env: Mapping[str, str]) -> tuple[str | 
 
 def _direct_rule(config: UnifiedConfig, env: Mapping[str, str]) -> tuple[str | None, str]:
     provider = provider_of(config.model)
-    if config.api_key:
+    if config.api_key and provider:
         return f"config.api_key is set for model {config.model!r}", ""
+    if config.api_key:
+        return None, (f"direct was not selected: config.api_key is set but model "
+                      f"{config.model!r} has no provider/ prefix litellm knows")
     key_var = PROVIDER_KEY_ENV.get(provider or "")
     if key_var and env.get(key_var):
         return f"{key_var} is set for provider {provider!r} of model {config.model!r}", ""
