@@ -23,3 +23,9 @@ lint: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
+
+parity: install
+	$(PY) -m harness parity $(PARITY_ARGS)
+
+record: install
+	$(PY) -m harness record $(RECORD_ARGS)

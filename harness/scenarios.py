@@ -81,6 +81,11 @@ class Scenario:
         """The signature(s) as a tuple (one for every program but ``chain``)."""
         return self.signature if isinstance(self.signature, tuple) else (self.signature,)
 
+    @property
+    def registry_name(self) -> str:
+        """For ``dynamic`` scenarios: the registry display name (left of ``->``)."""
+        return self.signatures[0].split("->")[0].strip()
+
     def section(self, name: str) -> dict[str, Any] | None:
         """A config section (legacy field names), or None when absent."""
         value = self.config.get(name)

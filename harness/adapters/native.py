@@ -83,7 +83,7 @@ class NativeUnifiedAdapter:
         if scenario.pattern == "dynamic":
             from unified.compat import get_signature_class
 
-            modules = [w.create_module(get_signature_class(scenario.signature))]
+            modules = [w.create_module(get_signature_class(scenario.registry_name))]
         else:
             modules = [w.create_module(_signature(scenario, sig), kind=kind)
                        for sig in scenario.signatures]

@@ -89,7 +89,7 @@ class PatternAdapter:
             self.target = dspy
 
     def _enhanced_configs(self, scenario: Scenario) -> dict[str, Any]:
-        ns, env = self.ns, self.env
+        ns, env = self._namespace_for("enhanced"), self.env
         assert env is not None
         cache = {"enabled": False, **(scenario.section("cache") or {})}
         return {"retry_config": ns.RetryConfig(**(scenario.section("retry") or {})),
@@ -128,7 +128,7 @@ class PatternAdapter:
                 _route(scenario), [{"role": "user", "content": c["prompt"]}]), _query_outputs)
                 for c in scenario.calls]
         if self.pattern == "dynamic":
-            module = self.ns.DynamicDSPyModule(self.ns.get_signature_class(scenario.signature))
+            module = self.ns.DynamicDSPyModule(self.ns.get_signature_class(scenario.registry_name))
             return [call_outcome(lambda c=c: self._in_lm(lambda: module(**c)), prediction_fields)
                     for c in scenario.calls]
         if self.pattern == "gateway":
