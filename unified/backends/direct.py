@@ -30,9 +30,10 @@ any other with a ``status_code`` (``APIError``, …)                  HTTP statu
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..config import UnifiedConfig
@@ -221,33 +222,27 @@ class DirectBackend(BaseBackend):
 
     def complete(self, request: LMRequest) -> LMResponse:
         """One ``litellm.completion`` call; errors mapped onto :mod:`unified.errors`."""
-        litellm = _litellm()
-        try:
-            answer = litellm.completion(**self.completion_kwargs(request))
-        except Exception as exc:
-            mapped = self._mapped(exc)
-            if mapped is None:
-                raise
-            raise mapped from exc
+        with self._errors_mapped():
+            answer = _litellm().completion(**self.completion_kwargs(request))
         return self._parse(request, answer)
 
     async def acomplete(self, request: LMRequest) -> LMResponse:
         """One ``litellm.acompletion`` call."""
-        litellm = _litellm()
-        try:
-            answer = await litellm.acompletion(**self.completion_kwargs(request))
-        except Exception as exc:
-            mapped = self._mapped(exc)
-            if mapped is None:
-                raise
-            raise mapped from exc
+        with self._errors_mapped():
+            answer = await _litellm().acompletion(**self.completion_kwargs(request))
         return self._parse(request, answer)
 
-    def _mapped(self, exc: Exception) -> BackendError | None:
-        mapped = map_litellm_error(exc, endpoint=self._endpoint(), secrets=(self._api_key,))
-        if mapped is not None:
+    @contextlib.contextmanager
+    def _errors_mapped(self) -> Iterator[None]:
+        """Re-raise SDK exceptions as :mod:`unified.errors` (others unchanged)."""
+        try:
+            yield
+        except Exception as exc:
+            mapped = map_litellm_error(exc, endpoint=self._endpoint(), secrets=(self._api_key,))
+            if mapped is None:
+                raise
             log.debug("direct call to %s failed: %s", self._endpoint(), type(mapped).__name__)
-        return mapped
+            raise mapped from exc
 
     def _parse(self, request: LMRequest, answer: Any) -> LMResponse:
         try:

@@ -184,7 +184,7 @@ class GatewayBackend(BaseBackend):
     def _transport_error(self, exc: httpx.TransportError) -> Exception:
         endpoint = safe_url(self.url)
         detail = redact(f"{type(exc).__name__}: {exc}", self._secrets())
-        context = {"backend": self.kind, "endpoint": endpoint}
+        context: dict[str, Any] = {"backend": self.kind, "endpoint": endpoint}
         log.debug("gateway call to %s failed: %s", endpoint, detail)
         if isinstance(exc, httpx.TimeoutException):
             return TimeoutError(f"gateway: no answer from {endpoint} within {self.timeout:g} s "
