@@ -3,17 +3,13 @@
 The HTTP status table lives here once and is used by every backend that sees a status
 code (the gateway directly; Bedrock and direct for codes they do not name):
 
-======================  =====================================  ==========
-status                   error                                  kind
-======================  =====================================  ==========
-429                      :class:`~unified.errors.RateLimitError`  transient
-408, 504                 :class:`~unified.errors.TimeoutError`    transient
-other 5xx (500-599)      :class:`~unified.errors.ServerError`     transient
-401, 403                 :class:`~unified.errors.AuthError`       permanent
-404                      :class:`~unified.errors.NotFoundError`   permanent
-other 4xx (400, 422, …)  :class:`~unified.errors.BadRequestError` permanent
-anything else non-2xx    :class:`~unified.errors.ServerError`     transient
-======================  =====================================  ==========
+- 429 -> :class:`~unified.errors.RateLimitError` (transient; ``retry_after`` from the header)
+- 408, 504 -> :class:`~unified.errors.TimeoutError` (transient)
+- other 5xx -> :class:`~unified.errors.ServerError` (transient)
+- 401, 403 -> :class:`~unified.errors.AuthError` (permanent)
+- 404 -> :class:`~unified.errors.NotFoundError` (permanent)
+- other 4xx (400, 413, 422, ...) -> :class:`~unified.errors.BadRequestError` (permanent)
+- anything else that is not 2xx (1xx, 3xx) -> :class:`~unified.errors.ServerError` (transient)
 
 Messages never contain a secret: :func:`redact` removes every configured secret from
 provider text before it is put into an error, and :func:`safe_url` drops user info and

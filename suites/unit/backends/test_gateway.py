@@ -34,7 +34,7 @@ from unified import (
     UnifiedConfig,
     UnifiedDSPyWrapper,
 )
-from unified.backends.common import parse_retry_after
+from unified.backends.common import error_for_status, parse_retry_after
 from unified.backends.gateway import GatewayBackend, endpoint_for_model
 from unified.backends.mock import format_fields
 
@@ -257,6 +257,15 @@ def test_retry_after_parsing_handles_seconds_dates_and_garbage() -> None:
     now = email.utils.parsedate_to_datetime("Wed, 21 Oct 2026 07:28:00 GMT").timestamp()
     assert parse_retry_after("Wed, 21 Oct 2026 07:28:10 GMT", now=lambda: now) == 10.0
     assert [parse_retry_after(v) for v in ("2.5", "-3", "soon", None)] == [2.5, 0.0, None, None]
+
+
+@pytest.mark.parametrize(("status", "error"), [
+    (429, RateLimitError), (408, TimeoutError), (504, TimeoutError), (502, ServerError),
+    (401, AuthError), (403, AuthError), (404, NotFoundError), (422, BadRequestError),
+    (302, ServerError)])
+def test_the_one_status_table_maps_each_status_to_its_class(status, error) -> None:
+    mapped = error_for_status(status, "x", backend="gateway", endpoint="http://gw.test/e")
+    assert type(mapped) is error and mapped.status == status
 
 
 @pytest.mark.parametrize("kind", ["broken_json", "no_choices"])
