@@ -27,10 +27,6 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
     from unified import UnifiedConfig
     from unified.compat import mapping
 
-    sections = mapping.enhanced_sections(retry=scenario.section("retry"),
-                                         cache=scenario.section("cache"),
-                                         validation=scenario.section("validation"),
-                                         cache_directory=str(env.workdir / "unified-cache"))
     if scenario.backend == "direct":
         target = dict(backend="direct", model=DIRECT_MODEL, api_base=env.upstream_base_url,
                       api_key=FAKE_API_KEY)
@@ -40,7 +36,11 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
     else:
         target = dict(backend="bedrock", aws_region="us-east-1",
                       model=str(scenario.config.get("model") or DEFAULT_BEDROCK_MODEL))
-    return UnifiedConfig(**target, **sections)
+    cache = {"enabled": False, **(scenario.section("cache") or {}),
+             "cache_dir": str(env.workdir / "unified-cache")}
+    return mapping.enhanced_to_unified(retry=scenario.section("retry"), cache=cache,
+                                       validation=scenario.section("validation"),
+                                       base=UnifiedConfig(**target))
 
 
 class NativeUnifiedAdapter:

@@ -53,7 +53,7 @@ def body_difference(left: Any, right: Any) -> str:
 def json_body_matcher(r1: Any, r2: Any) -> None:
     """vcrpy matcher: bodies equal as parsed JSON (raises AssertionError with the diff)."""
     if _canonical_body(r1.body) != _canonical_body(r2.body):
-        raise AssertionError(body_difference(r1.body, r2.body))
+        raise AssertionError("recorded vs sent: " + body_difference(r2.body, r1.body))
 
 
 def _scrub_request(request: Any) -> Any:
