@@ -30,17 +30,22 @@ from .adapters import RunEnv, available_implementations
 from .adapters.base import WireCounter
 from .differences import Difference, load_differences
 from .observation import Observation
-from .scenarios import SCENARIO_DIR, Scenario, load_scenarios
+from .scenarios import (
+    COMPARABLE_FIELDS,
+    DEFAULT_NATIVE_FIELDS,
+    SCENARIO_DIR,
+    Scenario,
+    load_scenarios,
+)
 
 __all__ = ["FIELDS", "STRICT_FIELDS", "NATIVE_FIELDS", "ImplResult", "ScenarioResult",
            "ParityRun", "run_scenario", "run_parity", "compare", "REPLAY_GATEWAY_URI",
            "REPLAY_UPSTREAM_URL", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = "1.0"
-FIELDS = ("outputs", "requests", "wire", "attempts", "cache", "validation", "exception",
-          "metrics")
+FIELDS = COMPARABLE_FIELDS
 STRICT_FIELDS = FIELDS
-NATIVE_FIELDS = ("outputs", "requests", "exception")
+NATIVE_FIELDS = DEFAULT_NATIVE_FIELDS
 #: Addresses used during replay: nothing listens there; the replay answers in-process.
 REPLAY_GATEWAY_URI = "http://127.0.0.1:9"
 REPLAY_UPSTREAM_URL = "http://127.0.0.1:9/v1"
@@ -137,11 +142,16 @@ def _verdict(scenario: Scenario, reference: Observation, obs: Observation, kind:
     if result.problems:
         result.status = "FAIL"
         return result
-    result.diffs = compare(reference, obs, STRICT_FIELDS if kind == "compat" else NATIVE_FIELDS)
-    if not result.diffs:
-        return result
-    if kind != "unified":
+    result.diffs = compare(reference, obs,
+                           STRICT_FIELDS if kind == "compat" else scenario.native_fields)
+    if kind == "unified":
+        missing = [d for d in scenario.expected_differences if d in differences
+                   and not any(differences[d].covers(scenario.pattern, f) for f in result.diffs)]
+        result.problems += [f"expected difference {d} did not occur" for d in missing]
+    if result.problems or (result.diffs and kind != "unified"):
         result.status = "FAIL"
+        return result
+    if not result.diffs:
         return result
     uncovered = []
     for name in result.diffs:

@@ -15,6 +15,8 @@ One file per scenario under ``suites/scenarios/``. Schema (``*`` = required)::
     config: {retry: {}, cache: {}, validation: {}, simple: {}}   # legacy field names
     implementations: [legacy, compat, unified]      # which apply (default: all three)
     expected_differences: [D001]      # DIFFERENCES.md ids that apply to unified vs legacy
+                                      # (each must actually occur, or the scenario FAILs)
+    native_fields: [outputs, requests, exception, attempts]   # what unified is compared on
     upstream*: [{reply: {answer: ..}} | {reply: "raw"} | {fault: {status: 429, ...}}]
     cassette: direct/enhanced-direct-plain.yaml    # default: <backend>/<id>.yaml
 
@@ -43,7 +45,10 @@ IMPLEMENTATION_KINDS = ("legacy", "compat", "unified")
 CONFIG_SECTIONS = ("retry", "cache", "validation", "simple", "model")
 _FIELDS = {"id", "description", "pattern", "backend", "program", "signature", "instructions",
            "demos", "calls", "config", "implementations", "expected_differences", "upstream",
-           "cassette"}
+           "cassette", "native_fields"}
+COMPARABLE_FIELDS = ("outputs", "requests", "wire", "attempts", "cache", "validation",
+                     "exception", "metrics")
+DEFAULT_NATIVE_FIELDS = ("outputs", "requests", "exception")
 _REQUIRED = ("id", "description", "pattern", "backend", "calls", "upstream")
 
 
@@ -74,6 +79,7 @@ class Scenario:
     implementations: tuple[str, ...] = IMPLEMENTATION_KINDS
     expected_differences: tuple[str, ...] = ()
     cassette: str = ""
+    native_fields: tuple[str, ...] = DEFAULT_NATIVE_FIELDS
     path: str = ""
 
     @property
@@ -173,6 +179,9 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Scenar
     diffs = data.get("expected_differences", []) or []
     if not isinstance(diffs, list) or not all(isinstance(d, str) for d in diffs):
         raise fail("expected_differences", "expected a list of ids such as D001")
+    native_fields = data.get("native_fields", list(DEFAULT_NATIVE_FIELDS))
+    if not isinstance(native_fields, list) or not set(native_fields) <= set(COMPARABLE_FIELDS):
+        raise fail("native_fields", f"expected a list drawn from {', '.join(COMPARABLE_FIELDS)}")
     instructions = data.get("instructions")
     if instructions is not None and not isinstance(instructions, str):
         raise fail("instructions", "expected a string")
@@ -184,7 +193,7 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Scenar
                     program=data.get("program", "predict"), signature=signature,
                     instructions=instructions, demos=demos, config=config,
                     implementations=impls, expected_differences=tuple(diffs),
-                    cassette=cassette, path=str(path))
+                    cassette=cassette, native_fields=tuple(native_fields), path=str(path))
 
 
 def _mapping_list(value: Any, name: str, fail: Any, *, allow_empty: bool) -> tuple[Any, ...]:

@@ -11,6 +11,7 @@ fallback dict, it sends structured messages, …) the comparator consults
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -38,9 +39,12 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
                       model=str(scenario.config.get("model") or DEFAULT_BEDROCK_MODEL))
     cache = {"enabled": False, **(scenario.section("cache") or {}),
              "cache_dir": str(env.workdir / "unified-cache")}
-    return mapping.enhanced_to_unified(retry=scenario.section("retry"), cache=cache,
-                                       validation=scenario.section("validation"),
-                                       base=UnifiedConfig(**target))
+    migrated = mapping.enhanced_to_unified(retry=scenario.section("retry"), cache=cache,
+                                           validation=scenario.section("validation"),
+                                           base=UnifiedConfig(**target))
+    # Native code keeps the native retry default: Retry-After hints are honoured.
+    return migrated.with_overrides(
+        retry=dataclasses.replace(migrated.retry, respect_retry_after=True))
 
 
 class NativeUnifiedAdapter:
