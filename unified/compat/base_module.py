@@ -1,0 +1,105 @@
+"""Shim of the legacy ``base_module`` (spec section 5): the dynamic module and its registry.
+
+``DynamicDSPyModule(signature_cls)`` is still a ``dspy.Module`` whose ``forward(**kwargs)``
+returns the prediction, but the prediction comes from ``wrapper.create_module(Sig)`` of
+a :class:`~unified.UnifiedDSPyWrapper` -- the migration target -- so the call gets the
+unified pipeline (retry/cache/validation only as configured; errors as unified error
+classes). The legacy module ran ``dspy.Predict`` on the globally configured LM, unguarded
+(DIFFERENCES.md D022). The wrapper is ``wrapper=`` when given, else one built from
+``config`` (default ``UnifiedConfig.from_env()``) with the optional ``backend``/``clock``
+test seams; it is built on first use, so constructing the module never fails.
+
+The registry maps display names to signature classes: "Risk Query"
+(``risk_query -> insights``), "Regulatory Risk" (``regulation -> summary``),
+"Forecasting" (``signal -> projection``), "Audit Summary" (``audit_log -> summary``);
+:func:`get_signature_class` falls back to Risk Query. Looking names up does not warn.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import dspy
+
+from ..config import UnifiedConfig
+from ..pipeline import Clock
+from ..wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper
+from ._deprecation import legacy_entry
+
+__all__ = ["DEFAULT_SIGNATURE_NAME", "SIGNATURE_REGISTRY", "AuditSummarySignature",
+           "DynamicDSPyModule", "ForecastingSignature", "RegulatoryRiskSignature",
+           "RiskQuerySignature", "get_signature_class", "get_signature_names"]
+
+
+def _signature(name: str, input_field: str, output_field: str,
+               instructions: str) -> type[dspy.Signature]:
+    return dspy.make_signature({input_field: (str, dspy.InputField()),
+                                output_field: (str, dspy.OutputField())},
+                               instructions, signature_name=name)
+
+
+#: ``risk_query -> insights``
+RiskQuerySignature = _signature("RiskQuerySignature", "risk_query", "insights",
+                                "Answer a risk question with concise insights.")
+#: ``regulation -> summary``
+RegulatoryRiskSignature = _signature("RegulatoryRiskSignature", "regulation", "summary",
+                                     "Summarise the risk a regulation poses.")
+#: ``signal -> projection``
+ForecastingSignature = _signature("ForecastingSignature", "signal", "projection",
+                                  "Project where a signal is heading.")
+#: ``audit_log -> summary``
+AuditSummarySignature = _signature("AuditSummarySignature", "audit_log", "summary",
+                                   "Summarise an audit log.")
+
+DEFAULT_SIGNATURE_NAME = "Risk Query"
+#: Display name -> signature class, in registration order.
+SIGNATURE_REGISTRY: dict[str, type[dspy.Signature]] = {
+    "Risk Query": RiskQuerySignature,
+    "Regulatory Risk": RegulatoryRiskSignature,
+    "Forecasting": ForecastingSignature,
+    "Audit Summary": AuditSummarySignature,
+}
+
+
+def get_signature_names() -> list[str]:
+    """The display names of the registered signatures, in registration order."""
+    return list(SIGNATURE_REGISTRY)
+
+
+def get_signature_class(name: str) -> type[dspy.Signature]:
+    """The signature class registered as ``name``; unknown names get Risk Query."""
+    return SIGNATURE_REGISTRY.get(name, SIGNATURE_REGISTRY[DEFAULT_SIGNATURE_NAME])
+
+
+class DynamicDSPyModule(dspy.Module):
+    """Deprecated: use ``UnifiedDSPyWrapper().create_module(signature_cls)``."""
+
+    def __init__(self, signature_cls: type[dspy.Signature], *,
+                 wrapper: UnifiedDSPyWrapper | None = None, config: UnifiedConfig | None = None,
+                 backend: Any = None, clock: Clock | None = None) -> None:
+        with legacy_entry("DynamicDSPyModule",
+                          "unified.UnifiedDSPyWrapper().create_module(signature_cls)"):
+            super().__init__()
+            self.signature_cls = signature_cls
+            self.predictor = dspy.Predict(signature_cls)
+            self._wrapper = wrapper
+            self._settings = (config, backend, clock)
+            self._unified: UnifiedDSPyModule | None = None
+            self._lock = threading.Lock()
+
+    @property
+    def unified(self) -> UnifiedDSPyModule:
+        """The unified module running :attr:`predictor` (built on first use)."""
+        with self._lock:
+            if self._unified is None:
+                if self._wrapper is None:
+                    config, backend, clock = self._settings
+                    self._wrapper = UnifiedDSPyWrapper(config or UnifiedConfig.from_env(),
+                                                       backend=backend, clock=clock)
+                self._unified = self._wrapper.wrap_module(self.predictor)
+            return self._unified
+
+    def forward(self, **kwargs: Any) -> dspy.Prediction:
+        """Return the prediction for ``kwargs`` (through the unified wrapper)."""
+        return self.unified.predict(**kwargs)
