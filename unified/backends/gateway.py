@@ -38,8 +38,10 @@ timeout ``config.timeout_seconds``. No key, header value or credential appears i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import socket
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -196,6 +198,8 @@ class GatewayBackend(BaseBackend):
         request_id = request_id_from(response.headers)
         status = response.status_code
         if not 200 <= status < 300:
+            if status >= 500 and "json" not in response.headers.get("content-type", ""):
+                _drop_connection(response)
             detail = redact(error_detail(response.content, response.headers.get(
                 "content-type", "")), self._secrets())
             retry_after = parse_retry_after(response.headers.get("retry-after"))
@@ -263,6 +267,21 @@ class GatewayBackend(BaseBackend):
     def __repr__(self) -> str:
         return (f"GatewayBackend(uri={safe_url(self.uri)!r}, route={self.route.value!r}, "
                 f"endpoint={self.endpoint_name!r})")
+
+
+def _drop_connection(response: httpx.Response) -> None:
+    """Shut down the socket ``response`` came on, so the pool never reuses it.
+
+    The MLflow gateway answers an unhandled error with a text/plain 500 and then closes
+    the connection without ``Connection: close``; a call that reused it would fail with a
+    spurious reset (see harness/gateway.py). A shut-down socket reads as closed, so httpx
+    discards it and opens a new connection.
+    """
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is not None and hasattr(sock, "shutdown"):  # asyncio wraps it in TransportSocket
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _int_or_none(value: Any) -> int | None:
