@@ -2,9 +2,9 @@
 
 Every shim constructor runs inside :class:`legacy_entry`. The outermost entry warns
 ``"<old> is deprecated; use <new>"`` with a ``stacklevel`` that points at the first frame
-outside :mod:`unified.compat` (so a subclass calling ``super().__init__`` or a shim
-building another shim internally never warns twice, and the warning names the user's
-file and line). :func:`quiet` silences the shims' own internal constructions (default
+outside :mod:`unified.compat` and DSPy (so a subclass calling ``super().__init__`` or a
+shim building another shim internally never warns twice, and the warning names the
+user's file and line even through ``dspy.Module``'s metaclass). :func:`quiet` silences the shims' own internal constructions (default
 configs, presets).
 """
 
@@ -13,14 +13,13 @@ from __future__ import annotations
 import contextvars
 import sys
 import warnings
-from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 
 __all__ = ["legacy_entry", "quiet", "deprecation_message"]
 
 _ACTIVE: contextvars.ContextVar[bool] = contextvars.ContextVar("unified_compat_entry",
                                                                default=False)
-_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+_PACKAGE = __name__.rsplit(".", 1)[0]
 
 
 def deprecation_message(old: str, new: str) -> str:
@@ -28,17 +27,20 @@ def deprecation_message(old: str, new: str) -> str:
     return f"{old} is deprecated; use {new}"
 
 
-def _internal(filename: str) -> bool:
-    # "<string>" is the code dataclasses generate for __init__.
-    return filename == "<string>" or str(Path(filename).resolve()).startswith(_PACKAGE_DIR)
+def _internal(frame: FrameType) -> bool:
+    """Frames of this package, of dataclass-generated ``__init__`` code (``<string>``) and of
+    DSPy (``dspy.Module``'s metaclass calls ``__init__``) are skipped."""
+    module = str(frame.f_globals.get("__name__", ""))
+    return (frame.f_code.co_filename == "<string>" or module == _PACKAGE
+            or module.startswith((_PACKAGE + ".", "dspy.")))
 
 
 def _caller_stacklevel() -> int:
     """The ``stacklevel`` (seen from :meth:`legacy_entry.__enter__`) of the first frame
-    outside this package."""
+    that :func:`_internal` does not skip."""
     frame = sys._getframe(2)
     level = 2
-    while frame is not None and _internal(frame.f_code.co_filename):
+    while frame is not None and _internal(frame):
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     return level

@@ -4,11 +4,11 @@ The legacy enhanced wrapper accepted ``lm=<any dspy LM>``. The shim keeps that: 
 becomes the backend of the unified pipeline (:class:`DSPyLMBackend`), so retry, cache,
 validation and metrics are still the unified layers, run around one call of that LM.
 
-- The request goes to the LM as OpenAI-style chat messages (system prompt first) with
-  the request's sampling parameters as keyword arguments; the first completion is the
-  answer (a string, or the ``"text"`` of a dict completion).
-- Usage is read from ``lm.history[-1]["usage"]`` when the LM records it (OpenAI keys),
-  else estimated by whitespace like every backend.
+- The request goes to the LM as one ``dspy.lm15.Request`` (DSPy 3.4's canonical LM call:
+  ``lm(request) -> lm15.Response``, which works for engine-based LMs and for legacy
+  ``forward()`` subclasses alike) with the request's sampling parameters in its config.
+- Usage is the response's usage when the LM reports it, else estimated by whitespace
+  like every backend.
 - Failures are mapped onto the unified error tree by :func:`classify_error` so that the
   retry layer decides as for any backend: HTTP statuses through the shared status table,
   Bedrock error codes through the Bedrock backend's table, timeouts and connection
@@ -22,6 +22,7 @@ the shims use that wrapper's backend directly, so retries are never nested.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,7 +38,10 @@ from ..errors import (
 )
 from ..types import BackendIdentity, LMRequest, LMResponse
 
-__all__ = ["DSPyLMBackend", "classify_error"]
+__all__ = ["DSPyLMBackend", "classify_error", "to_dspy_request"]
+
+_FINISH = {"stop": "stop", "length": "length", "tool_call": "tool_calls",
+           "content_filter": "content_filter"}
 
 # Class-name fragments of transient errors raised by SDKs we do not import
 # (litellm, openai, dspy's lm15 engine, botocore), checked in order.
@@ -110,6 +114,33 @@ def classify_error(exc: BaseException, *, backend: str = "dspy-lm",
     return exc
 
 
+def to_dspy_request(request: LMRequest, model: str) -> Any:
+    """The ``dspy.lm15.Request`` of ``request`` for an LM whose model string is ``model``
+    (system-role messages join the system prompt; unknown parameters go to
+    ``config.extensions``)."""
+    from dspy import lm15
+
+    system = [request.system] if request.system else []
+    messages = []
+    for message in request.messages:
+        if message.role == "system":
+            system.append(message.content)
+        elif message.role == "assistant":
+            messages.append(lm15.Message.assistant([lm15.TextPart(message.content)]))
+        else:
+            messages.append(lm15.Message.user(message.content))
+    known = {f.name for f in dataclasses.fields(lm15.Config)} - {"extensions"}
+    params = dict(request.params)
+    if isinstance(params.get("stop"), (list, str)):
+        params["stop"] = tuple([params["stop"]] if isinstance(params["stop"], str)
+                               else params["stop"])
+    extra = {k: v for k, v in params.items() if k not in known}
+    config = lm15.Config(**{k: v for k, v in params.items() if k in known},
+                         extensions=extra or None)
+    return lm15.Request(model=model, messages=tuple(messages),
+                        system="\n\n".join(system) or None, config=config)
+
+
 class DSPyLMBackend(BaseBackend):
     """Calls ``lm`` (any DSPy LM) once per request (see module docstring)."""
 
@@ -122,27 +153,17 @@ class DSPyLMBackend(BaseBackend):
     def complete(self, request: LMRequest) -> LMResponse:
         """One call of the LM; failures mapped by :func:`classify_error`."""
         try:
-            outputs = self.lm(messages=request.chat_messages(), **dict(request.params))
+            answer = self.lm(to_dspy_request(request, self.model))
         except Exception as exc:
             mapped = classify_error(exc, backend=self.kind, endpoint=self.model)
             if mapped is exc:
                 raise
             raise mapped from exc
-        first = outputs[0] if outputs else ""
-        text = first.get("text", "") if isinstance(first, Mapping) else str(first)
-        usage = self._last_usage()
-        return self.response(request, text, input_tokens=usage.get("prompt_tokens"),
-                             output_tokens=usage.get("completion_tokens"))
-
-    def _last_usage(self) -> dict[str, int]:
-        history = getattr(self.lm, "history", None)
-        if not history:
-            return {}
-        usage = history[-1].get("usage") if isinstance(history[-1], Mapping) else None
-        if not isinstance(usage, Mapping):
-            return {}
-        return {k: int(v) for k, v in usage.items()
-                if k in ("prompt_tokens", "completion_tokens") and isinstance(v, int)}
+        usage = answer.usage
+        return self.response(request, answer.text or "",
+                             finish_reason=_FINISH.get(answer.finish_reason, "stop"),
+                             input_tokens=usage.input_tokens if usage else None,
+                             output_tokens=usage.output_tokens if usage else None)
 
     def identity(self) -> BackendIdentity:
         """``dspy-lm`` + the LM's model string (its endpoint is the LM's business)."""
