@@ -5,6 +5,7 @@
   ``parity.json``, ``parity.md`` and ``parity-junit.xml``; exit 1 on any FAIL.
 - ``record [--scenario GLOB]...``: re-record cassettes against the local stack (see
   :mod:`harness.recording`).
+- ``perf`` (and ``parity --perf``): the performance gate (:mod:`harness.perf_gate`).
 - ``lint``: run the parity replay quietly and lint every cassette (secrets, unused
   interactions, cassettes no scenario uses); exit 1 on findings.
 """
@@ -44,7 +45,7 @@ def cmd_parity(args: argparse.Namespace) -> int:
     if not run.scenarios:
         print("no scenario matched", file=sys.stderr)
         return 2
-    paths = write_reports(run, Path(args.reports))
+    paths = write_reports(run, Path(args.reports), getattr(args, "report_extra", None))
     from unified.datatable import DataTableFrame
 
     print()
@@ -94,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parity.add_argument("--jobs", type=int, default=1, help="parallel processes")
     parity.add_argument("--reports", default=str(ROOT / "reports"), help="report directory")
     parity.set_defaults(func=cmd_parity)
+    from .perf_gate import register as register_perf
+
+    register_perf(sub, parity, reports=str(ROOT / "reports"), command=cmd_parity)
     record = sub.add_parser("record", help="re-record cassettes against the local stack")
     record.add_argument("--scenario", action="append", help="glob of scenario ids")
     record.set_defaults(func=cmd_record)

@@ -1,0 +1,302 @@
+"""The performance gate: interleaved A/B timing in one process, judged by Mann-Whitney U.
+
+A machine shared with other jobs drifts (frequency scaling, neighbours, the page cache)
+far more than the few percent the gate must see. So both sides of a comparison are
+measured in the same process, in alternating order (A B, B A, A B, … — every pair of
+rounds is A B B A), many times, and only the order statistics are trusted:
+
+- a **sample** is the mean time of ``inner`` operations (calibrated so one sample lasts
+  about ``sample_seconds``), timed with ``perf_counter`` while the garbage collector is
+  off; the collector runs between samples, on objects created after a ``gc.freeze()``;
+- each side gets a warm-up before the first sample;
+- the summary of a side is its median and interquartile range (IQR); the ratio is
+  ``median(candidate) / median(baseline)``, with the IQR of the per-round ratios.
+
+**Decision.** Each pair has a limit ``L`` (its target: candidate ≤ L × baseline). A
+regression is declared only when both hold:
+
+1. the effect is large enough: the observed ratio exceeds ``L``;
+2. it is statistically significant: a one-sided Mann-Whitney U test of the candidate's
+   samples against the baseline's samples scaled by ``L`` gives ``p < alpha``.
+
+For a compat shim against its legacy reference ``L = 1 + min_effect`` (defaults: 5 %,
+``alpha = 0.01``); the other pairs carry their own targets (unified Predict ≤ 1.10 ×
+the bare engine, …, see :mod:`harness.perf_pairs`). Every threshold is configurable.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["Summary", "Decision", "Subject", "GateConfig", "PairResult", "GateResult",
+           "summarize", "decide", "interleave_order", "measure_pair", "calibrate_inner",
+           "timed_subject", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Median and quartiles of one side's samples (seconds per operation)."""
+
+    median: float
+    q1: float
+    q3: float
+    n: int
+
+    @property
+    def iqr(self) -> float:
+        """Interquartile range ``q3 - q1``."""
+        return self.q3 - self.q1
+
+
+def _quartiles(values: Sequence[float]) -> tuple[float, float, float]:
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0], ordered[0], ordered[0]
+    q1, q2, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
+    return q1, q2, q3
+
+
+def summarize(samples: Sequence[float]) -> Summary:
+    """The :class:`Summary` of ``samples`` (at least one value)."""
+    if not samples:
+        raise ValueError("summarize() needs at least one sample")
+    q1, median, q3 = _quartiles(samples)
+    return Summary(median=median, q1=q1, q3=q3, n=len(samples))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict on one A/B comparison (see the module docstring)."""
+
+    ratio: float
+    ratio_q1: float
+    ratio_q3: float
+    limit: float
+    p_value: float
+    alpha: float
+
+    @property
+    def exceeds(self) -> bool:
+        """The observed ratio is above the limit (the effect is large enough)."""
+        return self.ratio > self.limit
+
+    @property
+    def significant(self) -> bool:
+        """Mann-Whitney U says the candidate is slower than ``limit × baseline``."""
+        return self.p_value < self.alpha
+
+    @property
+    def regression(self) -> bool:
+        """Both large enough and significant."""
+        return self.exceeds and self.significant
+
+
+def decide(baseline: Sequence[float], candidate: Sequence[float], *, limit: float,
+           alpha: float = 0.01) -> Decision:
+    """Judge ``candidate`` against ``limit × baseline`` (one-sided Mann-Whitney U).
+
+    Samples are per-operation times. The ratio's IQR comes from the per-round ratios
+    when both sides have one sample per round, else from the candidate's quartiles over
+    the baseline's median.
+    """
+    from scipy.stats import mannwhitneyu
+
+    if limit <= 0:
+        raise ValueError(f"limit must be positive, got {limit}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    base, cand = summarize(baseline), summarize(candidate)
+    ratio = cand.median / base.median if base.median > 0 else math.inf
+    if len(baseline) == len(candidate) and min(baseline) > 0:
+        paired = summarize([c / b for b, c in zip(baseline, candidate, strict=True)])
+        low, high = paired.q1, paired.q3
+    else:
+        low = cand.q1 / base.median if base.median > 0 else math.inf
+        high = cand.q3 / base.median if base.median > 0 else math.inf
+    scaled = [limit * b for b in baseline]
+    p_value = float(mannwhitneyu(list(candidate), scaled, alternative="greater").pvalue)
+    return Decision(ratio=ratio, ratio_q1=low, ratio_q3=high, limit=limit, p_value=p_value,
+                    alpha=alpha)
+
+
+@dataclass
+class Subject:
+    """One side of a comparison: ``measure(n)`` runs ``n`` operations and returns the
+    seconds per operation; ``close()`` releases what was built for it."""
+
+    name: str
+    measure: Callable[[int], float]
+    close: Callable[[], None] = field(default=lambda: None)
+
+
+def timed_subject(name: str, run: Callable[[int], None],
+                  close: Callable[[], None] = lambda: None) -> Subject:
+    """A :class:`Subject` timing ``run(n)`` in-process with the collector off."""
+
+    def measure(n: int) -> float:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            run(n)
+            elapsed = time.perf_counter() - start
+        finally:
+            if enabled:
+                gc.enable()
+        return elapsed / n
+
+    return Subject(name, measure, close)
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    """Knobs of the gate (defaults: the issue's)."""
+
+    alpha: float = 0.01
+    min_effect: float = 0.05
+    rounds: int = 12
+    subprocess_rounds: int = 6
+    sample_seconds: float = 0.03
+    warmup_seconds: float = 0.15
+    targets: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.rounds < 5 or self.subprocess_rounds < 5:
+            raise ValueError("at least 5 rounds per side: with fewer, Mann-Whitney U can "
+                             "never reach p < 0.01")
+        if self.min_effect < 0 or self.sample_seconds <= 0 or self.warmup_seconds < 0:
+            raise ValueError("min_effect, sample_seconds and warmup_seconds must be >= 0")
+
+
+def interleave_order(rounds: int) -> list[tuple[int, int]]:
+    """Which side goes first in each round: (0, 1), (1, 0), (0, 1), … (A B B A A B …)."""
+    return [(0, 1) if r % 2 == 0 else (1, 0) for r in range(rounds)]
+
+
+def calibrate_inner(per_op: float, sample_seconds: float, *, cap: int = 10_000) -> int:
+    """Operations per sample so that one sample lasts about ``sample_seconds``."""
+    if per_op <= 0:
+        return cap
+    return max(1, min(cap, round(sample_seconds / per_op)))
+
+
+def _warm_up(subject: Subject, seconds: float) -> float:
+    """Run ``subject`` for about ``seconds``; its estimated seconds per operation."""
+    estimate = subject.measure(1)
+    deadline = time.perf_counter() + seconds
+    n = 1
+    while time.perf_counter() < deadline:
+        n = min(n * 2, 1000)
+        estimate = subject.measure(n)
+    return estimate
+
+
+def measure_pair(baseline: Subject, candidate: Subject, *, rounds: int,
+                 sample_seconds: float, warmup_seconds: float, repeats: int = 3,
+                 inner: int | None = None) -> tuple[list[float], list[float], int]:
+    """Interleaved samples of both sides: ``(baseline, candidate, inner)``.
+
+    A sample is the fastest of ``repeats`` batches of ``inner`` operations: another
+    process taking the CPU only ever adds time, so the minimum of a few short batches
+    filters it out, while a slowdown in the code (even a ``sleep``) is in every batch.
+    ``inner`` is calibrated on the warm-up (``repeats`` batches ≈ ``sample_seconds``)
+    when not given.
+    """
+    sides = (baseline, candidate)
+    estimates = [_warm_up(s, warmup_seconds) if warmup_seconds > 0 else 0.0 for s in sides]
+    if inner is None:
+        inner = calibrate_inner(statistics.fmean(estimates), sample_seconds / repeats)
+    samples: tuple[list[float], list[float]] = ([], [])
+    gc.collect()
+    gc.freeze()
+    try:
+        for order in interleave_order(rounds):
+            for index in order:
+                samples[index].append(min(sides[index].measure(inner)
+                                          for _ in range(repeats)))
+                gc.collect()
+    finally:
+        gc.unfreeze()
+    return samples[0], samples[1], inner
+
+
+@dataclass
+class PairResult:
+    """One gated pair's measurements and verdict."""
+
+    name: str
+    baseline: str
+    candidate: str
+    target: str
+    limit: float
+    status: str                                  # PASS | FAIL | ERROR | SKIPPED
+    detail: str = ""
+    inner: int = 0
+    baseline_stats: dict[str, float] = field(default_factory=dict)
+    candidate_stats: dict[str, float] = field(default_factory=dict)
+    ratio: float | None = None
+    ratio_q1: float | None = None
+    ratio_q3: float | None = None
+    p_value: float | None = None
+    seconds: float = 0.0
+
+    def record(self, decision: Decision, base: Sequence[float], cand: Sequence[float]) -> None:
+        """Fill in the measurements and the verdict."""
+        for target, values in ((self.baseline_stats, base), (self.candidate_stats, cand)):
+            s = summarize(values)
+            target.update(median=s.median, q1=s.q1, q3=s.q3, n=s.n, iqr=s.iqr)
+        self.ratio, self.ratio_q1, self.ratio_q3 = decision.ratio, decision.ratio_q1, \
+            decision.ratio_q3
+        self.p_value = decision.p_value
+        self.status = "FAIL" if decision.regression else "PASS"
+        why = ("above the limit and significant" if decision.regression else
+               "above the limit but not significant" if decision.exceeds else
+               "within the limit")
+        self.detail = f"ratio {decision.ratio:.3f} vs limit {decision.limit:.3f}: {why}"
+
+
+@dataclass
+class GateResult:
+    """The whole gate run (written to ``perf.json``)."""
+
+    config: GateConfig
+    pairs: list[PairResult]
+    wall_time: float = 0.0
+    machine: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        """True when any pair regressed or could not be measured."""
+        return any(p.status in ("FAIL", "ERROR") for p in self.pairs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready report (``schema_version`` first)."""
+        from .report.json_report import git_commit
+
+        config = asdict(self.config)
+        config["targets"] = dict(self.config.targets)
+        return {"schema_version": SCHEMA_VERSION,
+                "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "commit": git_commit(), "machine": self.machine or machine_info(),
+                "config": config, "wall_time_s": round(self.wall_time, 3),
+                "failed": self.failed, "pairs": [asdict(p) for p in self.pairs]}
+
+
+def machine_info() -> dict[str, Any]:
+    """Where the numbers were taken: interpreter, CPU count and load."""
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    return {"python": platform.python_version(), "implementation": platform.python_implementation(),
+            "system": platform.system(), "release": platform.release(),
+            "machine": platform.machine(), "cpu_count": os.cpu_count(),
+            "node": platform.node(), "loadavg": [round(x, 2) for x in load]}
