@@ -52,10 +52,9 @@ def field_defaults(cls: type) -> dict[str, Any]:
 
 
 def _legacy_config(new: str) -> Callable[[type[T]], type[T]]:
-    """Make ``cls`` a strict, warning legacy config dataclass (see module docstring)."""
+    """Make the dataclass ``cls`` a strict, warning legacy config (see module docstring)."""
 
     def decorate(cls: type[T]) -> type[T]:
-        cls = dataclass(cls)
         generated = cls.__init__
         names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
 
@@ -109,6 +108,7 @@ class _Checked:
 
 
 @_legacy_config("unified.RetryConfig")
+@dataclass
 class RetryConfig(_Checked):
     """Retry policy: ``max_retries + 1`` attempts; the delay before retry k is
     ``min(base_delay * backoff_factor ** (k - 1), max_delay)``, no jitter."""
@@ -124,6 +124,7 @@ class RetryConfig(_Checked):
 
 
 @_legacy_config("unified.CacheConfig(ttl_seconds=..., directory=...)")
+@dataclass
 class CacheConfig(_Checked):
     """Response cache settings; the legacy field is ``ttl`` (seconds). ``cache_dir=None``
     (not possible in the legacy code) keeps the cache in memory only."""
@@ -134,6 +135,7 @@ class CacheConfig(_Checked):
 
 
 @_legacy_config("unified.ValidationConfig(validators=...)")
+@dataclass
 class ValidationConfig(_Checked):
     """Output validation rules; ``validate(text)`` returns ``(ok, reason_code)``."""
 
@@ -151,6 +153,7 @@ class ValidationConfig(_Checked):
 
 
 @_legacy_config("UnifiedConfig(backend='gateway', model=route, gateway_uri=...)")
+@dataclass
 class DSPyGatewayConfig(_Checked):
     """Where and how the legacy gateway backend called the gateway."""
 
@@ -164,6 +167,7 @@ class DSPyGatewayConfig(_Checked):
 
 
 @_legacy_config("UnifiedConfig(backend='bedrock', model=default_model, aws_region=region)")
+@dataclass
 class BedrockConfig(_Checked):
     """Region, credentials and default model of the legacy Bedrock wrapper."""
 
@@ -176,6 +180,7 @@ class BedrockConfig(_Checked):
 
 
 @_legacy_config("UnifiedConfig(backend='gateway', model=model, gateway_uri=...)")
+@dataclass
 class DSPyConfig(_Checked):
     """Settings of the legacy simple wrapper."""
 

@@ -158,10 +158,11 @@ class GatewayUnavailableError(dspy.LMUnexpectedError, RuntimeError):
     """The legacy LM's ``RuntimeError`` when a route is unavailable (a DSPy ``LMError``
     too, so DSPy passes it through unchanged); ``__cause__`` is the unified error."""
 
+    def __init__(self, route: str, error: UnifiedError) -> None:
+        dspy.LMUnexpectedError.__init__(self, f"gateway route {route!r} unavailable: {error}",
+                                        model=f"gateway/{route}")
+        self.route = route
 
-def _unavailable(route: str, exc: UnifiedError) -> GatewayUnavailableError:
-    return GatewayUnavailableError(f"gateway route {route!r} unavailable: {exc}",
-                                   model=f"gateway/{route}")
 
 
 class _GatewayEngine(UnifiedEngine):
@@ -174,7 +175,7 @@ class _GatewayEngine(UnifiedEngine):
         try:
             return super().complete(request)
         except UnifiedError as exc:
-            raise _unavailable(self.route, exc) from exc
+            raise GatewayUnavailableError(self.route, exc) from exc
 
 
 class _AsyncGatewayEngine(AsyncUnifiedEngine):
@@ -187,7 +188,7 @@ class _AsyncGatewayEngine(AsyncUnifiedEngine):
         try:
             return await super().complete(request)
         except UnifiedError as exc:
-            raise _unavailable(self.route, exc) from exc
+            raise GatewayUnavailableError(self.route, exc) from exc
 
 
 class DSPyGatewayLM(dspy.LM):

@@ -65,7 +65,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from ..backends.bedrock_models import resolve_model_id
 from ..config import BackendType, GatewayRoute, UnifiedConfig
@@ -97,7 +97,7 @@ _GATEWAY_RETRY_ON = (ServerError, TimeoutError, ConnectionError)
 
 
 # -- field checks ------------------------------------------------------------------------
-def _fail(field: str, value: Any, allowed: str) -> None:
+def _fail(field: str, value: Any, allowed: str) -> NoReturn:
     raise ConfigError.for_field(field, value, allowed)
 
 
@@ -118,9 +118,9 @@ def _number(values: Mapping[str, Any], name: str, low: float, high: float | None
     ok = number == number and number not in (float("inf"), float("-inf"))
     ok = ok and (number > low if low_open else number >= low)
     if not ok or (high is not None and number > high):
-        bound = f"({low:g}, {high:g}]" if low_open else f"[{low:g}, {high:g}]"
-        _fail(name, value, f"a number in {bound}" if high is not None
-              else f"a finite number >= {low:g}")
+        if high is None:
+            _fail(name, value, f"a finite number >= {low:g}")
+        _fail(name, value, f"a number in {'(' if low_open else '['}{low:g}, {high:g}]")
     return number
 
 
@@ -184,7 +184,6 @@ def _values(legacy: Any, cls: type) -> dict[str, Any]:
         values.update(legacy)
         return values
     _fail(cls.__name__, legacy, f"a {cls.__name__} or a dict of its fields")
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @contextlib.contextmanager
@@ -321,7 +320,7 @@ TO_UNIFIED: dict[str, Callable[[Any], Any]] = {
 
 
 # -- unified -> legacy ---------------------------------------------------------------------
-def _inexpressible(field: str, value: Any, legacy: str) -> None:
+def _inexpressible(field: str, value: Any, legacy: str) -> NoReturn:
     _fail(field, value, f"a value the legacy {legacy} can express")
 
 
@@ -372,22 +371,23 @@ def _gateway_tries(config: UnifiedConfig, legacy: str) -> int:
     return retry.max_retries + 1
 
 
-def _gateway_route(config: UnifiedConfig, legacy: str) -> str:
+def _gateway_route(config: UnifiedConfig, legacy: str) -> tuple[str, str]:
+    """(route, gateway URI) of a gateway config on the legacy route."""
     if config.backend is not BackendType.GATEWAY:
         _inexpressible("backend", config.backend.value, legacy)
     if config.gateway_route is not GatewayRoute.LEGACY:
         _inexpressible("gateway_route", config.gateway_route.value, legacy)
     if config.gateway_uri is None:
         _inexpressible("gateway_uri", None, legacy)
-    return config.gateway_endpoint or config.model
+    return config.gateway_endpoint or config.model, config.gateway_uri
 
 
 def unified_to_gateway(config: UnifiedConfig) -> DSPyGatewayConfig:
     """A gateway ``UnifiedConfig`` on the legacy route -> ``DSPyGatewayConfig``."""
-    route = _gateway_route(config, "DSPyGatewayConfig")
+    route, uri = _gateway_route(config, "DSPyGatewayConfig")
     with quiet():
         return DSPyGatewayConfig(
-            gateway_uri=config.gateway_uri, route=route,
+            gateway_uri=uri, route=route,
             temperature=0.1 if config.temperature is None else config.temperature,
             max_tokens=config.max_tokens or 1000, timeout=config.timeout_seconds,
             max_retries=_gateway_tries(config, "DSPyGatewayConfig"),
@@ -397,10 +397,10 @@ def unified_to_gateway(config: UnifiedConfig) -> DSPyGatewayConfig:
 def unified_to_dspy_config(config: UnifiedConfig) -> DSPyConfig:
     """A gateway ``UnifiedConfig`` on the legacy route -> ``DSPyConfig`` (circuit and
     budget settings at their defaults)."""
-    route = _gateway_route(config, "DSPyConfig")
+    route, uri = _gateway_route(config, "DSPyConfig")
     cache = config.cache or UCacheConfig(enabled=False)
     with quiet():
-        return DSPyConfig(model=route, gateway_uri=config.gateway_uri,
+        return DSPyConfig(model=route, gateway_uri=uri,
                           temperature=0.7 if config.temperature is None else config.temperature,
                           max_tokens=config.max_tokens or 1000, cache_enabled=cache.enabled,
                           cache_size=cache.memory_entries,
