@@ -140,7 +140,7 @@ def reliability_report() -> Iterator[ReliabilityReport]:
     finally:
         logging.getLogger().removeHandler(handler)
         ours.setLevel(level)
-        if not os.environ.get("PYTEST_XDIST_WORKER") and report.faults:
+        if not os.environ.get("PYTEST_XDIST_WORKER") and (report.faults or report.sections):
             REPORT_PATH.parent.mkdir(parents=True, exist_ok=True)
             REPORT_PATH.write_text(json.dumps(report.to_dict(), indent=2, sort_keys=False)
                                    + "\n", encoding="utf-8")
