@@ -106,18 +106,21 @@ def test_a_toolset_needs_exactly_one_way_to_run() -> None:
         MCPToolset()
 
 
-def test_the_sdk_server_lists_and_calls_tools_in_process(toolset) -> None:
+def list_and_call(server, tool: str, arguments: dict):
+    """``tools/list`` then one ``tools/call`` through the SDK's client."""
     from mcp import Client
 
-    server = build_server(toolset([{"answer": "in-process"}]))
-
     async def session():
-        async with Client(server) as client:
-            listed = await client.list_tools()
-            called = await client.call_tool("ask", {"question": "q"})
-            return listed, called
+        with anyio.fail_after(60):
+            async with Client(server) as client:
+                return await client.list_tools(), await client.call_tool(tool, arguments)
 
-    listed, called = anyio.run(session)
+    return anyio.run(session)
+
+
+def test_the_sdk_server_lists_and_calls_tools_in_process(toolset) -> None:
+    server = build_server(toolset([{"answer": "in-process"}]))
+    listed, called = list_and_call(server, "ask", {"question": "q"})
     assert [tool.name for tool in listed.tools] == ["ask"]
     assert listed.tools[0].input_schema["required"] == ["question"]
     assert called.is_error is False
@@ -132,21 +135,13 @@ def test_importing_unified_mcp_does_not_import_the_sdk() -> None:
 
 
 def test_python_m_unified_mcp_serves_over_stdio(tmp_path) -> None:
-    from mcp import Client, StdioServerParameters
+    from mcp import StdioServerParameters
 
     params = StdioServerParameters(
         command=sys.executable, cwd=str(ROOT),
         args=["-m", "unified.mcp", "--tool", "qa=question -> answer"],
         env={"UNIFIED_BACKEND": "mock", "DSPY_CACHEDIR": str(tmp_path),
              "PYTHONPATH": str(ROOT), "PATH": os.environ.get("PATH", "")})
-
-    async def session():
-        with anyio.fail_after(60):
-            async with Client(params) as client:
-                listed = await client.list_tools()
-                called = await client.call_tool("qa", {"question": "Who?"})
-                return listed, called
-
-    listed, called = anyio.run(session)
+    listed, called = list_and_call(params, "qa", {"question": "Who?"})
     assert [tool.name for tool in listed.tools] == ["qa"]
     assert json.loads(called.content[0].text) == {"answer": "mock answer"}

@@ -32,44 +32,40 @@ __all__ = ["DEFAULT_SIGNATURE_NAME", "SIGNATURE_REGISTRY", "AuditSummarySignatur
            "RiskQuerySignature", "get_signature_class", "get_signature_names"]
 
 
-def _signature(name: str, input_field: str, output_field: str,
-               instructions: str) -> type[dspy.Signature]:
-    return dspy.make_signature({input_field: (str, dspy.InputField()),
-                                output_field: (str, dspy.OutputField())},
-                               instructions, signature_name=name)
-
-
-#: ``risk_query -> insights``
-RiskQuerySignature = _signature("RiskQuerySignature", "risk_query", "insights",
-                                "Answer a risk question with concise insights.")
-#: ``regulation -> summary``
-RegulatoryRiskSignature = _signature("RegulatoryRiskSignature", "regulation", "summary",
-                                     "Summarise the risk a regulation poses.")
-#: ``signal -> projection``
-ForecastingSignature = _signature("ForecastingSignature", "signal", "projection",
-                                  "Project where a signal is heading.")
-#: ``audit_log -> summary``
-AuditSummarySignature = _signature("AuditSummarySignature", "audit_log", "summary",
-                                   "Summarise an audit log.")
-
 DEFAULT_SIGNATURE_NAME = "Risk Query"
-#: Display name -> signature class, in registration order.
+# display name, class name, input field, output field, instructions
+_REGISTERED = (
+    ("Risk Query", "RiskQuerySignature", "risk_query", "insights",
+     "Answer a risk question with concise insights."),
+    ("Regulatory Risk", "RegulatoryRiskSignature", "regulation", "summary",
+     "Summarise the risk a regulation poses."),
+    ("Forecasting", "ForecastingSignature", "signal", "projection",
+     "Project where a signal is heading."),
+    ("Audit Summary", "AuditSummarySignature", "audit_log", "summary",
+     "Summarise an audit log."),
+)
+
+#: Display name -> signature class (``<input> -> <output>``, string fields), in order.
 SIGNATURE_REGISTRY: dict[str, type[dspy.Signature]] = {
-    "Risk Query": RiskQuerySignature,
-    "Regulatory Risk": RegulatoryRiskSignature,
-    "Forecasting": ForecastingSignature,
-    "Audit Summary": AuditSummarySignature,
-}
+    display: dspy.make_signature({source: (str, dspy.InputField()),
+                                  target: (str, dspy.OutputField())},
+                                 instructions, signature_name=class_name)
+    for display, class_name, source, target, instructions in _REGISTERED}
+RiskQuerySignature = SIGNATURE_REGISTRY["Risk Query"]
+RegulatoryRiskSignature = SIGNATURE_REGISTRY["Regulatory Risk"]
+ForecastingSignature = SIGNATURE_REGISTRY["Forecasting"]
+AuditSummarySignature = SIGNATURE_REGISTRY["Audit Summary"]
 
 
 def get_signature_names() -> list[str]:
     """The display names of the registered signatures, in registration order."""
-    return list(SIGNATURE_REGISTRY)
+    return [display for display, *_ in _REGISTERED]
 
 
 def get_signature_class(name: str) -> type[dspy.Signature]:
     """The signature class registered as ``name``; unknown names get Risk Query."""
-    return SIGNATURE_REGISTRY.get(name, SIGNATURE_REGISTRY[DEFAULT_SIGNATURE_NAME])
+    found = SIGNATURE_REGISTRY.get(name)
+    return found if found is not None else SIGNATURE_REGISTRY[DEFAULT_SIGNATURE_NAME]
 
 
 class DynamicDSPyModule(dspy.Module):

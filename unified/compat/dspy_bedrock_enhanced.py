@@ -28,8 +28,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .._envconfig import read_config_file
 from ..backends.bedrock_models import FRIENDLY_MODEL_IDS
 from ..config import DEFAULT_MODEL
+from ..errors import ConfigError
 from ..features.pricing import price_per_1k
 from ._deprecation import legacy_entry, quiet
 from .configs import BedrockConfig
@@ -43,19 +45,21 @@ logger = logging.getLogger(__name__)
 
 
 def load_model_mapping(settings_path: str | Path | None) -> dict[str, str]:
-    """``aws.bedrock.model_mapping`` of a settings YAML file; ``{}`` when there is no
-    file, or it cannot be read (logged)."""
+    """``aws.bedrock.model_mapping`` of a settings file (YAML, or TOML); ``{}`` when there
+    is no file, or it cannot be read (logged)."""
     if settings_path is None:
         return {}
-    import yaml
-
     try:
-        settings = yaml.safe_load(Path(settings_path).read_text(encoding="utf-8")) or {}
-        mapping = settings.get("aws", {}).get("bedrock", {}).get("model_mapping", {}) or {}
-        return {str(k): str(v) for k, v in mapping.items()}
-    except (OSError, yaml.YAMLError, AttributeError) as exc:
-        logger.warning("could not read Bedrock settings %s: %s", settings_path, exc)
+        settings = read_config_file(Path(settings_path))
+    except ConfigError as exc:
+        logger.warning("Bedrock model mapping not loaded: %s", exc)
         return {}
+    section: Any = settings
+    for key in ("aws", "bedrock", "model_mapping"):
+        section = section.get(key) if isinstance(section, Mapping) else None
+    if not isinstance(section, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in section.items()}
 
 
 def estimate_cost(model_id: str, input_tokens: int, output_tokens: int, *,

@@ -51,12 +51,13 @@ _NEW_LM = "UnifiedDSPyWrapper(UnifiedConfig(backend='gateway', model=route)).lm"
 def extract_content(response: Mapping[str, Any]) -> str:
     """The answer text: ``response["content"]`` if present, else the first choice's
     message content; ``ValueError`` when neither is there."""
-    if "content" in response:
-        return str(response["content"])
-    try:
-        return str(response["choices"][0]["message"]["content"])
-    except (KeyError, IndexError, TypeError) as exc:
-        raise ValueError(f"gateway response has no content: {exc!r}") from exc
+    if "content" not in response:
+        choices = response.get("choices") or [{}]
+        message = choices[0].get("message") if isinstance(choices[0], Mapping) else None
+        if not isinstance(message, Mapping) or "content" not in message:
+            raise ValueError(f"gateway response has no content (keys: {sorted(response)})")
+        return str(message["content"])
+    return str(response["content"])
 
 
 def _text(content: Any) -> str:

@@ -75,8 +75,12 @@ class DSPyResult:
 
 
 class CircuitBreaker:
-    """closed -> open after ``failure_threshold`` consecutive failures -> half_open after
-    ``reset_seconds`` -> closed on one success (a half-open failure re-opens)."""
+    """closed -> open after ``failure_threshold`` consecutive failures -> half_open once
+    ``reset_seconds`` have passed -> closed on one success (a half-open failure re-opens).
+
+    The state is derived from ``opened_at`` (None while closed) and the injected
+    monotonic ``clock``, so it never needs a timer.
+    """
 
     def __init__(self, failure_threshold: int = 5, reset_seconds: float = 60.0, *,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -84,35 +88,37 @@ class CircuitBreaker:
         self.reset_seconds = reset_seconds
         self.clock = clock
         self.failures = 0
-        self._state = "closed"
-        self._opened_at = 0.0
+        self.opened_at: float | None = None
         self._lock = threading.Lock()
+
+    def _state(self) -> str:
+        if self.opened_at is None:
+            return "closed"
+        waited = self.clock() - self.opened_at
+        return "half_open" if waited >= self.reset_seconds else "open"
 
     @property
     def state(self) -> str:
         """``"closed"``, ``"open"`` or ``"half_open"``."""
         with self._lock:
-            if self._state == "open" and self.clock() - self._opened_at >= self.reset_seconds:
-                self._state = "half_open"
-            return self._state
+            return self._state()
 
     def before_call(self) -> None:
         """Raise :class:`~unified.errors.CircuitOpenError` while open."""
         if self.state == "open":
-            raise CircuitOpenError("circuit breaker is open")
+            raise CircuitOpenError(CIRCUIT_OPEN)
 
     def record_success(self) -> None:
         """A call succeeded: close the circuit."""
         with self._lock:
-            self.failures, self._state = 0, "closed"
+            self.failures, self.opened_at = 0, None
 
     def record_failure(self) -> None:
-        """A call failed: open after the threshold (at once when half-open)."""
-        state = self.state
+        """A call failed: open after the threshold, at once when half-open."""
         with self._lock:
             self.failures += 1
-            if state == "half_open" or self.failures >= self.failure_threshold:
-                self._state, self._opened_at = "open", self.clock()
+            if self._state() == "half_open" or self.failures >= self.failure_threshold:
+                self.opened_at = self.clock()
 
 
 class _Gate:
@@ -198,8 +204,10 @@ class DSPyWrapper:
             with self._lock:
                 if self.total_cost_usd + estimate > self.config.budget_usd:
                     return BudgetExceededError(BUDGET_EXCEEDED)
-        if self.circuit_breaker.state == "open":
-            return CircuitOpenError(CIRCUIT_OPEN)
+        try:
+            self.circuit_breaker.before_call()
+        except CircuitOpenError as refusal:
+            return refusal
         return None
 
     def _charge(self, records: list[CallRecord]) -> float:
