@@ -39,6 +39,7 @@ class ImportSite:
     names: dict[str, str]
     modules: dict[str, str]
     star: bool = False
+    source: str = ""
 
     @property
     def compat(self) -> bool:
@@ -75,7 +76,7 @@ def import_sites(module: cst.Module) -> Iterator[ImportSite]:
         source = get_full_name_for_node(node.module) or ""
         if isinstance(node.names, cst.ImportStar):
             if is_legacy_module(source):
-                yield ImportSite(node, {}, {}, star=True)
+                yield ImportSite(node, {}, {}, star=True, source=source)
             continue
         names: dict[str, str] = {}
         modules = {}
@@ -86,7 +87,7 @@ def import_sites(module: cst.Module) -> Iterator[ImportSite]:
             elif is_legacy_module(f"{source}.{name}"):
                 modules[_alias_local(alias)] = f"{source}.{name}"
         if names or modules:
-            yield ImportSite(node, names, modules)
+            yield ImportSite(node, names, modules, source=source)
 
 
 def _walk_imports(module: cst.Module) -> Iterator[cst.Import | cst.ImportFrom]:
@@ -112,6 +113,7 @@ class Use:
     attr: str | None
     call: cst.Call | None
     store: bool
+    node: cst.Attribute | None = None
 
 
 class Resolver:
@@ -186,18 +188,26 @@ class Resolver:
     def uses(self, var: Assignment) -> Iterator[Use]:
         """Every use of ``var`` (see :class:`Use`)."""
         for access in var.references:
-            node = access.node
-            parent = self.parents.get(node)
-            if isinstance(parent, cst.Attribute) and parent.value is node:
-                grand = self.parents.get(parent)
-                store = isinstance(grand, cst.AssignTarget | cst.Del) or (
-                    isinstance(grand, cst.AugAssign | cst.AnnAssign) and grand.target is parent)
-                called = grand if isinstance(grand, cst.Call) and grand.func is parent else None
-                yield Use(parent.attr.value, called, store)
-            elif isinstance(parent, cst.Call) and parent.func is node:
-                yield Use("__call__", parent, False)
-            else:
-                yield Use(None, None, False)
+            yield self._use(access.node)
+
+    def value_uses(self, call: cst.Call) -> list[Use]:
+        """How the value of ``call`` is used where it stands (none for a statement)."""
+        parent = self.parents.get(call)
+        if isinstance(parent, cst.Expr) and parent.value is call:
+            return []
+        return [self._use(call)]
+
+    def _use(self, node: cst.CSTNode) -> Use:
+        parent = self.parents.get(node)
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            grand = self.parents.get(parent)
+            store = isinstance(grand, cst.AssignTarget | cst.Del) or (
+                isinstance(grand, cst.AugAssign | cst.AnnAssign) and grand.target is parent)
+            called = grand if isinstance(grand, cst.Call) and grand.func is parent else None
+            return Use(parent.attr.value, called, store, parent)
+        if isinstance(parent, cst.Call) and parent.func is node:
+            return Use("__call__", parent, False)
+        return Use(None, None, False)
 
     def is_global(self, node: cst.CSTNode) -> bool:
         """Whether ``node`` sits at module level (also inside module-level ``if``/``try``)."""

@@ -66,8 +66,9 @@ def _config(kind: str, original: cst.Call, updated: cst.Call, env: Env) -> cst.C
     bound = bind_for(kind, updated)
     items = [Item(spec.renames.get(p, p), bound.args[p].value, bound.args[p])
              for p in bound.order]
-    items += [_default(env, key, code) for param, key, code in spec.defaults
-              if param not in bound.args]
+    if not (kind == "cache" and is_literal(bound.value("enabled"), False)):
+        items += [_default(env, key, code) for param, key, code in spec.defaults
+                  if param not in bound.args]
     func = updated.func if isinstance(updated.func, cst.Name) else _name(env, spec.name)
     return call(func, items, Style.of(updated), env.placement(original))
 
@@ -197,20 +198,22 @@ def configure_statements(line: cst.SimpleStatementLine, updated: cst.Call, wrapp
     rewritten to a wrapper variable and ``dspy.configure(lm=<wrapper>.lm)``."""
     config = _gateway_config(updated, env, Placement(indent, len(indent)),
                              len(f"{wrapper} = {WRAPPER}("))
+    small = line.body[0]
+    lm = expr(f"{wrapper}.lm")
+    configure = cst.parse_statement(f"{dspy}.configure(lm={wrapper}.lm)\n")
+    kept = cst.SimpleStatementLine([small.with_changes(value=lm)],
+                                   trailing_whitespace=line.trailing_whitespace)
+    if isinstance(small, cst.Assign):
+        target = code_of(small.targets[0].target)
+        rest = [kept, cst.parse_statement(f"{dspy}.configure(lm={target})\n")]
+    elif isinstance(small, cst.Return):
+        rest = [configure, kept]
+    else:
+        rest = [configure.with_changes(trailing_whitespace=line.trailing_whitespace)]
     build = cst.SimpleStatementLine(
         [cst.Assign([cst.AssignTarget(cst.Name(wrapper))],
                     cst.Call(_name(env, WRAPPER), [cst.Arg(config)]))],
-        leading_lines=line.leading_lines, trailing_whitespace=line.trailing_whitespace)
-    small = line.body[0]
-    lm = expr(f"{wrapper}.lm")
-    if isinstance(small, cst.Assign):
-        target = code_of(small.targets[0].target)
-        rest = [cst.SimpleStatementLine([small.with_changes(value=lm)]),
-                cst.parse_statement(f"{dspy}.configure(lm={target})")]
-    else:
-        rest = [cst.parse_statement(f"{dspy}.configure(lm={wrapper}.lm)")]
-        if isinstance(small, cst.Return):
-            rest.append(cst.SimpleStatementLine([small.with_changes(value=lm)]))
+        leading_lines=line.leading_lines)
     return [build, *(s for s in rest if isinstance(s, cst.SimpleStatementLine))]
 
 

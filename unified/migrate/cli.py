@@ -98,7 +98,8 @@ def _write(path: Path, data: bytes) -> None:
 def _diff(path: Path, before: bytes, after: bytes, encoding: str) -> str:
     old = before.decode(encoding, errors="replace").splitlines(keepends=True)
     new = after.decode(encoding, errors="replace").splitlines(keepends=True)
-    lines = difflib.unified_diff(old, new, f"a/{path.as_posix()}", f"b/{path.as_posix()}")
+    name = path.as_posix().lstrip("/")
+    lines = difflib.unified_diff(old, new, f"a/{name}", f"b/{name}")
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
                    for line in lines)
 

@@ -4,7 +4,9 @@ Runs on the module the body pass produced. For each legacy import, a name still
 referenced is imported from ``unified`` when it now means the unified object
 (``RetryConfig`` once its calls were migrated), else from ``unified.compat``; a name no
 longer referenced is dropped; ``import tidyllm.dspy_enhanced as de`` still in use becomes
-``from unified import compat as de``. Module-level legacy imports are replaced by one
+``from unified.compat import dspy_enhanced as de``. A compat name is imported from
+``unified.compat`` when the package exports it, else from the compat module named after
+the legacy one (``unified.compat.dspy_wrapper``). Module-level legacy imports are replaced by one
 block at the place of the first one::
 
     import dspy                                   # only when the new code needs it
@@ -19,6 +21,8 @@ rewritten in place.
 
 from __future__ import annotations
 
+import functools
+import importlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -28,20 +32,31 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from .analysis import ImportSite, import_sites
 from .layout import MAX_LINE
-from .legacy import COMPAT_MODULE, REVIEW_PREFIX
+from .legacy import COMPAT_MODULE, REVIEW_PREFIX, compat_module_for
 
 __all__ = ["ImportResult", "rewrite_imports"]
 
 Entry = tuple[str, str | None]
 
 
+@functools.cache
+def _compat_exports() -> frozenset[str]:
+    """The names ``unified.compat`` exports at package level (its submodules, named
+    after the legacy modules, have the others)."""
+    try:
+        return frozenset(importlib.import_module(COMPAT_MODULE).__all__)
+    except ImportError:  # pragma: no cover - the package is part of this distribution
+        return frozenset()
+
+
 @dataclass
 class _Split:
-    """What one or more legacy import statements turn into."""
+    """What one or more legacy import statements turn into: ``compat`` entries and
+    ``modules`` carry the compat module they come from / stand for."""
 
     unified: list[Entry] = field(default_factory=list)
-    compat: list[Entry] = field(default_factory=list)
-    modules: list[str] = field(default_factory=list)
+    compat: list[tuple[str, Entry]] = field(default_factory=list)
+    modules: list[tuple[str, str]] = field(default_factory=list)
     star: bool = False
     reviews: list[str] = field(default_factory=list)
     keep: list[cst.BaseSmallStatement] = field(default_factory=list)
@@ -112,15 +127,20 @@ class _Pass:
             asname = local if alias.asname else None
             if local in site.names:
                 legacy = site.names[local]
-                if self.referenced(site.node, local):
-                    bucket = out.unified if legacy in self.unified_names else out.compat
-                    bucket.append((legacy, asname))
+                if not self.referenced(site.node, local):
+                    continue
+                if legacy in self.unified_names:
+                    out.unified.append((legacy, asname))
+                else:
+                    module = COMPAT_MODULE if legacy in _compat_exports() \
+                        else compat_module_for(site.source)
+                    out.compat.append((module, (legacy, asname)))
             elif local not in site.modules:
                 remaining.append(alias)
             elif not self.referenced(site.node, local):
                 continue
             elif alias.asname or "." not in local:
-                out.modules.append(local)
+                out.modules.append((compat_module_for(site.modules[local]), local))
             else:
                 remaining.append(alias)
                 out.reviews.append(f"{local} is still used as a module: import the names "
@@ -138,10 +158,12 @@ class _Pass:
         unified = [*((n, None) for n in needed), *split.unified]
         if unified and merge_into is None:
             lines.append(_line("from unified import", _names(unified, sort=True)))
-        lines += [_line("from unified import", [f"compat as {m}" if m != "compat" else m])
-                  for m in dict.fromkeys(split.modules)]
-        if split.compat:
-            lines.append(_line(f"from {COMPAT_MODULE} import", _names(split.compat, sort=False)))
+        for module, local in dict.fromkeys(split.modules):
+            parent, name = module.rsplit(".", 1)
+            lines.append(_line(f"from {parent} import", _names([(name, local)], sort=False)))
+        for module in dict.fromkeys(m for m, _ in split.compat):
+            entries = [entry for m, entry in split.compat if m == module]
+            lines.append(_line(f"from {module} import", _names(entries, sort=True)))
         if split.star:
             lines.append(_line(f"from {COMPAT_MODULE} import", ["*"]))
         if split.keep:

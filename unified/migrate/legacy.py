@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 __all__ = [
     "BEDROCK_CONFIG", "BEDROCK_DEFAULTS", "BEDROCK_FIELDS", "BEDROCK_PARAMS", "COMPAT_MODULE",
     "ConfigSpec", "CONFIG_SPECS", "ENHANCED_DEFAULTS", "ENHANCED_KEYWORDS", "ENHANCED_PARAMS",
-    "ENHANCED_FAMILY", "FLAGGED_METHODS", "GATEWAY_DEFAULTS", "GATEWAY_PARAMS", "KINDS",
+    "ALWAYS_UNIFIED", "FLAGGED_METHODS", "GATEWAY_DEFAULTS", "GATEWAY_PARAMS", "KINDS", "compat_module_for",
     "LEGACY_LM_ATTRS", "REVIEW_PREFIX", "SAME_NAME", "SIMPLE_CONFIG_PARAMS", "SIMPLE_DEFAULTS",
+    "STRICT_USES",
     "USES", "is_legacy_module",
 ]
 
@@ -45,6 +46,14 @@ def is_legacy_module(dotted: str | None) -> bool:
     return parts[-1] in _LEGACY_MODULES and (len(parts) == 1 or parts[0] == "tidyllm")
 
 
+def compat_module_for(dotted: str) -> str:
+    """The compat module standing in for legacy module ``dotted``
+    (``tidyllm.dspy_wrapper`` -> ``unified.compat.dspy_wrapper``)."""
+    if dotted == COMPAT_MODULE or dotted.startswith(COMPAT_MODULE + "."):
+        return dotted
+    return f"{COMPAT_MODULE}.{dotted.rsplit('.', 1)[-1]}"
+
+
 #: Legacy names the codemod rewrites, by kind of rule.
 KINDS: Mapping[str, str] = {
     "RetryConfig": "retry",
@@ -59,11 +68,11 @@ KINDS: Mapping[str, str] = {
     "DynamicDSPyModule": "dynamic_module",
 }
 #: Legacy names spelled the same in ``unified``: once their calls are rewritten the
-#: import comes from ``unified`` (``ValidationError`` does when an enhanced-family
-#: wrapper of the file is migrated, since the unified wrapper raises the unified one).
+#: import comes from ``unified``.
 SAME_NAME = frozenset({"RetryConfig", "CacheConfig", "ValidationConfig"})
-#: Kinds of wrappers that raise ``ValidationError``.
-ENHANCED_FAMILY = frozenset({"enhanced_wrapper", "bedrock_wrapper"})
+#: Legacy errors whose compat shims raise the unified class itself: always imported
+#: from ``unified``.
+ALWAYS_UNIFIED = frozenset({"ValidationError", "CircuitOpenError"})
 BEDROCK_CONFIG = "BedrockConfig"
 
 
@@ -136,13 +145,16 @@ GATEWAY_DEFAULTS: tuple[tuple[str, str], ...] = (
 #: attribute -> action (``keep``: same call on the unified object; ``rename:X``; or a
 #: rule in :mod:`unified.migrate.rules`). ``__call__`` is the variable called directly.
 #: Any other attribute keeps the object on the legacy API (with a review comment).
-_ENHANCED_USES = {"create_module": "create_module", "batch_process": "rename:batch",
-                  "chain": "keep", "get_metrics": "keep", "reset_metrics": "keep"}
+_ENHANCED_USES = {"batch_process": "rename:batch", "chain": "keep", "get_metrics": "keep",
+                  "reset_metrics": "keep"}
 USES: Mapping[str, Mapping[str, str] | None] = {
     "simple_wrapper": {"predict": "predict_via_module"},
+    # the DSPyResult of DSPyWrapper.predict: only .outputs has a Prediction equivalent
+    "simple_result": {"outputs": "attr:toDict"},
     "simple_config": {"model": "keep", "gateway_uri": "keep", "temperature": "keep",
                       "max_tokens": "keep"},
-    "enhanced_wrapper": _ENHANCED_USES,
+    "enhanced_wrapper": {**_ENHANCED_USES, "create_module": "create_module"},
+    # create_module of the Bedrock wrapper used the global DSPy LM, not Bedrock
     "bedrock_wrapper": {**_ENHANCED_USES, "create_bedrock_module": "create_bedrock_module"},
     "enhanced_module": {"predict": "keep", "__call__": "keep", "process": "process",
                         "input_fields": "keep", "output_fields": "keep"},
@@ -154,14 +166,16 @@ USES: Mapping[str, Mapping[str, str] | None] = {
                    "forbidden_keywords": "keep"},
     "configure": None,  # the returned LM: anything but LEGACY_LM_ATTRS
 }
+#: Kinds whose value must not be passed on (it would be used as the legacy object).
+STRICT_USES = frozenset({"simple_result"})
 #: Attributes of the legacy gateway LM that a ``dspy.LM`` does not have.
 LEGACY_LM_ATTRS = frozenset({"route", "backend", "exchanges"})
 
 #: Legacy-only methods flagged wherever the receiver is not a variable the codemod
 #: tracked (e.g. ``self.wrapper.batch_process(...)``), with the suggestion shown.
 FLAGGED_METHODS: Mapping[str, str] = {
-    "batch_process": "legacy .batch_process(): UnifiedDSPyWrapper has "
-                     ".batch(module, inputs_list, max_workers)",
+    "batch_process": "legacy .batch_process(): use UnifiedDSPyWrapper.batch(module, "
+                     "inputs_list)",
     "create_bedrock_module": "legacy .create_bedrock_module(): use .create_module(signature) "
                              "on a wrapper with backend=BackendType.BEDROCK",
     "as_mcp_tool": "legacy MCP helper .as_mcp_tool(): only the legacy DSPyWrapper "

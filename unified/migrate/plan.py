@@ -20,15 +20,16 @@ from libcst.metadata import Assignment, FunctionScope, GlobalScope
 
 from .analysis import Resolver, Statement
 from .legacy import (
+    ALWAYS_UNIFIED,
     CONFIG_SPECS,
-    ENHANCED_FAMILY,
     FLAGGED_METHODS,
     KINDS,
     LEGACY_LM_ATTRS,
     SAME_NAME,
+    STRICT_USES,
     USES,
 )
-from .rules import check_call, check_method
+from .rules import check_call, check_method, synthesized
 
 __all__ = ["CallPlan", "Plan", "make_plan"]
 
@@ -43,8 +44,12 @@ _METHOD_LABELS = {"create_module": ".create_module(name, signature) -> .create_m
                   "create_bedrock_module": ".create_bedrock_module -> .create_module",
                   "process": ".process(inputs) -> .predict(**inputs)",
                   "predict_via_module": "DSPyWrapper.predict -> .create_module(...).predict"}
-_PREDICT_NOTE = ("DSPyWrapper.predict() returned a DSPyResult and never raised; "
-                 "module.predict() returns a dspy.Prediction and raises on failure")
+#: Method actions whose result is itself tracked: the kind of that result.
+_MADE = {"create_module": "enhanced_module", "create_bedrock_module": "enhanced_module",
+         "predict_via_module": "simple_result"}
+_DERIVED = frozenset(_MADE.values())
+_PREDICT_NOTE = ("predict() now raises on failure and returns a dspy.Prediction (the "
+                 "legacy DSPyResult had success=False)")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class Plan:
     """Everything the transformer applies to one module."""
 
     calls: dict[cst.Call, CallPlan] = field(default_factory=dict)
+    attrs: dict[cst.Attribute, CallPlan] = field(default_factory=dict)
     reviews: dict[Statement, list[str]] = field(default_factory=lambda: defaultdict(list))
     unified_names: set[str] = field(default_factory=set)
     dspy_name: str = "dspy"
@@ -76,6 +82,7 @@ class _Entity:
     var: Assignment | None
     problems: list[str] = field(default_factory=list)
     methods: dict[cst.Call, str] = field(default_factory=dict)
+    attrs: dict[cst.Attribute, str] = field(default_factory=dict)
     parent: _Entity | None = None
 
     def root(self) -> _Entity:
@@ -191,11 +198,15 @@ class _Planner:
                 "UnifiedDSPyWrapper and call dspy.configure(lm=wrapper.lm)"]
 
     def _check_uses(self, entity: _Entity) -> list[_Entity]:
-        if entity.var is None:
-            return []
+        strict = entity.kind in STRICT_USES
+        uses = list(self.r.uses(entity.var)) if entity.var is not None else \
+            self.r.value_uses(entity.call) if strict else []
         allowed, made = USES[entity.kind], []
-        for use in self.r.uses(entity.var):
+        for use in uses:
             if use.attr is None:
+                if strict:
+                    entity.problems.append("the DSPyResult of predict() is passed on: only "
+                                           "its .outputs has a dspy.Prediction equivalent")
                 continue
             if use.store:
                 entity.problems.append(f"assigns .{use.attr} of a legacy object")
@@ -206,7 +217,12 @@ class _Planner:
                 continue
             action = allowed.get(use.attr)
             if action is None:
-                entity.problems.append(f"uses legacy-only .{use.attr}")
+                entity.problems.append(f".{use.attr} is legacy-only (no unified equivalent)")
+            elif action.startswith("attr:"):
+                if use.call is None and use.node is not None:
+                    entity.attrs[use.node] = action
+                else:
+                    entity.problems.append(f".{use.attr} is called")
             elif action != "keep":
                 problem = check_method(action, use.call) if use.call is not None else \
                     f".{use.attr} used without calling it"
@@ -215,10 +231,10 @@ class _Planner:
                     continue
                 assert use.call is not None
                 entity.methods[use.call] = action
-                if action in ("create_module", "create_bedrock_module"):
-                    module = self._add(use.call, "enhanced_module", use.attr)
-                    entity.union(module)
-                    made.append(module)
+                made_kind = _MADE.get(action)
+                if made_kind is not None:
+                    made.append(self._add(use.call, made_kind, use.attr))
+                    entity.union(made[-1])
         return made
 
     # -- deciding ----------------------------------------------------------------------
@@ -226,25 +242,40 @@ class _Planner:
         groups: dict[int, list[_Entity]] = defaultdict(list)
         for entity in self.entities.values():
             groups[id(entity.root())].append(entity)
+        blocked = self._blocked(groups)
         dynamic = [g for g in groups.values() if g[0].kind == "dynamic_module"]
-        for group in groups.values():
+        for key, group in groups.items():
             if group[0].kind != "dynamic_module":
-                self._resolve(group)
+                self._resolve(group, blocked[key])
         candidates = self._candidates()
         for group in dynamic:
             for entity in group:
                 self._choose_wrapper(entity, candidates)
-            self._resolve(group)
+            self._resolve(group, any(e.problems for e in group))
         self._flag_methods()
         self._unified_names()
 
-    def _resolve(self, group: list[_Entity]) -> None:
-        blocked = any(e.problems for e in group)
+    def _blocked(self, groups: dict[int, list[_Entity]]) -> dict[int, bool]:
+        """Which groups stay legacy: those with a problem, and those that would write a
+        same-named config class (a legacy default made explicit) whose calls stay legacy
+        in this file -- one name cannot come from both ``unified`` and the compat shims."""
+        blocked = {key: any(e.problems for e in group) for key, group in groups.items()}
+        owner = {e.kind: id(e.root()) for e in self.entities.values() if e.kind in CONFIG_SPECS}
+        changed = True
+        while changed:
+            changed = False
+            for key, group in groups.items():
+                if not blocked[key] and any(kind in owner and blocked[owner[kind]] for e in group
+                                            for kind in synthesized(e.kind, e.call)):
+                    blocked[key] = changed = True
+        return blocked
+
+    def _resolve(self, group: list[_Entity], blocked: bool) -> None:
         for entity in group:
             statement = self.r.statement(entity.call)
             if blocked:
                 reasons = entity.problems or (
-                    [] if entity.kind == "enhanced_module" else
+                    [] if entity.kind in _DERIVED else
                     [f"{entity.legacy}() kept on the legacy API with a related call that "
                      "needs review"])
                 self.plan.reviews[statement] += reasons
@@ -256,7 +287,7 @@ class _Planner:
             elif entity.kind == "dynamic_module":
                 self.plan.calls[entity.call] = CallPlan(
                     "dynamic", self.chosen[entity.call], f"{entity.legacy} -> wrapper.create_module")
-            elif entity.kind != "enhanced_module":
+            elif entity.kind not in _DERIVED:
                 target = _TARGETS.get(entity.kind, f"unified {entity.legacy}")
                 self.plan.calls[entity.call] = CallPlan("build", entity.kind,
                                                         f"{entity.legacy} -> {target}")
@@ -264,6 +295,9 @@ class _Planner:
                 self.plan.calls[node] = CallPlan("method", action, _method_label(node, action))
                 if action == "predict_via_module":
                     self.plan.reviews[self.r.statement(node)].append(_PREDICT_NOTE)
+            for attr, action in entity.attrs.items():
+                new = action.removeprefix("attr:")
+                self.plan.attrs[attr] = CallPlan("attr", new, f".{attr.attr.value} -> .{new}()")
 
     def _fresh_name(self) -> str:
         name, n = "_unified_wrapper", 1
@@ -319,12 +353,13 @@ class _Planner:
                     FLAGGED_METHODS[func.attr.value])
 
     def _unified_names(self) -> None:
+        """Same-named legacy classes mean the unified ones once their calls are migrated
+        (or, with no call of them in the file, once any legacy call is)."""
         migrated = {e.legacy for e in self.entities.values() if e.call in self.plan.calls}
         present = {e.legacy for e in self.entities.values()}
-        family = any(e.kind in ENHANCED_FAMILY and e.call in self.plan.calls
-                     for e in self.entities.values())
-        for name in (*SAME_NAME, "ValidationError"):
-            if name in migrated or (name not in present and family):
+        self.plan.unified_names |= ALWAYS_UNIFIED
+        for name in SAME_NAME:
+            if name in migrated or (name not in present and migrated):
                 self.plan.unified_names.add(name)
 
 

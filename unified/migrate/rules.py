@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .args import Bound, bind, int_literal, is_none
+from .args import Bound, bind, int_literal, is_literal, is_none
 from .legacy import (
     BEDROCK_CONFIG,
     BEDROCK_FIELDS,
@@ -25,7 +25,7 @@ from .legacy import (
     SIMPLE_CONFIG_PARAMS,
 )
 
-__all__ = ["Check", "bind_for", "check_call", "check_method"]
+__all__ = ["Check", "bind_for", "check_call", "check_method", "synthesized"]
 
 #: Keyword-only test seams of the legacy constructors: no unified equivalent.
 _SIMPLE_SEAMS = ("http_client", "sleep", "clock")
@@ -177,3 +177,21 @@ def check_method(action: str, call: cst.Call) -> str | None:
         if any(a.star == "*" for a in call.args) or len(positional) > 1 or not has_signature:
             return "DSPyWrapper.predict(): pass the signature first and the inputs as keywords"
     return None
+
+
+def synthesized(kind: str, call: cst.Call) -> set[str]:
+    """The same-named config classes (``"retry"``, ``"cache"``) that the rewrite of
+    ``call`` writes itself (legacy defaults made explicit)."""
+    if kind not in _SIGNATURES:
+        return set()
+    bound = bind_for(kind, call)
+    if kind in ("enhanced_wrapper", "bedrock_wrapper"):
+        return {section for param, section in _SECTIONS.items()
+                if section != "validation" and not bound.given(param)}
+    if kind == "simple_config":
+        retries = int_literal(bound.value("max_retries")) or 1
+        return ({"retry"} if retries > 1 else set()) | (
+            set() if is_literal(bound.value("cache_enabled"), False) else {"cache"})
+    if kind == "simple_wrapper":
+        return set() if bound.given("config") else {"cache"}
+    return {"retry"} if kind == "configure" else set()

@@ -21,6 +21,8 @@ from .plan import Plan
 __all__ = ["BodyTransformer"]
 
 _Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement
+#: Builds that move their arguments into a new call (and may lay them out anew).
+_RELAYOUT = frozenset({"enhanced_wrapper", "bedrock_wrapper"})
 
 
 class BodyTransformer(cst.CSTTransformer):
@@ -45,8 +47,17 @@ class BodyTransformer(cst.CSTTransformer):
         self.needed.add(name)
 
     def placement(self, node: cst.CSTNode) -> Placement | None:
-        """Where the original ``node`` starts."""
-        return self.resolver.placement(node) if node in self.resolver.positions else None
+        """Where the original ``node`` starts; ``None`` (keep it on one line) inside a
+        wrapper call whose arguments move into a new ``UnifiedConfig(...)``."""
+        if node not in self.resolver.positions:
+            return None
+        parent = self.resolver.parents.get(node)
+        while parent is not None and not isinstance(parent, cst.BaseStatement):
+            plan = self.plan.calls.get(parent) if isinstance(parent, cst.Call) else None
+            if plan is not None and plan.arg in _RELAYOUT:
+                return None
+            parent = self.resolver.parents.get(parent)
+        return self.resolver.placement(node)
 
     # -- calls -------------------------------------------------------------------------
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
@@ -63,6 +74,14 @@ class BodyTransformer(cst.CSTTransformer):
         if code_of(new) != code_of(updated_node):
             self.rewrites[plan.label] += 1
         return new
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute
+                        ) -> cst.BaseExpression:
+        plan = self.plan.attrs.get(original_node)
+        if plan is None:
+            return updated_node
+        self.rewrites[plan.label] += 1
+        return cst.Call(func=updated_node.with_changes(attr=cst.Name(plan.arg)))
 
     # -- statements --------------------------------------------------------------------
     def leave_SimpleStatementLine(
