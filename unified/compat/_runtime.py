@@ -87,14 +87,15 @@ class ShimRuntime:
         self._wrappers: dict[Any, UnifiedDSPyWrapper] = {}
         self._lock = threading.Lock()
 
-    def wrapper(self, config: UnifiedConfig) -> UnifiedDSPyWrapper:
-        """The unified wrapper for ``config`` (one per distinct config, built once)."""
-        key = _key(config)
+    def wrapper(self, config: UnifiedConfig, backend: Any = None) -> UnifiedDSPyWrapper:
+        """The unified wrapper for ``config`` (one per distinct config and ``backend``,
+        built once); ``backend`` overrides the runtime's for this wrapper."""
+        key = _key(config, backend)
         with self._lock:
             found = self._wrappers.get(key) if key is not None else None
             if found is not None:
                 return found
-            backend = self.backend
+            backend = backend if backend is not None else self.backend
             if backend is None and self.backend_factory is not None:
                 backend = self.backend_factory(config)
             wrapper = UnifiedDSPyWrapper(config, backend=backend, clock=self.clock)
@@ -140,9 +141,9 @@ class ShimRuntime:
             wrapper.close()
 
 
-def _key(config: UnifiedConfig) -> Any:
+def _key(config: UnifiedConfig, backend: Any) -> Any:
     try:
         hash(config)
     except TypeError:  # an unhashable custom validator: no sharing
         return None
-    return config
+    return config if backend is None else (config, id(backend))

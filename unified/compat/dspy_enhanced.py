@@ -88,6 +88,11 @@ class EnhancedModule:
         self.validation_config = validation_config
 
     @property
+    def predictor(self) -> Any:
+        """The ``dspy.Predict`` the module runs."""
+        return self.unified.program
+
+    @property
     def signature(self) -> Any:
         """The module's DSPy signature class."""
         return self.unified.program.signature
@@ -146,14 +151,21 @@ class DSPyEnhancedWrapper:
             self.modules: dict[str, EnhancedModule] = {}
 
     @staticmethod
-    def _base(config: UnifiedConfig | None, lm: Any, backend: Any) -> tuple[UnifiedConfig, Any]:
+    def _lm_backend(lm: Any) -> tuple[UnifiedConfig, Any]:
+        """The config and backend an explicit LM stands for (module docstring)."""
         lent = getattr(lm, "unified_wrapper", None)
         if isinstance(lent, UnifiedDSPyWrapper):
-            return config or lent.config, backend or lent.backend
-        if lm is not None:
-            adapter = DSPyLMBackend(lm)
-            return config or UnifiedConfig(model=adapter.model), backend or adapter
-        return config or UnifiedConfig.from_env(), backend
+            return lent.config, lent.backend
+        adapter = DSPyLMBackend(lm)
+        return UnifiedConfig(model=adapter.model), adapter
+
+    @classmethod
+    def _base(cls, config: UnifiedConfig | None, lm: Any,
+              backend: Any) -> tuple[UnifiedConfig, Any]:
+        if lm is None:
+            return config or UnifiedConfig.from_env(), backend
+        lm_config, lm_backend = cls._lm_backend(lm)
+        return config or lm_config, backend or lm_backend
 
     def _config_for(self, retry: RetryConfig | None = None, cache: CacheConfig | None = None,
                     validation: ValidationConfig | None = None,
@@ -169,12 +181,14 @@ class DSPyEnhancedWrapper:
 
     def create_module(self, name: str, signature: Any, retry_config: RetryConfig | None = None,
                       cache_config: CacheConfig | None = None,
-                      validation_config: ValidationConfig | None = None,
+                      validation_config: ValidationConfig | None = None, *, lm: Any = None,
                       **overrides: Any) -> EnhancedModule:
         """Create (and register under ``name``) a module; given configs override the
-        wrapper's. ``overrides`` are ``UnifiedConfig`` fields (e.g. ``model``)."""
+        wrapper's. ``lm`` gives this module its own LM (as the legacy test seam did);
+        ``overrides`` are ``UnifiedConfig`` fields (e.g. ``model``)."""
         config = self._config_for(retry_config, cache_config, validation_config, **overrides)
-        unified = self.runtime.wrapper(config).create_module(signature)
+        backend = self._lm_backend(lm)[1] if lm is not None else None
+        unified = self.runtime.wrapper(config, backend).create_module(signature)
         module = EnhancedModule(name, unified, retry_config or self.retry_config,
                                 cache_config or self.cache_config,
                                 validation_config or self.validation_config)

@@ -16,7 +16,8 @@
 
 Test seams (keyword-only): ``backend`` (a unified Backend, e.g. ``MockBackend``; for
 ``DSPyGatewayLM`` also a ``TidyLLMGatewayBackend``), ``transport`` (an httpx transport
-for the real gateway backend), ``clock`` or the legacy ``sleep``/``now``.
+for the real gateway backend, where the legacy code took an ``http_client``), ``clock``
+or the legacy ``sleep``/``now``, and ``cache_size`` (memory cache entries, 0 = none).
 """
 
 from __future__ import annotations
@@ -100,11 +101,12 @@ class TidyLLMGatewayBackend:
     def __init__(self, config: DSPyGatewayConfig | Mapping[str, Any] | None = None, *,
                  backend: Any = None, transport: Any = None, clock: Clock | None = None,
                  sleep: Callable[[float], None] | None = None,
-                 now: Callable[[], datetime] | None = None) -> None:
+                 now: Callable[[], datetime] | None = None, cache_size: int = 256) -> None:
         with legacy_entry("TidyLLMGatewayBackend", "UnifiedDSPyWrapper(UnifiedConfig("
                           "backend='gateway', gateway_route='legacy', ...))"):
             with quiet():
                 self.config = DSPyGatewayConfig.from_value(config)
+            self.cache_size = cache_size
             self.runtime = ShimRuntime(backend=backend, backend_factory=_gateway_factory(
                 transport), clock=clock_from(clock, sleep=sleep, now=now))
             self.wrapper_for(self.config.route)
@@ -113,7 +115,8 @@ class TidyLLMGatewayBackend:
 
     def wrapper_for(self, route: str) -> UnifiedDSPyWrapper:
         """The unified wrapper serving ``route``."""
-        return self.runtime.wrapper(gateway_to_unified(self.config, route=route))
+        return self.runtime.wrapper(gateway_to_unified(self.config, route=route,
+                                                       cache_entries=self.cache_size))
 
     def url_for(self, route: str) -> str:
         """The invocation URL of ``route``."""

@@ -62,9 +62,8 @@ that it cannot express otherwise.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from ..backends.bedrock_models import resolve_model_id
@@ -72,8 +71,22 @@ from ..config import BackendType, GatewayRoute, UnifiedConfig
 from ..config import CacheConfig as UCacheConfig
 from ..config import RetryConfig as URetryConfig
 from ..config import ValidationConfig as UValidationConfig
-from ..errors import ConfigError, ConnectionError, ServerError, TimeoutError
+from ..errors import ConnectionError, ServerError, TimeoutError
 from ._deprecation import quiet
+from ._fields import (
+    bool_field,
+    callables_field,
+    fail,
+    int_field,
+    legacy_names,
+    legacy_values,
+    number_field,
+    optional,
+    secret_field,
+    strings_field,
+    text_field,
+    url_field,
+)
 from .configs import (
     BedrockConfig,
     CacheConfig,
@@ -81,7 +94,6 @@ from .configs import (
     DSPyGatewayConfig,
     RetryConfig,
     ValidationConfig,
-    field_defaults,
 )
 
 __all__ = ["retry_from_legacy", "cache_from_legacy", "validation_from_legacy",
@@ -96,135 +108,35 @@ GATEWAY_CACHE_ENTRIES = 256
 _GATEWAY_RETRY_ON = (ServerError, TimeoutError, ConnectionError)
 
 
-# -- field checks ------------------------------------------------------------------------
-def _fail(field: str, value: Any, allowed: str) -> NoReturn:
-    raise ConfigError.for_field(field, value, allowed)
-
-
-def _int(values: Mapping[str, Any], name: str, low: int, high: int | None = None) -> int:
-    value = values[name]
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
-    if not ok or (high is not None and value > high):
-        _fail(name, value, f"an integer from {low} to {high}" if high is not None
-              else f"an integer >= {low}")
-    return int(value)
-
-
-def _number(values: Mapping[str, Any], name: str, low: float, high: float | None = None,
-            *, low_open: bool = False) -> float:
-    value = values[name]
-    number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
-        else float("nan")
-    ok = number == number and number not in (float("inf"), float("-inf"))
-    ok = ok and (number > low if low_open else number >= low)
-    if not ok or (high is not None and number > high):
-        if high is None:
-            _fail(name, value, f"a finite number >= {low:g}")
-        _fail(name, value, f"a number in {'(' if low_open else '['}{low:g}, {high:g}]")
-    return number
-
-
-def _optional(check: Callable[..., Any], values: Mapping[str, Any], name: str,
-              *args: Any) -> Any:
-    return None if values[name] is None else check(values, name, *args)
-
-
-def _bool(values: Mapping[str, Any], name: str) -> bool:
-    if not isinstance(values[name], bool):
-        _fail(name, values[name], "true or false")
-    return bool(values[name])
-
-
-def _text(values: Mapping[str, Any], name: str) -> str:
-    value = values[name]
-    if not isinstance(value, str) or not value.strip() or "\x00" in value:
-        _fail(name, value, "a non-empty string")
-    return str(value)
-
-
-def _secret(values: Mapping[str, Any], name: str) -> str | None:
-    value = values[name]
-    if value is not None and not isinstance(value, str):
-        _fail(name, "<not a string>", "a string or None")
-    return value
-
-
-def _url(values: Mapping[str, Any], name: str) -> str:
-    value = values[name]
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        _fail(name, value, "an http:// or https:// URL")
-    return str(value)
-
-
-def _strings(values: Mapping[str, Any], name: str) -> tuple[str, ...]:
-    value = values[name]
-    if isinstance(value, str) or not isinstance(value, (list, tuple)) or \
-            not all(isinstance(item, str) for item in value):
-        _fail(name, value, "a list of strings or None")
-    return tuple(value)
-
-
-def _callables(values: Mapping[str, Any], name: str) -> tuple[Callable[[str], bool], ...]:
-    value = values[name]
-    if isinstance(value, str) or not isinstance(value, (list, tuple)) or \
-            not all(callable(item) for item in value):
-        _fail(name, value, "a list of callables text -> bool")
-    return tuple(value)
-
-
-def _values(legacy: Any, cls: type) -> dict[str, Any]:
-    """The field values of a legacy config given as its dataclass or as a dict."""
-    if isinstance(legacy, cls):
-        return {f.name: getattr(legacy, f.name) for f in dataclasses.fields(cls)}
-    if isinstance(legacy, Mapping):
-        values = field_defaults(cls)
-        for key in legacy:
-            if key not in values:
-                _fail(str(key), legacy[key], "one of the fields " + ", ".join(values))
-        values.update(legacy)
-        return values
-    _fail(cls.__name__, legacy, f"a {cls.__name__} or a dict of its fields")
-
-
-@contextlib.contextmanager
-def _legacy_names(renames: Mapping[str, str]) -> Iterator[None]:
-    """Report a unified field's ConfigError under the legacy field name."""
-    try:
-        yield
-    except ConfigError as exc:
-        name = renames.get(exc.field or "", exc.field or "config")
-        raise ConfigError.for_field(name, exc.value, exc.allowed or str(exc)) from None
-
-
 # -- legacy -> unified ---------------------------------------------------------------------
 def retry_from_legacy(legacy: RetryConfig | Mapping[str, Any]) -> URetryConfig:
     """Enhanced ``RetryConfig`` -> ``unified.RetryConfig`` (same attempts and delays)."""
-    v = _values(legacy, RetryConfig)
-    return URetryConfig(max_retries=_int(v, "max_retries", 0, 100),
-                        base_delay=_number(v, "base_delay", 0.0),
-                        backoff_factor=_number(v, "backoff_factor", 1.0, 100.0),
-                        max_delay=_number(v, "max_delay", 0.0), jitter=0.0,
+    v = legacy_values(legacy, RetryConfig)
+    return URetryConfig(max_retries=int_field(v, "max_retries", 0, 100),
+                        base_delay=number_field(v, "base_delay", 0.0),
+                        backoff_factor=number_field(v, "backoff_factor", 1.0, 100.0),
+                        max_delay=number_field(v, "max_delay", 0.0), jitter=0.0,
                         respect_retry_after=False)
 
 
 def cache_from_legacy(legacy: CacheConfig | Mapping[str, Any]) -> UCacheConfig:
     """Enhanced ``CacheConfig`` -> ``unified.CacheConfig`` (``ttl`` -> ``ttl_seconds``)."""
-    v = _values(legacy, CacheConfig)
-    with _legacy_names({"ttl_seconds": "ttl", "directory": "cache_dir"}):
-        return UCacheConfig(enabled=_bool(v, "enabled"), ttl_seconds=_int(v, "ttl", 1),
-                            directory=_optional(_text, v, "cache_dir"))
+    v = legacy_values(legacy, CacheConfig)
+    with legacy_names({"ttl_seconds": "ttl", "directory": "cache_dir"}):
+        return UCacheConfig(enabled=bool_field(v, "enabled"), ttl_seconds=int_field(v, "ttl", 1),
+                            directory=optional(text_field, v, "cache_dir"))
 
 
 def validation_from_legacy(legacy: ValidationConfig | Mapping[str, Any]) -> UValidationConfig:
     """Enhanced ``ValidationConfig`` -> ``unified.ValidationConfig``."""
-    v = _values(legacy, ValidationConfig)
-    with _legacy_names({"validators": "custom_validators"}):
+    v = legacy_values(legacy, ValidationConfig)
+    with legacy_names({"validators": "custom_validators"}):
         return UValidationConfig(
-            min_length=_optional(_int, v, "min_length", 0),
-            max_length=_optional(_int, v, "max_length", 0),
-            required_keywords=_optional(_strings, v, "required_keywords"),
-            forbidden_keywords=_optional(_strings, v, "forbidden_keywords"),
-            validators=_callables(v, "custom_validators"))
+            min_length=optional(int_field, v, "min_length", 0),
+            max_length=optional(int_field, v, "max_length", 0),
+            required_keywords=optional(strings_field, v, "required_keywords"),
+            forbidden_keywords=optional(strings_field, v, "forbidden_keywords"),
+            validators=callables_field(v, "custom_validators"))
 
 
 def enhanced_to_unified(retry: RetryConfig | Mapping[str, Any] | None = None,
@@ -253,26 +165,28 @@ def gateway_retry(tries: int) -> URetryConfig:
 
 def _gateway_fields(v: Mapping[str, Any], route_field: str, route: str | None,
                     tries_field: str) -> dict[str, Any]:
-    name = _text(v, route_field) if route is None else route
+    name = text_field(v, route_field) if route is None else route
     return {"backend": BackendType.GATEWAY, "model": name, "gateway_endpoint": name,
-            "gateway_route": GatewayRoute.LEGACY, "gateway_uri": _url(v, "gateway_uri"),
-            "temperature": _number(v, "temperature", 0.0, 2.0),
-            "max_tokens": _int(v, "max_tokens", 1),
-            "retry": gateway_retry(_int(v, tries_field, 0, 100))}
+            "gateway_route": GatewayRoute.LEGACY, "gateway_uri": url_field(v, "gateway_uri"),
+            "temperature": number_field(v, "temperature", 0.0, 2.0),
+            "max_tokens": int_field(v, "max_tokens", 1),
+            "retry": gateway_retry(int_field(v, tries_field, 0, 100))}
 
 
 def gateway_to_unified(legacy: DSPyGatewayConfig | Mapping[str, Any], *,
-                       route: str | None = None,
+                       route: str | None = None, cache_entries: int = GATEWAY_CACHE_ENTRIES,
                        base: UnifiedConfig | None = None) -> UnifiedConfig:
     """``DSPyGatewayConfig`` -> gateway backend on the legacy route (``route`` overrides
-    the config's, as ``query(route, …)`` did)."""
-    v = _values(legacy, DSPyGatewayConfig)
+    the config's, as ``query(route, …)`` did; ``cache_entries`` bounds the memory
+    cache, 0 = no cache)."""
+    v = legacy_values(legacy, DSPyGatewayConfig)
     if route is not None:
-        _text({"route": route}, "route")
+        text_field({"route": route}, "route")
     fields = _gateway_fields(v, "route", route, "max_retries")
-    fields.update(timeout_seconds=_number(v, "timeout", 0.0, 3600.0, low_open=True),
-                  gateway_api_key=_secret(v, "api_key"),
-                  cache=UCacheConfig(memory_entries=GATEWAY_CACHE_ENTRIES))
+    fields.update(timeout_seconds=number_field(v, "timeout", 0.0, 3600.0, low_open=True),
+                  gateway_api_key=secret_field(v, "api_key"),
+                  cache=UCacheConfig(enabled=cache_entries > 0,
+                                     memory_entries=max(cache_entries, 0)))
     return dataclasses.replace(base or UnifiedConfig(), **fields)
 
 
@@ -288,26 +202,26 @@ def bedrock_to_unified(legacy: BedrockConfig | Mapping[str, Any] | None, *,
                        model_mapping: Mapping[str, str] | None = None,
                        base: UnifiedConfig | None = None) -> UnifiedConfig:
     """``BedrockConfig`` (or dict, or ``None``) -> Bedrock backend, ``invoke_model`` API."""
-    v = _values(legacy if legacy is not None else {}, BedrockConfig)
+    v = legacy_values(legacy if legacy is not None else {}, BedrockConfig)
     return dataclasses.replace(
         base or UnifiedConfig(), backend=BackendType.BEDROCK, bedrock_api="invoke",
-        model=resolve_bedrock_model(_text(v, "default_model"), model_mapping),
-        aws_region=_text(v, "region"), aws_profile=_secret(v, "profile"),
-        aws_access_key_id=_secret(v, "access_key_id"),
-        aws_secret_access_key=_secret(v, "secret_access_key"),
-        aws_session_token=_secret(v, "session_token"))
+        model=resolve_bedrock_model(text_field(v, "default_model"), model_mapping),
+        aws_region=text_field(v, "region"), aws_profile=secret_field(v, "profile"),
+        aws_access_key_id=secret_field(v, "access_key_id"),
+        aws_secret_access_key=secret_field(v, "secret_access_key"),
+        aws_session_token=secret_field(v, "session_token"))
 
 
 def dspy_config_to_unified(legacy: DSPyConfig | Mapping[str, Any] | None, *,
                            base: UnifiedConfig | None = None) -> UnifiedConfig:
     """``DSPyConfig`` -> gateway backend on route ``model`` with a memory cache."""
-    v = _values(legacy if legacy is not None else {}, DSPyConfig)
+    v = legacy_values(legacy if legacy is not None else {}, DSPyConfig)
     fields = _gateway_fields(v, "model", None, "max_retries")
-    fields["cache"] = UCacheConfig(enabled=_bool(v, "cache_enabled"),
-                                   memory_entries=_int(v, "cache_size", 0))
-    _int(v, "circuit_failure_threshold", 1)
-    _number(v, "circuit_reset_seconds", 0.0)
-    _optional(_number, v, "budget_usd", 0.0)
+    fields["cache"] = UCacheConfig(enabled=bool_field(v, "cache_enabled"),
+                                   memory_entries=int_field(v, "cache_size", 0))
+    int_field(v, "circuit_failure_threshold", 1)
+    number_field(v, "circuit_reset_seconds", 0.0)
+    optional(number_field, v, "budget_usd", 0.0)
     return dataclasses.replace(base or UnifiedConfig(), **fields)
 
 
@@ -321,7 +235,7 @@ TO_UNIFIED: dict[str, Callable[[Any], Any]] = {
 
 # -- unified -> legacy ---------------------------------------------------------------------
 def _inexpressible(field: str, value: Any, legacy: str) -> NoReturn:
-    _fail(field, value, f"a value the legacy {legacy} can express")
+    fail(field, value, f"a value the legacy {legacy} can express")
 
 
 def retry_to_legacy(retry: URetryConfig) -> RetryConfig:

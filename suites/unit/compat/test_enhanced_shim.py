@@ -248,3 +248,10 @@ def test_without_an_lm_the_backend_comes_from_the_environment(monkeypatch) -> No
 def test_chain_without_modules_is_refused(make) -> None:
     with pytest.raises(UnifiedError):
         make()[0].chain()
+
+
+def test_a_module_can_have_its_own_lm(make) -> None:
+    wrapper, backend = make([{"answer": "wrapper"}])
+    own = wrapper.create_module("m", "question -> answer",
+                                lm=dspy.utils.DummyLM([{"answer": "own"}]))
+    assert own.predict(question="q").answer == "own" and backend.call_count == 0

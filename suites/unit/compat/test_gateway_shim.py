@@ -150,3 +150,12 @@ def test_configure_dspy_with_gateway_sets_the_global_lm(fields) -> None:
         assert dspy.settings.lm is lm and dspy.Predict("question -> answer")(question="q").answer == "g"
     finally:
         dspy.configure(lm=None)
+
+
+def test_a_zero_cache_size_turns_the_memory_cache_off(gateway, openai_reply, fake_clock) -> None:
+    script = gateway(openai_reply("fresh"))
+    backend = TidyLLMGatewayBackend(transport=script.transport, clock=fake_clock.as_clock(),
+                                    cache_size=0)
+    backend.query("r", MESSAGES)
+    backend.query("r", MESSAGES)
+    assert len(script.requests) == 2
