@@ -309,7 +309,12 @@ def with_perf_gate(command: Callable[[argparse.Namespace], int]
 
 def register(sub: Any, parity: argparse.ArgumentParser, *, reports: str,
              command: Callable[[argparse.Namespace], int]) -> None:
-    """Hook the gate into the harness CLI: ``perf`` subcommand and ``parity --perf``."""
+    """Hook the performance tooling into the harness CLI: ``parity --perf`` and the
+    ``perf``, ``bench`` (:mod:`harness.bench`) and ``dashboard``
+    (:mod:`harness.report.dashboard`) subcommands."""
+    from .bench import register as register_bench
+    from .report.dashboard import register as register_dashboard
+
     parity.add_argument("--perf", action="store_true", help="also run the perf gate")
     add_gate_options(parity, "perf-")
     parity.set_defaults(func=with_perf_gate(command))
@@ -317,3 +322,5 @@ def register(sub: Any, parity: argparse.ArgumentParser, *, reports: str,
     add_gate_options(perf)
     perf.add_argument("--reports", default=reports, help="report directory")
     perf.set_defaults(func=cmd_perf)
+    register_bench(sub, reports=reports)
+    register_dashboard(sub, reports=reports)

@@ -1,0 +1,199 @@
+"""The dashboard: rendered from synthetic reports, then opened in headless Chromium.
+
+The Chromium test needs Debian's ``chromium`` (``.ci/run`` installs it); it is skipped,
+saying so, where no Chromium binary exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.report.dashboard import render_dashboard, write_dashboard
+from harness.report.svg import Point, Series, history_chart, nice_ticks, ratio_bar, scale_unit
+
+COMMITS = ("a1b2c3d4e5f60718", "b2c3d4e5f6071829", "c3d4e5f60718293a")
+GROUPS = {"predict": {"bare-engine-floor": 300e-6, "unified-mock-miss": 400e-6},
+          "batch": {"batch[1]": 0.095, "batch[2]": 0.055, "batch[4]": 0.035},
+          "import": {"dspy": 0.6, "unified": 0.09}}
+
+
+def _bench_line(index: int, commit: str) -> dict[str, Any]:
+    rows = []
+    for group, names in GROUPS.items():
+        for name, base in names.items():
+            slow = 1.3 if (index == 2 and name == "unified-mock-miss") else 1.0
+            median = base * slow * (1 + 0.02 * index)
+            rows.append({"name": f"suites/bench/test.py::{name}", "short": name,
+                         "group": group, "median": median, "q1": median * 0.95,
+                         "q3": median * 1.07, "iqr": median * 0.12, "mean": median,
+                         "rounds": 20, "extra": {}, "regression": slow > 1,
+                         "ratio": 1.3 if slow > 1 else 1.02, "p_value": 0.001 if slow > 1
+                         else 0.4, "vs_commit": COMMITS[index - 1] if index else None})
+    return {"generated_at": f"2026-11-2{index}T10:00:00+00:00", "commit": commit,
+            "short_commit": commit[:10], "dirty": False, "file": "", "benchmarks": rows}
+
+
+def _pair(name: str, ratio: float, limit: float, status: str) -> dict[str, Any]:
+    stats = {"median": 3e-4, "q1": 2.9e-4, "q3": 3.2e-4, "n": 12, "iqr": 0.3e-4}
+    return {"name": name, "baseline": "legacy", "candidate": "compat", "target": "≤ limit",
+            "limit": limit, "status": status, "detail": "", "inner": 25,
+            "baseline_stats": stats, "candidate_stats": {**stats, "median": 3e-4 * ratio},
+            "ratio": ratio, "ratio_q1": ratio * 0.98, "ratio_q3": ratio * 1.03,
+            "p_value": 0.001 if status == "FAIL" else 0.6, "seconds": 1.0}
+
+
+def write_reports(directory: Path, parity: dict[str, Any] | None = None) -> Path:
+    """Write every dashboard input under ``directory``; return it."""
+    (directory / "bench").mkdir(parents=True, exist_ok=True)
+    with (directory / "bench" / "history.jsonl").open("w") as fh:
+        for index, commit in enumerate(COMMITS):
+            fh.write(json.dumps(_bench_line(index, commit)) + "\n")
+    pairs = [_pair("compat:enhanced", 1.01, 1.05, "PASS"), _pair("unified:floor", 1.3, 1.1,
+                                                                  "FAIL")]
+    with (directory / "perf-history.jsonl").open("w") as fh:
+        for index, commit in enumerate(COMMITS):
+            status = "FAIL" if index == 2 else "PASS"
+            fh.write(json.dumps({"commit": commit, "failed": index == 2, "pairs": {
+                "compat:enhanced": {"ratio": 1.0 + index / 100, "ratio_q1": 0.98,
+                                    "ratio_q3": 1.04, "limit": 1.05, "status": "PASS"},
+                "unified:floor": {"ratio": 1.05 + index / 8, "ratio_q1": 1.0 + index / 8,
+                                  "ratio_q3": 1.1 + index / 8, "limit": 1.1,
+                                  "status": status}}}) + "\n")
+    (directory / "perf.json").write_text(json.dumps({
+        "schema_version": "1.0", "generated_at": "2026-11-22T10:00:00+00:00",
+        "commit": COMMITS[2], "failed": True, "pairs": pairs,
+        "config": {"rounds": 12, "alpha": 0.01, "min_effect": 0.05},
+        "machine": {"loadavg": [0.5, 0.4, 0.3], "cpu_count": 2}}))
+    (directory / "parity.json").write_text(json.dumps(parity or {
+        "schema_version": "1.0", "generated_at": "2026-11-22T10:00:00+00:00",
+        "commit": COMMITS[2], "failed": True, "summary": {"REFERENCE": 2, "PASS": 2, "FAIL": 1},
+        "scenarios": [
+            {"scenario": "enhanced-direct-basic", "pattern": "enhanced", "backend": "direct",
+             "description": "one call", "results": [
+                 {"implementation": "legacy:enhanced", "status": "REFERENCE"},
+                 {"implementation": "compat:enhanced", "status": "PASS"},
+                 {"implementation": "unified", "status": "EXPECTED-DIFF", "cited": ["D011"]}]},
+            {"scenario": "gateway-retry-<script>", "pattern": "gateway", "backend": "gateway",
+             "description": "escaping <b>check</b>", "results": [
+                 {"implementation": "legacy:gateway", "status": "REFERENCE"},
+                 {"implementation": "compat:gateway", "status": "FAIL",
+                  "diffs": {"attempts": "legacy [1] != [2]"}}]}]}))
+    return directory
+
+
+# -- static checks ------------------------------------------------------------------------
+def test_page_is_self_contained(tmp_path: Path) -> None:
+    html = render_dashboard(write_reports(tmp_path))
+    assert "<script" not in html and "<link" not in html and "@import" not in html
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", html))
+    assert urls <= {"http://www.w3.org/2000/svg"}, urls
+    assert html.count('class="chart"') == 4  # gate ratios + predict, batch, import
+    assert 'id="parity-matrix"' in html and 'id="perf-gate"' in html
+
+
+def test_user_text_is_escaped(tmp_path: Path) -> None:
+    html = render_dashboard(write_reports(tmp_path))
+    assert "gateway-retry-&lt;script&gt;" in html and "<b>check</b>" not in html
+
+
+def test_regressions_and_failures_are_marked(tmp_path: Path) -> None:
+    html = render_dashboard(write_reports(tmp_path))
+    assert html.count('class="regression"') == 2  # bench unified-mock-miss + gate FAIL
+    assert '<td class="fail">FAIL</td>' in html and "D011" in html
+
+
+def test_missing_inputs_give_notices(tmp_path: Path) -> None:
+    html = render_dashboard(tmp_path / "nothing-here")
+    assert "No perf gate report yet" in html and "No parity report yet" in html
+    assert "No benchmark history yet" in html
+
+
+def test_one_point_per_commit_latest_run_wins(tmp_path: Path) -> None:
+    write_reports(tmp_path)
+    history = tmp_path / "bench" / "history.jsonl"
+    lines = [json.loads(x) for x in history.read_text().splitlines()]
+    rerun = json.loads(json.dumps(lines[-1]))
+    for bench in rerun["benchmarks"]:
+        bench.update(median=bench["median"] * 10, regression=False)
+    history.write_text("\n".join(json.dumps(x) for x in [*lines, rerun]) + "\n")
+    html = render_dashboard(tmp_path)
+    assert html.count('class="regression"') == 1  # the re-run replaced the flagged point
+    assert len(re.findall(r"unified-mock-miss @ c3d4e5f6", html)) == 1
+
+
+def test_svg_helpers() -> None:
+    assert scale_unit(5e-4) == (1e6, "µs") and scale_unit(0.5) == (1e3, "ms")
+    assert scale_unit(2.0) == (1.0, "s") and scale_unit(3.0, "x") == (1.0, "x")
+    ticks = nice_ticks(0.0, 97.0)
+    assert ticks[0] <= 0 and ticks[-1] >= 97 and 3 <= len(ticks) <= 7
+    empty = history_chart("t", [], [])
+    assert "no data yet" in empty
+    chart = history_chart("t", ["a", "b"], [Series("s", [Point(0, 1e-3, 9e-4, 2e-3),
+                                                         Point(1, 1.0, 0.9, 1.1, True)])])
+    assert "log scale" in chart and chart.count("<circle") == 3
+    assert 'stroke="#d62728"' in ratio_bar(1.3, 1.2, 1.4, 1.1, failed=True)
+    assert "empty" in ratio_bar(None, None, None, 1.1, failed=False)
+
+
+# -- headless Chromium ---------------------------------------------------------------------
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(n)), None)
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--hide-scrollbars", "--enable-logging=stderr", "--v=0")
+
+
+def _chromium(page: Path, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *extra,
+                           page.as_uri()], capture_output=True, text=True, timeout=120,
+                          check=False, env={**os.environ, "LANG": "C.UTF-8"})
+
+
+def _png_pixels(path: Path) -> tuple[int, int, bytes]:
+    """Width, height and the decompressed scanlines of a PNG (no imaging library)."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    idat, pos = b"", 8
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    return width, height, zlib.decompress(idat)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (.ci/run installs it)")
+def test_dashboard_renders_in_headless_chromium(tmp_path: Path) -> None:
+    page = write_dashboard(write_reports(tmp_path / "reports"))
+    dom = _chromium(page, tmp_path / "profile-dom", "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == [], console
+    html = dom.stdout
+    charts = re.findall(r'<svg class="chart"[^>]*data-series="(\d+)"[^>]*>(.*?)</svg>', html,
+                        re.S)
+    assert len(charts) == 4 and all(int(n) > 0 and "<circle" in body for n, body in charts)
+    assert all(("<polyline" in body) or ("<rect" in body) for _, body in charts)
+    matrix = re.search(r'<table id="parity-matrix">(.*?)</table>', html, re.S)
+    assert matrix and matrix.group(1).count("<tr>") == 3  # header + two scenarios
+    assert re.search(r'<table id="perf-gate">.*unified:floor.*</table>', html, re.S)
+
+    shot = tmp_path / "dashboard.png"
+    run = _chromium(page, tmp_path / "profile-shot", "--window-size=1400,2400",
+                    f"--screenshot={shot}")
+    assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
+    width, height, pixels = _png_pixels(shot)
+    assert (width, height) == (1400, 2400)
+    assert len(set(pixels[: len(pixels) // 2])) > 40  # drawn, not a blank page
