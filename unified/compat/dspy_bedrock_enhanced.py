@@ -17,14 +17,15 @@ validation, batch and metrics are the enhanced shim's, i.e. the unified pipeline
 priced as the default model; costs are rounded to 8 decimals.
 
 Test seams (keyword-only): ``client`` (a ready ``bedrock-runtime`` client, e.g. with a
-botocore ``Stubber``), and the enhanced wrapper's ``backend``/``clock``/``config``.
+botocore ``Stubber``), ``sleep``/``clock``, and the enhanced wrapper's other seams
+(``backend``, ``config``, ``timer``, ``now``).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from ..backends.bedrock_models import FRIENDLY_MODEL_IDS
 from ..config import DEFAULT_MODEL
 from ..errors import ConfigError
 from ..features.pricing import price_per_1k
+from ..pipeline import Clock
 from ._deprecation import legacy_entry, quiet
 from .configs import BedrockConfig
 from .dspy_enhanced import DSPyEnhancedWrapper, EnhancedModule
@@ -93,6 +95,7 @@ class DSPyBedrockEnhancedWrapper(DSPyEnhancedWrapper):
 
     def __init__(self, bedrock_config: BedrockConfig | Mapping[str, Any] | None = None,
                  settings_path: str | Path | None = None, *, client: Any = None,
+                 sleep: Callable[[float], None] | None = None, clock: Clock | None = None,
                  **enhanced_kwargs: Any) -> None:
         with legacy_entry(type(self).__name__, self._replacement):
             with quiet():
@@ -104,7 +107,7 @@ class DSPyBedrockEnhancedWrapper(DSPyEnhancedWrapper):
             enhanced_kwargs.setdefault("backend_factory", _bedrock_factory(client))
             self._client = client
             self._client_lock = threading.Lock()
-            super().__init__(config=base, **enhanced_kwargs)
+            super().__init__(config=base, sleep=sleep, clock=clock, **enhanced_kwargs)
 
     @property
     def bedrock_client(self) -> Any:

@@ -107,3 +107,15 @@ def test_estimate_cost_prices_per_thousand_tokens() -> None:
 
 def test_unknown_models_are_priced_as_the_default_model() -> None:
     assert estimate_cost("someone.else-v1", 1000, 0) == estimate_cost("claude-3-sonnet", 1000, 0)
+
+
+def test_retries_wait_through_the_injected_sleep(fields) -> None:
+    from unified import ServerError
+    from unified.compat.configs import RetryConfig
+
+    waits: list[float] = []
+    wrapper = DSPyBedrockEnhancedWrapper(
+        backend=MockBackend([fields(answer="ok")], errors=[ServerError("x")] * 2),
+        retry_config=RetryConfig(max_retries=2), sleep=waits.append)
+    assert wrapper.create_bedrock_module("m", "question -> answer").predict(question="q").answer == "ok"
+    assert waits == [1.0, 2.0]
