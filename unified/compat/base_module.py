@@ -5,7 +5,7 @@ returns the prediction, but the prediction comes from ``wrapper.create_module(Si
 a :class:`~unified.UnifiedDSPyWrapper` -- the migration target -- so the call gets the
 unified pipeline (retry/cache/validation only as configured; errors as unified error
 classes). The legacy module ran ``dspy.Predict`` on the globally configured LM, unguarded
-(DIFFERENCES.md D022). The wrapper is ``wrapper=`` when given, else one built from
+(DIFFERENCES.md D021). The wrapper is ``wrapper=`` when given, else one built from
 ``config`` (default ``UnifiedConfig.from_env()``) with the optional ``backend``/``clock``
 test seams; it is built on first use, so constructing the module never fails.
 

@@ -12,7 +12,7 @@ Where the backend comes from:
 
 - ``lm=None``: the unified backend of ``config`` (keyword) or, by default, of
   ``UnifiedConfig.from_env()`` (``UNIFIED_*`` variables). The legacy code used the
-  globally configured DSPy LM instead (DIFFERENCES.md D018).
+  globally configured DSPy LM instead (DIFFERENCES.md D017).
 - ``lm=<dspy LM>``: that LM becomes the backend (:class:`~unified.compat.lm_backend.DSPyLMBackend`);
   an LM made by a compat shim (``DSPyGatewayLM``) lends its unified backend instead.
 - ``backend=<unified Backend>``: used as is (tests inject a ``MockBackend``).

@@ -9,20 +9,20 @@ Kept from the legacy contract (the native unified API raises instead):
 
 - ``predict(signature, **inputs) -> DSPyResult(success, outputs, error, cost_usd,
   cached, latency_s)`` never raises for a failed call (DIFFERENCES.md D002): ``error``
-  is ``"<ErrorClass>: <message>"`` (D019), ``"budget_exceeded"`` or
+  is ``"<ErrorClass>: <message>"`` (D018), ``"budget_exceeded"`` or
   ``"circuit_open"``. A bad signature (a programming error) still raises.
 - ``.circuit_breaker``: closed -> open after ``circuit_failure_threshold`` consecutive
   failed calls -> half-open after ``circuit_reset_seconds`` -> closed on one success (a
   half-open failure re-opens). While open, calls fail fast (``CircuitOpenError``
   inside, ``error="circuit_open"`` outside) without reaching the backend.
-- Cost: each call's backend usage priced per 1k tokens (D017); ``total_cost_usd`` is
+- Cost: each call's backend usage priced per 1k tokens (D016); ``total_cost_usd`` is
   the running total. With ``budget_usd``, a call whose estimated input cost (whitespace
   tokens of the input values) would take the total past the budget is refused with
   ``error="budget_exceeded"``.
 - The cache is consulted first, as in the legacy order (cache, budget, circuit): a cached
   answer is served even while over budget or open, costs nothing and does not touch the
   breaker. Budget and circuit act as a gate in front of the backend, inside the unified
-  pipeline, so the cache layer is the unified one. ``.cache`` is its memory LRU (D020).
+  pipeline, so the cache layer is the unified one. ``.cache`` is its memory LRU (D019).
 - MCP: ``as_mcp_tool(name, signature, description="")`` and ``handle_mcp_call(name,
   arguments)`` through :class:`unified.mcp.MCPToolset` with this wrapper's ``predict``.
 
