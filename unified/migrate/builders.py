@@ -240,10 +240,8 @@ def build_method(action: str, updated: cst.Call) -> cst.Call:
     if action in ("create_module", "create_bedrock_module"):
         bound = bind_for(action, updated)
         dropped = [arg for p, arg in bound.args.items() if p != "signature"]
-        node = drop_args(updated, dropped)
-        node = node.with_changes(args=[_positional(a) if a is bound.args["signature"] else a
-                                       for a in node.args])
-        return node.with_changes(func=func.with_changes(attr=cst.Name("create_module")))
+        return drop_args(updated, dropped).with_changes(
+            func=func.with_changes(attr=cst.Name("create_module")))
     if action == "process":
         arg = bind_for(action, updated).args["inputs"]
         return updated.with_changes(func=func.with_changes(attr=cst.Name("predict")),

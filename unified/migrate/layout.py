@@ -1,10 +1,12 @@
 """Building argument lists that keep the look of the call they replace.
 
-A rewritten call reuses the source call's layout: one line stays one line; a call with
-one argument per line keeps that, with each source argument's trailing comment and the
-comment lines after it carried along. A one-line result that would run past
-:data:`MAX_LINE` columns is laid out one argument per line with a hanging indent of four
-spaces under the line the call starts on.
+A rewritten call reuses the source call's layout. A call broken after its opening
+parenthesis keeps one argument per line, with each source argument's trailing comment
+and the comment lines after it carried along. A call on one line, or with its arguments
+aligned under the first one (an alignment a renamed callee would break), is reflowed:
+one line when it fits in :data:`MAX_LINE` columns and no argument carries a comment,
+else one argument per line with a hanging indent of four spaces under the line the call
+starts on.
 """
 
 from __future__ import annotations
@@ -103,6 +105,12 @@ class Style:
                 closing = (ws.indent, ws.last_line.value)
         return cls(source.whitespace_before_args, separator, closing, trailing)
 
+    @property
+    def visual(self) -> bool:
+        """Arguments continue on lines aligned under the first one (``f(a,\\n  b)``)."""
+        return self.separator is not None and \
+            not isinstance(self.opening, cst.ParenthesizedWhitespace)
+
     @classmethod
     def hanging(cls, indent: str) -> Style:
         """One argument per line, four spaces deeper than ``indent``, trailing comma."""
@@ -137,16 +145,22 @@ def _break(spec: tuple[bool, str], first_line: cst.TrailingWhitespace | None = N
 
 def call(func: cst.BaseExpression, items: Sequence[Item], style: Style,
          placement: Placement | None = None, prefix: int = 0) -> cst.Call:
-    """``func(items)`` in ``style``; a one-line result longer than :data:`MAX_LINE`
-    (counting ``placement.column`` and ``prefix`` more characters before it) hangs."""
-    built = cst.Call(func=func, args=style.arrange(items), whitespace_before_args=style.opening)
-    if style.separator is None and placement is not None and items:
-        width = placement.column + prefix + len(code_of(built).split("\n", 1)[0])
-        if width > MAX_LINE:
-            hanging = Style.hanging(placement.indent)
-            built = cst.Call(func=func, args=hanging.arrange(items),
-                             whitespace_before_args=hanging.opening)
+    """``func(items)`` in ``style``. With a ``placement``, a one-line or visually indented
+    style is reflowed: one line when it fits in :data:`MAX_LINE` columns (counting
+    ``placement.column`` and ``prefix`` more characters before it) and no argument
+    carries a comment, else one argument per line under a hanging indent."""
+    if placement is None or not items or (style.separator is not None and not style.visual):
+        return _build(func, items, style)
+    built = _build(func, items, Style())
+    commented = any(item.trail()[0].comment is not None or item.trail()[1] for item in items)
+    width = placement.column + prefix + len(code_of(built).split("\n", 1)[0])
+    if commented or width > MAX_LINE:
+        built = _build(func, items, Style.hanging(placement.indent))
     return built
+
+
+def _build(func: cst.BaseExpression, items: Sequence[Item], style: Style) -> cst.Call:
+    return cst.Call(func=func, args=style.arrange(items), whitespace_before_args=style.opening)
 
 
 def drop_args(node: cst.Call, dropped: Sequence[cst.Arg]) -> cst.Call:

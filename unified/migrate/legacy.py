@@ -20,7 +20,7 @@ __all__ = [
     "ConfigSpec", "CONFIG_SPECS", "ENHANCED_DEFAULTS", "ENHANCED_KEYWORDS", "ENHANCED_PARAMS",
     "ALWAYS_UNIFIED", "FLAGGED_METHODS", "GATEWAY_DEFAULTS", "GATEWAY_PARAMS", "KINDS", "compat_module_for",
     "LEGACY_LM_ATTRS", "REVIEW_PREFIX", "SAME_NAME", "SIMPLE_CONFIG_PARAMS", "SIMPLE_DEFAULTS",
-    "STRICT_USES",
+    "STRICT_USES", "USE_PROBLEMS",
     "USES", "is_legacy_module",
 ]
 
@@ -165,6 +165,11 @@ USES: Mapping[str, Mapping[str, str] | None] = {
     "validation": {"min_length": "keep", "max_length": "keep", "required_keywords": "keep",
                    "forbidden_keywords": "keep"},
     "configure": None,  # the returned LM: anything but LEGACY_LM_ATTRS
+}
+#: Why a use that has no rewrite keeps the object legacy, where "legacy-only" is not it.
+USE_PROBLEMS: Mapping[tuple[str, str], str] = {
+    ("bedrock_wrapper", "create_module"): "create_module() of the Bedrock wrapper ran on the "
+                                          "global DSPy LM, not on Bedrock: port it by hand",
 }
 #: Kinds whose value must not be passed on (it would be used as the legacy object).
 STRICT_USES = frozenset({"simple_result"})

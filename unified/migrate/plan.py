@@ -27,6 +27,7 @@ from .legacy import (
     LEGACY_LM_ATTRS,
     SAME_NAME,
     STRICT_USES,
+    USE_PROBLEMS,
     USES,
 )
 from .rules import check_call, check_method, synthesized
@@ -203,6 +204,10 @@ class _Planner:
             self.r.value_uses(entity.call) if strict else []
         allowed, made = USES[entity.kind], []
         for use in uses:
+            for arg in use.call.args if use.call is not None else ():
+                passed = self.entity_for(arg.value)  # a legacy object handed to this one
+                if passed is not None:
+                    entity.union(passed)
             if use.attr is None:
                 if strict:
                     entity.problems.append("the DSPyResult of predict() is passed on: only "
@@ -217,7 +222,8 @@ class _Planner:
                 continue
             action = allowed.get(use.attr)
             if action is None:
-                entity.problems.append(f".{use.attr} is legacy-only (no unified equivalent)")
+                entity.problems.append(USE_PROBLEMS.get(
+                    (entity.kind, use.attr), f".{use.attr} is legacy-only (no unified equivalent)"))
             elif action.startswith("attr:"):
                 if use.call is None and use.node is not None:
                     entity.attrs[use.node] = action

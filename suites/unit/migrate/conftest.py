@@ -1,0 +1,45 @@
+"""Helpers for the codemod tests; the sample programs under ``fixtures/`` are not tests."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from unified.migrate import Migration, migrate_source
+
+collect_ignore_glob = ["fixtures/*", "run_migrated.py"]
+
+HERE = Path(__file__).parent
+FIXTURES = HERE / "fixtures"
+REVIEW = "# unified-migrate: review: "
+
+
+def migrate(source: str) -> Migration:
+    """Migrate dedented ``source``; also check that migrating the result changes nothing."""
+    result = migrate_source(textwrap.dedent(source).lstrip("\n"))
+    again = migrate_source(result.code)
+    assert again.code == result.code, "not idempotent:\n" + again.code.decode()
+    return result
+
+
+def code(source: str) -> str:
+    """The migrated code of dedented ``source`` (idempotency checked)."""
+    return migrate(source).code.decode()
+
+
+def dedent(source: str) -> str:
+    """``source`` as the tests compare it."""
+    return textwrap.dedent(source).lstrip("\n")
+
+
+def without_reviews(text: str) -> str:
+    """``text`` without its review comment lines."""
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if not line.lstrip().startswith(REVIEW))
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
