@@ -24,8 +24,16 @@ lint: install
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
 
+# PERF= (empty) skips the perf gate; PARITY_ARGS may add --perf-pair/--perf-target/...
+PERF ?= --perf
 parity: install
-	$(PY) -m harness parity $(PARITY_ARGS)
+	$(PY) -m harness parity $(PERF) $(PARITY_ARGS)
 
 record: install
 	$(PY) -m harness record $(RECORD_ARGS)
+
+bench: install
+	$(PY) -m harness bench $(BENCH_ARGS)
+
+dashboard: install
+	$(PY) -m harness dashboard $(DASHBOARD_ARGS)
