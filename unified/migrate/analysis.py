@@ -6,7 +6,7 @@ is not mistaken for it. Only what the source says is used; nothing is imported o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -25,7 +25,7 @@ from libcst.metadata import (
 from .layout import Placement
 from .legacy import COMPAT_MODULE, is_legacy_module
 
-__all__ = ["ImportSite", "Resolver", "Use", "import_sites"]
+__all__ = ["ImportSite", "Resolver", "Use", "import_sites", "referenced"]
 
 Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement
 
@@ -82,10 +82,10 @@ def import_sites(module: cst.Module) -> Iterator[ImportSite]:
         modules = {}
         for alias in node.names:
             name = get_full_name_for_node(alias.name) or ""
-            if is_legacy_module(source):
-                names[_alias_local(alias)] = name
-            elif is_legacy_module(f"{source}.{name}"):
+            if is_legacy_module(f"{source}.{name}"):
                 modules[_alias_local(alias)] = f"{source}.{name}"
+            elif is_legacy_module(source):
+                names[_alias_local(alias)] = name
         if names or modules:
             yield ImportSite(node, names, modules, source=source)
 
@@ -102,6 +102,14 @@ def _walk_imports(module: cst.Module) -> Iterator[cst.Import | cst.ImportFrom]:
 
     module.visit(Collect())
     return iter(found)
+
+
+def referenced(scopes: Mapping[cst.CSTNode, Scope | None], node: cst.CSTNode,
+               local: str) -> bool:
+    """Whether the name ``local`` bound by the import statement ``node`` is used."""
+    scope = scopes.get(node)
+    return scope is not None and any(
+        a.references for a in scope.assignments[local] if getattr(a, "node", None) is node)
 
 
 @dataclass(frozen=True)
@@ -216,6 +224,18 @@ class Resolver:
     def scope_of(self, node: cst.CSTNode) -> Scope | None:
         """The scope ``node`` is evaluated in."""
         return self.scopes.get(node)
+
+    def import_pending(self, site: ImportSite) -> bool:
+        """Whether the import pass would change ``site``: not for compat imports, nor for
+        a dotted ``import tidyllm.x`` still used as such (kept, under review)."""
+        if site.compat:
+            return False
+        if not isinstance(site.node, cst.Import):
+            return True
+        return any(_alias_local(alias) in site.modules and not (
+            alias.asname is None and "." in _alias_local(alias)
+            and referenced(self.scopes, site.node, _alias_local(alias)))
+            for alias in site.node.names)
 
     # -- places ------------------------------------------------------------------------
     def statement(self, node: cst.CSTNode) -> Statement:

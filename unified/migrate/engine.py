@@ -52,7 +52,7 @@ def migrate_source(source: bytes | str) -> Migration:
     module = resolver.module.visit(body)
     result = Migration(raw, raw, Counter(body.rewrites), list(body.reviews),
                        resolver.module.encoding)
-    if result.rewrites or result.reviews or not all(site.compat for site in resolver.sites):
+    if result.rewrites or result.reviews or any(map(resolver.import_pending, resolver.sites)):
         before = module.code
         imports = rewrite_imports(module, needed=body.needed, unified_names=plan.unified_names,
                                   dspy=body.needs_dspy)

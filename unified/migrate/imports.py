@@ -30,7 +30,7 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
-from .analysis import ImportSite, import_sites
+from .analysis import ImportSite, import_sites, referenced
 from .layout import MAX_LINE
 from .legacy import COMPAT_MODULE, REVIEW_PREFIX, compat_module_for
 
@@ -107,9 +107,8 @@ class _Pass:
         self.result = ImportResult(self.module)
 
     def referenced(self, node: cst.CSTNode, local: str) -> bool:
-        scope = self.scopes.get(node)
-        return scope is not None and any(
-            a.references for a in scope.assignments[local] if getattr(a, "node", None) is node)
+        """Whether ``local``, bound by the import ``node``, is still used."""
+        return referenced(self.scopes, node, local)
 
     def split(self, site: ImportSite) -> _Split:
         out = _Split(star=site.star)
@@ -154,18 +153,22 @@ class _Pass:
 
     def render(self, split: _Split, needed: Sequence[str] = (), dspy: bool = False,
                merge_into: cst.SimpleStatementLine | None = None) -> list[cst.SimpleStatementLine]:
+        """The import lines of ``split`` (plus ``needed`` unified names and ``import dspy``):
+        a compat star import first (so that explicit names win), then ``unified``, then
+        the compat imports in sorted order."""
         lines = [cst.parse_statement("import dspy\n")] if dspy else []
+        if split.star:
+            lines.append(_line(f"from {COMPAT_MODULE} import", ["*"]))
         unified = [*((n, None) for n in needed), *split.unified]
         if unified and merge_into is None:
             lines.append(_line("from unified import", _names(unified, sort=True)))
-        for module, local in dict.fromkeys(split.modules):
-            parent, name = module.rsplit(".", 1)
-            lines.append(_line(f"from {parent} import", _names([(name, local)], sort=False)))
+        compat = [_line(f"from {module.rsplit('.', 1)[0]} import",
+                        _names([(module.rsplit(".", 1)[1], local)], sort=False))
+                  for module, local in dict.fromkeys(split.modules)]
         for module in dict.fromkeys(m for m, _ in split.compat):
             entries = [entry for m, entry in split.compat if m == module]
-            lines.append(_line(f"from {module} import", _names(entries, sort=True)))
-        if split.star:
-            lines.append(_line(f"from {COMPAT_MODULE} import", ["*"]))
+            compat.append(_line(f"from {module} import", _names(entries, sort=True)))
+        lines += sorted(compat, key=lambda line: cst.Module([line]).code)
         if split.keep:
             lines.append(cst.SimpleStatementLine(split.keep))
         return [line for line in lines if isinstance(line, cst.SimpleStatementLine)]

@@ -37,12 +37,13 @@ _LEGACY_MODULES = frozenset({"dspy_enhanced", "dspy_wrapper", "dspy_gateway_back
 
 def is_legacy_module(dotted: str | None) -> bool:
     """Whether ``dotted`` names a legacy module (``tidyllm.dspy_enhanced``, bare
-    ``dspy_enhanced``, …) or the compat shims (``unified.compat``)."""
+    ``dspy_enhanced``, …) or the compat shims standing in for one (``unified.compat``,
+    ``unified.compat.dspy_enhanced``)."""
     if not dotted:
         return False
-    if dotted == COMPAT_MODULE or dotted.startswith(COMPAT_MODULE + "."):
-        return True
     parts = dotted.split(".")
+    if dotted == COMPAT_MODULE or dotted.startswith(COMPAT_MODULE + "."):
+        return dotted == COMPAT_MODULE or (len(parts) == 3 and parts[-1] in _LEGACY_MODULES)
     return parts[-1] in _LEGACY_MODULES and (len(parts) == 1 or parts[0] == "tidyllm")
 
 
