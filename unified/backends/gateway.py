@@ -38,10 +38,8 @@ timeout ``config.timeout_seconds``. No key, header value or credential appears i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-import socket
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -167,7 +165,10 @@ class GatewayBackend(BaseBackend):
     def complete(self, request: LMRequest) -> LMResponse:
         """One POST to the gateway; errors mapped onto :mod:`unified.errors`."""
         try:
-            response = self._sync_client().post(self.url, json=self.payload(request))
+            with self._sync_client().stream("POST", self.url,
+                                            json=self.payload(request)) as response:
+                if not _dropped_after(response):
+                    response.read()
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from exc
         return self._parse(request, response)
@@ -175,7 +176,10 @@ class GatewayBackend(BaseBackend):
     async def acomplete(self, request: LMRequest) -> LMResponse:
         """Async variant of :meth:`complete` (its own async connection pool)."""
         try:
-            response = await self._async_client().post(self.url, json=self.payload(request))
+            async with self._async_client().stream("POST", self.url,
+                                                   json=self.payload(request)) as response:
+                if not _dropped_after(response):
+                    await response.aread()
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from exc
         return self._parse(request, response)
@@ -198,10 +202,10 @@ class GatewayBackend(BaseBackend):
         request_id = request_id_from(response.headers)
         status = response.status_code
         if not 200 <= status < 300:
-            if status >= 500 and "json" not in response.headers.get("content-type", ""):
-                _drop_connection(response)
-            detail = redact(error_detail(response.content, response.headers.get(
-                "content-type", "")), self._secrets())
+            content_type = response.headers.get("content-type", "")
+            detail = redact(error_detail(response.content, content_type)
+                            if response.is_stream_consumed else _unread_detail(response),
+                            self._secrets())
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             log.debug("gateway %s answered HTTP %s", endpoint, status)
             raise error_for_status(status, detail, backend=self.kind, endpoint=endpoint,
@@ -269,19 +273,23 @@ class GatewayBackend(BaseBackend):
                 f"endpoint={self.endpoint_name!r})")
 
 
-def _drop_connection(response: httpx.Response) -> None:
-    """Shut down the socket ``response`` came on, so the pool never reuses it.
+def _dropped_after(response: httpx.Response) -> bool:
+    """Whether the server drops the connection after this answer: a 5xx that is not JSON.
 
     The MLflow gateway answers an unhandled error with a text/plain 500 and then closes
-    the connection without ``Connection: close``; a call that reused it would fail with a
-    spurious reset (see harness/gateway.py). A shut-down socket reads as closed, so httpx
-    discards it and opens a new connection.
+    the connection without ``Connection: close`` (see harness/gateway.py). Such a body is
+    left unread, so httpx closes the connection instead of pooling it: a call that reused
+    it would fail with a spurious reset. A non-JSON body is only summarised (content type
+    and length), never shown, so nothing is lost.
     """
-    stream = response.extensions.get("network_stream")
-    sock = stream.get_extra_info("socket") if stream is not None else None
-    if sock is not None and hasattr(sock, "shutdown"):  # asyncio wraps it in TransportSocket
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+    return response.status_code >= 500 and "json" not in response.headers.get("content-type", "")
+
+
+def _unread_detail(response: httpx.Response) -> str:
+    """The summary of a body left unread (as :func:`error_detail` gives for non-JSON)."""
+    kind = response.headers.get("content-type", "").split(";", 1)[0].strip()
+    size = response.headers.get("content-length", "unknown")
+    return f"non-JSON body ({kind or 'unknown content type'}, {size} bytes)"
 
 
 def _int_or_none(value: Any) -> int | None:
