@@ -23,8 +23,25 @@ from .patterns import DEFAULT_BEDROCK_MODEL, _demos, _route, _signature
 __all__ = ["NativeUnifiedAdapter", "unified_config_for"]
 
 
+def _sampling_defaults(scenario: Scenario) -> dict[str, Any]:
+    """The temperature / max_tokens the legacy pattern sent, which a migration keeps."""
+    from unified.compat import mapping
+
+    if scenario.pattern == "simple":
+        legacy = mapping.dspy_config_to_unified({})
+    elif scenario.backend == "gateway":
+        legacy = mapping.gateway_to_unified({})
+    elif scenario.backend == "bedrock":
+        return {"temperature": 0.7, "max_tokens": 1000}   # the legacy invoke_model body
+    else:
+        return {}
+    return {"temperature": legacy.temperature, "max_tokens": legacy.max_tokens}
+
+
 def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
-    """The :class:`UnifiedConfig` a team would write for ``scenario`` after migrating."""
+    """The :class:`UnifiedConfig` a team would write for ``scenario`` after migrating:
+    the native backend and routes, the legacy sampling defaults, the legacy retry /
+    cache / validation sections mapped, and native Retry-After handling."""
     from unified import UnifiedConfig
     from unified.compat import mapping
 
@@ -41,7 +58,8 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
              "cache_dir": str(env.workdir / "unified-cache")}
     migrated = mapping.enhanced_to_unified(retry=scenario.section("retry"), cache=cache,
                                            validation=scenario.section("validation"),
-                                           base=UnifiedConfig(**target))
+                                           base=UnifiedConfig(**target,
+                                                              **_sampling_defaults(scenario)))
     # Native code keeps the native retry default: Retry-After hints are honoured.
     return migrated.with_overrides(
         retry=dataclasses.replace(migrated.retry, respect_retry_after=True))

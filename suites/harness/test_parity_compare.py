@@ -10,7 +10,7 @@ from harness.scenarios import Scenario
 SCENARIO = Scenario(id="s", description="d", pattern="gateway", backend="gateway",
                     calls=({"q": "1"},), upstream=(), expected_differences=("D900",))
 DIFFS = {"D900": Difference("D900", "messages flattened", frozenset({"gateway"}),
-                            frozenset({"requests"}))}
+                            frozenset({"requests"}), shim="legacy")}
 
 
 def observation(name: str, answer: str = "a", content: str = "hi") -> Observation:
@@ -40,9 +40,27 @@ def test_a_listed_difference_is_an_expected_diff_citing_its_id() -> None:
 
 
 def test_an_unlisted_difference_of_the_native_api_fails() -> None:
-    result = _verdict(SCENARIO, observation("legacy"), observation("unified", answer="b"),
+    result = _verdict(SCENARIO, observation("legacy"), observation("unified", answer="b",
+                                                                     content="x"),
                       "unified", DIFFS)
     assert result.status == "FAIL" and "outputs" in result.diffs
+
+
+def test_a_listed_difference_that_does_not_occur_fails() -> None:
+    result = _verdict(SCENARIO, observation("legacy"), observation("unified"), "unified",
+                      DIFFS)
+    assert result.status == "FAIL"
+    assert "expected difference D900 did not occur" in result.problems[0]
+
+
+def test_a_shim_may_differ_only_where_the_difference_says_the_shim_follows_unified() -> None:
+    shim_follows = {"D900": Difference("D900", "t", frozenset({"gateway"}),
+                                       frozenset({"requests"}), shim="unified")}
+    legacy_kept = _verdict(SCENARIO, observation("legacy"), observation("c", content="x"),
+                           "compat", DIFFS)
+    follows = _verdict(SCENARIO, observation("legacy"), observation("c", content="x"),
+                       "compat", shim_follows)
+    assert (legacy_kept.status, follows.status) == ("FAIL", "EXPECTED-DIFF")
 
 
 def test_a_replay_miss_is_always_a_failure() -> None:

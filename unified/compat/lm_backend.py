@@ -4,11 +4,13 @@ The legacy enhanced wrapper accepted ``lm=<any dspy LM>``. The shim keeps that: 
 becomes the backend of the unified pipeline (:class:`DSPyLMBackend`), so retry, cache,
 validation and metrics are still the unified layers, run around one call of that LM.
 
-- The request goes to the LM as one ``dspy.lm15.Request`` (DSPy 3.4's canonical LM call:
-  ``lm(request) -> lm15.Response``, which works for engine-based LMs and for legacy
-  ``forward()`` subclasses alike) with the request's sampling parameters in its config.
-- Usage is the response's usage when the LM reports it, else estimated by whitespace
-  like every backend.
+- The request goes to the LM exactly as DSPy's adapters send it: ``lm(messages=[…],
+  **params)`` with the system prompt as the first message. That is what the legacy
+  wrapper's ``dspy.Predict`` did, so the wire request is byte-for-byte the legacy one
+  (the ``lm(lm15.Request)`` route makes some engines add fields such as ``n``, which the
+  parity harness caught). It works for engine-based LMs and ``forward()`` subclasses.
+- Usage is the LM's own record of the call (its history entry) when it reports one,
+  else estimated by whitespace like every backend.
 - Failures are mapped onto the unified error tree by :func:`classify_error` so that the
   retry layer decides as for any backend: HTTP statuses through the shared status table,
   Bedrock error codes through the Bedrock backend's table, timeouts and connection
@@ -141,6 +143,19 @@ def to_dspy_request(request: LMRequest, model: str) -> Any:
                         system="\n\n".join(system) or None, config=config)
 
 
+def _as_adapter_call(lm: Any, messages: list[dict[str, str]]) -> Any:
+    """DSPy 3.4's marker for "this messages= call is an adapter's" (it silences the
+    per-call deprecation warning that calls from outside an adapter get). Private to
+    dspy 3.4, which the project pins; without it the call still works, with a warning."""
+    try:
+        from dspy.clients._deprecation import adapter_message_call
+    except ImportError:  # pragma: no cover - another dspy version
+        import contextlib
+
+        return contextlib.nullcontext()
+    return adapter_message_call(lm, messages)
+
+
 class DSPyLMBackend(BaseBackend):
     """Calls ``lm`` (any DSPy LM) once per request (see module docstring)."""
 
@@ -152,18 +167,29 @@ class DSPyLMBackend(BaseBackend):
 
     def complete(self, request: LMRequest) -> LMResponse:
         """One call of the LM; failures mapped by :func:`classify_error`."""
+        messages = request.chat_messages()
         try:
-            answer = self.lm(to_dspy_request(request, self.model))
+            with _as_adapter_call(self.lm, messages):
+                outputs = self.lm(messages=messages, **request.params)
         except Exception as exc:
             mapped = classify_error(exc, backend=self.kind, endpoint=self.model)
             if mapped is exc:
                 raise
             raise mapped from exc
-        usage = answer.usage
-        return self.response(request, answer.text or "",
-                             finish_reason=_FINISH.get(answer.finish_reason, "stop"),
-                             input_tokens=usage.input_tokens if usage else None,
-                             output_tokens=usage.output_tokens if usage else None)
+        first = outputs[0] if outputs else ""
+        text = first if isinstance(first, str) else str(first.get("text") or "")
+        usage = self._usage_of(messages)
+        return self.response(request, text,
+                             input_tokens=usage.get("prompt_tokens"),
+                             output_tokens=usage.get("completion_tokens"))
+
+    def _usage_of(self, messages: list[dict[str, str]]) -> dict[str, Any]:
+        """The usage the LM recorded for the call that sent ``messages`` (or {})."""
+        for entry in reversed(list(getattr(self.lm, "history", None) or [])[-16:]):
+            if entry.get("messages") is messages or entry.get("messages") == messages:
+                usage = entry.get("usage") or {}
+                return dict(usage) if isinstance(usage, Mapping) else {}
+        return {}
 
     def identity(self) -> BackendIdentity:
         """``dspy-lm`` + the LM's model string (its endpoint is the LM's business)."""
