@@ -11,8 +11,9 @@ Usage::
 
 Exit codes: ``0`` nothing left to change (``--check``) or every change written
 (``--write``); ``1`` ``--check`` found changes pending; ``2`` some input could not be
-processed -- a file that does not parse (reported as ``path:line:column``), an unreadable
-or missing path -- and takes precedence over ``1``. A file that fails is left
+processed -- a file that does not parse (reported as ``path:line:column: cannot parse:
+why``, the position from Python's own parser, which only parses), an unreadable or missing
+path -- and takes precedence over ``1``. A file that fails is left
 byte-for-byte unchanged; the others are still processed.
 
 Paths: a file is migrated whatever its name; a directory is walked for ``*.py`` files,
@@ -25,6 +26,7 @@ is only parsed, never imported or executed.
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
 import os
 import stat
@@ -32,7 +34,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 __all__ = ["main", "iter_python_files"]
 
@@ -104,6 +106,18 @@ def _diff(path: Path, before: bytes, after: bytes, encoding: str) -> str:
                    for line in lines)
 
 
+def _where(source: bytes, exc: Any) -> str:
+    """``line:column: cannot parse: why`` -- from Python's own parser when it rejects the
+    source too (libcst's positions point past the error), else from libcst."""
+    try:
+        ast.parse(source)
+    except SyntaxError as err:
+        return f"{err.lineno}:{err.offset}: cannot parse: {err.msg}"
+    except ValueError:  # e.g. a NUL byte: libcst's report is all there is
+        pass
+    return f"{exc.editor_line}:{exc.editor_column}: cannot parse: {exc.message}"
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -122,8 +136,7 @@ class _Run:
             source = path.read_bytes()
             result = migrate_source(source)
         except cst.ParserSyntaxError as exc:
-            self._fail(f"{path}:{exc.editor_line}:{exc.editor_column}: cannot parse: "
-                       f"{exc.message}")
+            self._fail(f"{path}:{_where(source, exc)}")
             return
         except (OSError, UnicodeError, SyntaxError) as exc:
             self._fail(f"{path}: cannot read: {exc}")

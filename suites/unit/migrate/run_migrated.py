@@ -45,7 +45,7 @@ def main(paths: list[str]) -> None:
         out, error = io.StringIO(), None
         try:
             with contextlib.redirect_stdout(out):
-                runpy.run_path(path, run_name="migrated_fixture")
+                runpy.run_path(path, run_name="__main__")
         except BaseException:  # noqa: B036 - reported to the test, which fails on it
             error = traceback.format_exc()
         report[path] = {"stdout": out.getvalue(), "error": error, "backends": list(requested)}
