@@ -39,7 +39,7 @@ from typing import Any
 
 __all__ = ["Summary", "Decision", "Subject", "GateConfig", "PairResult", "GateResult",
            "summarize", "decide", "interleave_order", "measure_pair", "calibrate_inner",
-           "timed_subject", "SCHEMA_VERSION"]
+           "timed_subject", "involuntary_switches", "PairSamples", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = "1.0"
 
@@ -166,12 +166,15 @@ class GateConfig:
     alpha: float = 0.01
     min_effect: float = 0.05
     rounds: int = 12
-    subprocess_rounds: int = 6
-    sample_seconds: float = 0.03
+    subprocess_rounds: int = 5
+    sample_seconds: float = 0.025
+    repeats: int = 5
     warmup_seconds: float = 0.15
     targets: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.repeats < 1:
+            raise ValueError("repeats must be >= 1")
         if self.rounds < 5 or self.subprocess_rounds < 5:
             raise ValueError("at least 5 rounds per side: with fewer, Mann-Whitney U can "
                              "never reach p < 0.01")
@@ -202,33 +205,74 @@ def _warm_up(subject: Subject, seconds: float) -> float:
     return estimate
 
 
-def measure_pair(baseline: Subject, candidate: Subject, *, rounds: int,
-                 sample_seconds: float, warmup_seconds: float, repeats: int = 3,
-                 inner: int | None = None) -> tuple[list[float], list[float], int]:
-    """Interleaved samples of both sides: ``(baseline, candidate, inner)``.
+def involuntary_switches() -> int:
+    """How often the scheduler has preempted this process so far (0 where unknown)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Linux/macOS
+        return 0
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw)
 
-    A sample is the fastest of ``repeats`` batches of ``inner`` operations: another
-    process taking the CPU only ever adds time, so the minimum of a few short batches
-    filters it out, while a slowdown in the code (even a ``sleep``) is in every batch.
-    ``inner`` is calibrated on the warm-up (``repeats`` batches ≈ ``sample_seconds``)
-    when not given.
+
+@dataclass
+class PairSamples:
+    """What :func:`measure_pair` collected: per-operation samples of each side, the
+    operations per batch, and how many batches ran without being preempted."""
+
+    baseline: list[float]
+    candidate: list[float]
+    inner: int
+    batches: int = 0
+    clean_batches: int = 0
+
+    @property
+    def clean_share(self) -> float:
+        """Share of batches the scheduler never interrupted (1.0 on a quiet machine)."""
+        return self.clean_batches / self.batches if self.batches else 1.0
+
+
+def _sample(subject: Subject, inner: int, repeats: int, tally: PairSamples) -> float:
+    """The fastest batch that was not preempted, else the fastest batch."""
+    best, best_clean = math.inf, math.inf
+    for _ in range(repeats):
+        before = involuntary_switches()
+        seconds = subject.measure(inner)
+        best = min(best, seconds)
+        tally.batches += 1
+        if involuntary_switches() == before:
+            tally.clean_batches += 1
+            best_clean = min(best_clean, seconds)
+    return best_clean if best_clean < math.inf else best
+
+
+def measure_pair(baseline: Subject, candidate: Subject, *, rounds: int,
+                 sample_seconds: float, warmup_seconds: float, repeats: int = 5,
+                 inner: int | None = None) -> PairSamples:
+    """Interleaved samples of both sides.
+
+    A sample is the fastest of ``repeats`` short batches of ``inner`` operations,
+    counting only batches during which the scheduler did not preempt the process
+    (``ru_nivcsw`` unchanged) when there is one: another process taking the CPU only
+    ever adds time, so this filters it out, while a slowdown in the code — even a
+    ``sleep``, which is a voluntary switch — is in every batch. ``inner`` is calibrated
+    on the warm-up (``repeats`` batches ≈ ``sample_seconds``) when not given.
     """
     sides = (baseline, candidate)
     estimates = [_warm_up(s, warmup_seconds) if warmup_seconds > 0 else 0.0 for s in sides]
     if inner is None:
         inner = calibrate_inner(statistics.fmean(estimates), sample_seconds / repeats)
-    samples: tuple[list[float], list[float]] = ([], [])
+    result = PairSamples([], [], inner)
+    lists = (result.baseline, result.candidate)
     gc.collect()
     gc.freeze()
     try:
         for order in interleave_order(rounds):
             for index in order:
-                samples[index].append(min(sides[index].measure(inner)
-                                          for _ in range(repeats)))
+                lists[index].append(_sample(sides[index], inner, repeats, result))
                 gc.collect()
     finally:
         gc.unfreeze()
-    return samples[0], samples[1], inner
+    return result
 
 
 @dataclass
@@ -249,6 +293,7 @@ class PairResult:
     ratio_q1: float | None = None
     ratio_q3: float | None = None
     p_value: float | None = None
+    clean_share: float | None = None
     seconds: float = 0.0
 
     def record(self, decision: Decision, base: Sequence[float], cand: Sequence[float]) -> None:

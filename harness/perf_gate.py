@@ -150,12 +150,15 @@ def run_pair(spec: PairSpec, config: GateConfig) -> PairResult:
         return result
     try:
         rounds = config.subprocess_rounds if spec.subprocess else config.rounds
-        base, cand, inner = measure_pair(
+        got = measure_pair(
             baseline, candidate, rounds=rounds, sample_seconds=config.sample_seconds,
             warmup_seconds=0.0 if spec.subprocess else config.warmup_seconds,
-            repeats=1 if spec.subprocess else 3, inner=1 if spec.subprocess else None)
-        result.inner = inner
-        result.record(decide(base, cand, limit=limit, alpha=config.alpha), base, cand)
+            repeats=1 if spec.subprocess else config.repeats,
+            inner=1 if spec.subprocess else None)
+        result.inner = got.inner
+        result.clean_share = None if spec.subprocess else round(got.clean_share, 3)
+        result.record(decide(got.baseline, got.candidate, limit=limit, alpha=config.alpha),
+                      got.baseline, got.candidate)
     except Exception as exc:  # noqa: BLE001
         result.detail = f"failed while measuring: {type(exc).__name__}: {exc}"
     finally:
@@ -196,7 +199,9 @@ def gate_rows(result: GateResult) -> list[dict[str, str]]:
     return [{"pair": p.name, "candidate": _fmt_time(p.candidate_stats),
              "baseline": _fmt_time(p.baseline_stats), "ratio [IQR]": _fmt_ratio(p),
              "limit": f"{p.limit:.3f}", "target": p.target,
-             "p": "—" if p.p_value is None else f"{p.p_value:.2g}", "verdict": p.status}
+             "p": "—" if p.p_value is None else f"{p.p_value:.2g}",
+             "unpreempted": "—" if p.clean_share is None else f"{p.clean_share:.0%}",
+             "verdict": p.status}
             for p in result.pairs]
 
 
@@ -217,7 +222,8 @@ def gate_markdown(result: GateResult) -> str:
     lines = [markdown_table(gate_rows(result)), "",
              f"Ratio = median(candidate) / median(baseline), IQR of the per-round ratios; "
              f"FAIL = ratio above the limit and one-sided Mann-Whitney U p < {cfg.alpha:g} "
-             f"against limit × baseline; {cfg.rounds} interleaved rounds "
+             f"against limit × baseline; {cfg.rounds} interleaved rounds, each sample "
+             f"the fastest unpreempted of {cfg.repeats} batches "
              f"({cfg.subprocess_rounds} for imports); {result.wall_time:.1f} s; load "
              f"{result.machine.get('loadavg')} on {result.machine.get('cpu_count')} CPUs."]
     for pair in result.pairs:

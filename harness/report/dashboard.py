@@ -73,6 +73,10 @@ def _micro(stats: dict[str, Any]) -> str:
     return f"{median * 1e6:,.0f} µs <small>(IQR {iqr * 1e6:,.0f})</small>"
 
 
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
 def perf_section(perf: dict[str, Any] | None) -> str:
     """The perf-gate table."""
     if not perf:
@@ -93,12 +97,14 @@ def perf_section(perf: dict[str, Any] | None) -> str:
             f'{ratio_bar(ratio, pair.get("ratio_q1"), pair.get("ratio_q3"), pair["limit"], failed=failed)}'
             f'</td><td class="num">{pair["limit"]:.3f}</td><td>{escape(pair["target"])}</td>'
             f'<td class="num">{"—" if p_value is None else f"{p_value:.2g}"}</td>'
+            f'<td class="num">{_share(pair.get("clean_share"))}</td>'
             f'<td class="{_STATUS_CLASS.get(pair["status"], "")}">{escape(pair["status"])}'
             f'</td></tr>')
     cfg, machine = perf.get("config", {}), perf.get("machine", {})
     head = ("<tr><th>pair</th><th>candidate</th><th>median</th><th>baseline</th><th>median</th>"
             "<th>ratio [IQR]</th><th>ratio vs limit</th><th>limit</th><th>target</th>"
-            "<th>p</th><th>verdict</th></tr>")
+            "<th>p</th><th title=\"batches the scheduler did not interrupt\">unpreempted</th>"
+            "<th>verdict</th></tr>")
     verdict = "FAIL" if perf.get("failed") else "PASS"
     return (f'<p>Gate {_badge(verdict)} at <code>{escape(str(perf.get("commit", ""))[:10])}'
             f'</code>, {escape(str(perf.get("generated_at", "")))}; {cfg.get("rounds")} '

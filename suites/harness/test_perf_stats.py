@@ -108,9 +108,10 @@ def test_measure_pair_interleaves_and_takes_the_fastest_batch() -> None:
         return Subject(name, measure)
 
     a, b = fake("a", [3.0, 1.0, 2.0]), fake("b", [5.0, 4.0, 6.0])
-    base, cand, inner = measure_pair(a, b, rounds=4, sample_seconds=1.0, warmup_seconds=0.0,
-                                     repeats=3, inner=7)
-    assert inner == 7 and base == [1.0] * 4 and cand == [4.0] * 4
+    got = measure_pair(a, b, rounds=4, sample_seconds=1.0, warmup_seconds=0.0, repeats=3,
+                       inner=7)
+    assert got.inner == 7 and got.baseline == [1.0] * 4 and got.candidate == [4.0] * 4
+    assert got.batches == 24 and 0.0 <= got.clean_share <= 1.0
     sides = [name for name, _ in calls]
     assert sides == ["a"] * 3 + ["b"] * 6 + ["a"] * 6 + ["b"] * 6 + ["a"] * 3  # A B B A A B B A
     assert {n for _, n in calls} == {7}
