@@ -109,7 +109,7 @@ def seams(factory: Callable[..., Any], env: RunEnv, **extra: Any) -> dict[str, A
 
         offered["clock"] = Clock(sleep=env.sleep)
     accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    return {k: v for k, v in offered.items() if k in params or (accepts_any and k in extra)}
+    return {k: v for k, v in offered.items() if k in params or (accepts_any and k != "clock")}
 
 
 def prediction_fields(prediction: Any) -> dict[str, Any]:

@@ -15,6 +15,8 @@ import dataclasses
 import json
 from typing import Any
 
+from unified.errors import TransientError
+
 from ..observation import CallOutcome, Observation
 from ..scenarios import Scenario
 from .base import DIRECT_MODEL, FAKE_API_KEY, RunEnv, call_outcome, prediction_fields
@@ -23,19 +25,24 @@ from .patterns import DEFAULT_BEDROCK_MODEL, _demos, _route, _signature
 __all__ = ["NativeUnifiedAdapter", "unified_config_for"]
 
 
-def _sampling_defaults(scenario: Scenario) -> dict[str, Any]:
-    """The temperature / max_tokens the legacy pattern sent, which a migration keeps."""
+def _legacy_defaults(scenario: Scenario) -> dict[str, Any]:
+    """What the legacy pattern did by default that a migration keeps: its sampling
+    parameters and, for the gateway and simple patterns, their retry schedule."""
     from unified.compat import mapping
 
     if scenario.pattern == "simple":
-        legacy = mapping.dspy_config_to_unified({})
-    elif scenario.backend == "gateway":
+        legacy = mapping.dspy_config_to_unified(scenario.section("simple") or {})
+    elif scenario.pattern == "gateway":
         legacy = mapping.gateway_to_unified({})
+    elif scenario.backend == "gateway":      # the enhanced wrapper over the gateway LM
+        legacy = mapping.gateway_to_unified({})
+        return {"temperature": legacy.temperature, "max_tokens": legacy.max_tokens}
     elif scenario.backend == "bedrock":
         return {"temperature": 0.7, "max_tokens": 1000}   # the legacy invoke_model body
     else:
         return {}
-    return {"temperature": legacy.temperature, "max_tokens": legacy.max_tokens}
+    return {"temperature": legacy.temperature, "max_tokens": legacy.max_tokens,
+            "retry": legacy.retry}
 
 
 def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
@@ -54,15 +61,20 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
     else:
         target = dict(backend="bedrock", aws_region="us-east-1",
                       model=str(scenario.config.get("model") or DEFAULT_BEDROCK_MODEL))
-    cache = {"enabled": False, **(scenario.section("cache") or {}),
+    defaults = _legacy_defaults(scenario)
+    legacy_retry = defaults.pop("retry", None)
+    cache_on = scenario.pattern == "simple" and (scenario.section("simple") or {}).get(
+        "cache_enabled", True)                 # the simple wrapper's LRU was on by default
+    cache = {"enabled": cache_on, **(scenario.section("cache") or {}),
              "cache_dir": str(env.workdir / "unified-cache")}
     migrated = mapping.enhanced_to_unified(retry=scenario.section("retry"), cache=cache,
                                            validation=scenario.section("validation"),
-                                           base=UnifiedConfig(**target,
-                                                              **_sampling_defaults(scenario)))
-    # Native code keeps the native retry default: Retry-After hints are honoured.
-    return migrated.with_overrides(
-        retry=dataclasses.replace(migrated.retry, respect_retry_after=True))
+                                           base=UnifiedConfig(**target, **defaults))
+    # Native code keeps the native retry semantics: every transient error is retried
+    # and Retry-After hints are honoured.
+    retry = legacy_retry or migrated.retry
+    return migrated.with_overrides(retry=dataclasses.replace(
+        retry, respect_retry_after=True, retry_on=(TransientError,)))
 
 
 class NativeUnifiedAdapter:
@@ -96,9 +108,13 @@ class NativeUnifiedAdapter:
         w = self.wrapper
         kind = "chain_of_thought" if scenario.program == "chain_of_thought" else "predict"
         if scenario.program == "backend_query":
-            return [call_outcome(lambda c=c: w.lm(messages=[{"role": "user",
-                                                             "content": c["prompt"]}]),
-                                 lambda texts: {"content": texts[0]}) for c in scenario.calls]
+            from unified import LMRequest, Message
+
+            return [call_outcome(lambda c=c: w.pipeline.complete(LMRequest(
+                w.config.model, (Message("user", c["prompt"]),),
+                params={"temperature": w.config.temperature,
+                        "max_tokens": w.config.max_tokens})),
+                lambda response: {"content": response.text}) for c in scenario.calls]
         if scenario.program == "mcp_tool":
             return [call_outcome(lambda c=c: self._mcp(scenario, c), lambda r: r)
                     for c in scenario.calls]
@@ -125,9 +141,9 @@ class NativeUnifiedAdapter:
     def _mcp(self, scenario: Scenario, inputs: dict[str, Any]) -> dict[str, Any]:
         from unified import mcp
 
-        server = mcp.ToolServer(self.wrapper)
-        tool = server.add_tool("ask", scenario.signatures[0], description="parity tool")
-        result = server.call_tool("ask", inputs)
+        toolset = mcp.MCPToolset(self.wrapper)
+        tool = toolset.add("ask", scenario.signatures[0], description="parity tool")
+        result = toolset.call("ask", inputs)
         return {"tool": tool, "isError": result["isError"],
                 "payload": json.loads(result["content"][0]["text"])}
 

@@ -184,7 +184,7 @@ class PatternAdapter:
         result = self.target.predict(signature, **inputs)
         error = result.error
         if error not in (None, "budget_exceeded", "circuit_open"):
-            error = error_category(str(error).split(":", 1)[0])
+            error = error_category(str(error))
         return {"success": result.success, "outputs": dict(result.outputs), "error": error,
                 "cached": result.cached, "cost_usd": round(result.cost_usd, 8)}
 

@@ -149,6 +149,9 @@ def _observe(cassette: Any, log: WireLog, record: bool) -> None:
     def observed_append(request: Any, response: Any) -> None:
         log.add(request.method, request.uri, request.body, response["status"]["code"])
         append(request, response)
+        # What was just recorded was answered live: it must not be replayed to a later
+        # identical request of the same run (a retry must reach the server again).
+        cassette.play_counts[len(cassette.data) - 1] += 1
 
     cassette.can_play_response_for = observed_can_play
     cassette.play_response = observed_play

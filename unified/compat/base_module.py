@@ -6,8 +6,12 @@ a :class:`~unified.UnifiedDSPyWrapper` -- the migration target -- so the call ge
 unified pipeline (retry/cache/validation only as configured; errors as unified error
 classes). The legacy module ran ``dspy.Predict`` on the globally configured LM, unguarded
 (DIFFERENCES.md D021). The wrapper is ``wrapper=`` when given, else one built from
-``config`` (default ``UnifiedConfig.from_env()``) with the optional ``backend``/``clock``
-test seams; it is built on first use, so constructing the module never fails.
+``config`` with the optional ``backend``/``clock`` test seams; given none of those, a
+call made while a DSPy LM is configured (``dspy.configure`` / ``dspy.context``) goes to
+that LM, as the legacy module's did (through
+:class:`~unified.compat.lm_backend.DSPyLMBackend`), and otherwise to a wrapper built from
+``UnifiedConfig.from_env()``. Wrappers are built on first use, so constructing the
+module never fails.
 
 The registry maps display names to signature classes: "Risk Query"
 (``risk_query -> insights``), "Regulatory Risk" (``regulation -> summary``),
@@ -82,6 +86,7 @@ class DynamicDSPyModule(dspy.Module):
             self._wrapper = wrapper
             self._settings = (config, backend, clock)
             self._unified: UnifiedDSPyModule | None = None
+            self._by_lm: dict[int, tuple[Any, UnifiedDSPyModule]] = {}
             self._lock = threading.Lock()
 
     @property
@@ -96,6 +101,21 @@ class DynamicDSPyModule(dspy.Module):
                 self._unified = self._wrapper.wrap_module(self.predictor)
             return self._unified
 
+    def _module_for(self, active_lm: Any) -> UnifiedDSPyModule:
+        """The unified module serving a call made while ``active_lm`` is configured."""
+        if active_lm is None or self._wrapper is not None or any(self._settings):
+            return self.unified
+        from .lm_backend import DSPyLMBackend
+
+        with self._lock:
+            found = self._by_lm.get(id(active_lm))
+            if found is None or found[0] is not active_lm:
+                backend = DSPyLMBackend(active_lm)
+                wrapper = UnifiedDSPyWrapper(UnifiedConfig(model=backend.model), backend=backend)
+                found = (active_lm, wrapper.wrap_module(self.predictor))
+                self._by_lm[id(active_lm)] = found
+            return found[1]
+
     def forward(self, **kwargs: Any) -> dspy.Prediction:
-        """Return the prediction for ``kwargs`` (through the unified wrapper)."""
-        return self.unified.predict(**kwargs)
+        """Return the prediction for ``kwargs`` (through the unified pipeline)."""
+        return self._module_for(dspy.settings.lm).predict(**kwargs)

@@ -10,8 +10,10 @@
   (``max_retries`` tries in all, 1 s, 2 s, … between them) and the in-memory caching.
 - :class:`DSPyGatewayLM` is a ``dspy.LM`` (a ``dspy.BaseLM``) whose engine is the
   route's unified pipeline; where the legacy LM raised ``RuntimeError`` on the fallback
-  dict, it raises ``RuntimeError`` chained from the unified error (D012). It sends
-  DSPy's messages as chat messages rather than one flattened prompt (D011).
+  dict, it raises ``RuntimeError`` chained from the unified error (D012). Like the
+  legacy LM it flattens DSPy's messages into one user message and forwards only
+  ``temperature``/``max_tokens`` (:func:`flatten_request`), so the wire request is the
+  legacy one; the native gateway backend sends chat messages (D011).
 - :func:`configure_dspy_with_gateway` makes such an LM DSPy's global LM.
 
 Test seams (keyword-only): ``backend`` (a unified Backend, e.g. ``MockBackend``; for
@@ -30,10 +32,11 @@ from typing import Any
 
 import dspy
 
+from ..backends.base import BaseBackend
 from ..errors import UnifiedError
 from ..lm import AsyncUnifiedEngine, UnifiedEngine
 from ..pipeline import Clock
-from ..types import LMRequest, LMResponse, Message
+from ..types import BackendIdentity, LMRequest, LMResponse, Message
 from ..wrapper import UnifiedDSPyWrapper
 from ._deprecation import legacy_entry, quiet
 from ._runtime import ShimRuntime, clock_from
@@ -118,6 +121,11 @@ class TidyLLMGatewayBackend:
         return self.runtime.wrapper(gateway_to_unified(self.config, route=route,
                                                        cache_entries=self.cache_size))
 
+    def note_route(self, route: str) -> None:
+        """Count ``route`` in ``endpoints_used`` (every LM call did, through ``query``)."""
+        with self._lock:
+            self._routes.add(route)
+
     def url_for(self, route: str) -> str:
         """The invocation URL of ``route``."""
         return f"{self.config.gateway_uri.rstrip('/')}/gateway/{route}/invocations"
@@ -125,8 +133,7 @@ class TidyLLMGatewayBackend:
     def query(self, route: str, messages: list[dict[str, Any]], **params: Any) -> dict[str, Any]:
         """POST ``messages`` to ``route``: the gateway's JSON answer, or the fallback dict
         when every try failed (never raises)."""
-        with self._lock:
-            self._routes.add(route)
+        self.note_route(route)
         try:
             wrapper = self.wrapper_for(route)
             request = LMRequest(model=wrapper.config.model, params=params, messages=tuple(
@@ -195,6 +202,51 @@ class _AsyncGatewayEngine(AsyncUnifiedEngine):
             raise GatewayUnavailableError(self.route, exc) from exc
 
 
+def flatten_request(request: LMRequest) -> LMRequest:
+    """The legacy LM's wire form of ``request``: one user message of ``"System: …"``,
+    ``"User: …"``, ``"Assistant: …"`` parts joined by blank lines, carrying only
+    ``temperature`` and ``max_tokens`` (what the legacy ``DSPyGatewayLM`` forwarded)."""
+    turns = ([("system", request.system)] if request.system else []) + [
+        (m.role, m.content) for m in request.messages]
+    text = "\n\n".join(f"{role.capitalize()}: {content}" for role, content in turns)
+    params = {k: request.params[k] for k in ("temperature", "max_tokens") if k in request.params}
+    return LMRequest(model=request.model, messages=(Message("user", text),), params=params)
+
+
+class LegacyPromptBackend(BaseBackend):
+    """The route's gateway backend behind the legacy LM's prompt flattening.
+
+    Used by the compat ``DSPyGatewayLM`` (and by compat wrappers given that LM), so the
+    wire request is the legacy one; ``on_call`` notes the route as ``query`` did.
+    """
+
+    def __init__(self, inner: Any, on_call: Callable[[], None]) -> None:
+        self.inner = inner
+        self.kind = inner.kind
+        self._on_call = on_call
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """Flatten, note the route, then one call of the gateway backend."""
+        self._on_call()
+        return self.inner.complete(flatten_request(request))
+
+    def identity(self) -> BackendIdentity:
+        """The gateway backend's identity (kind, endpoint, model)."""
+        return self.inner.identity()  # type: ignore[no-any-return]
+
+    def get_info(self) -> dict[str, Any]:
+        """The gateway backend's info."""
+        return {**self.inner.get_info(), "prompt": "flattened (legacy DSPyGatewayLM)"}
+
+    def health(self) -> dict[str, Any]:
+        """The gateway backend's health."""
+        return self.inner.health()  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Close the gateway backend."""
+        self.inner.close()
+
+
 class DSPyGatewayLM(dspy.LM):
     """Deprecated: a DSPy LM answering through the gateway route (module docstring).
 
@@ -212,7 +264,10 @@ class DSPyGatewayLM(dspy.LM):
                         DSPyGatewayConfig(gateway_uri=gateway_uri or DEFAULT_GATEWAY_URI,
                                           route=route),
                         backend=backend, transport=transport, clock=clock, sleep=sleep)
-            wrapper = backend.wrapper_for(route)
+            route_wrapper = backend.wrapper_for(route)
+            flattening = LegacyPromptBackend(route_wrapper.backend,
+                                              lambda: backend.note_route(route))
+            wrapper = backend.runtime.wrapper(route_wrapper.config, flattening)
             engine = _GatewayEngine(wrapper.pipeline, wrapper.config.model)
             async_engine = _AsyncGatewayEngine(wrapper.pipeline, wrapper.config.model)
             engine.route = async_engine.route = route

@@ -50,7 +50,7 @@ from ._deprecation import legacy_entry, quiet
 from ._runtime import ShimRuntime, clock_from
 from .configs import DSPyConfig
 from .dspy_bedrock_enhanced import estimate_cost
-from .dspy_gateway_backend import _gateway_factory
+from .dspy_gateway_backend import LegacyPromptBackend, _gateway_factory
 from .mapping import dspy_config_to_unified
 
 __all__ = ["BUDGET_EXCEEDED", "CIRCUIT_OPEN", "CircuitBreaker", "CircuitOpenError",
@@ -121,6 +121,10 @@ class CircuitBreaker:
                 self.opened_at = self.clock()
 
 
+def _no_op() -> None:
+    """Nothing to note per call."""
+
+
 class _Gate:
     """A backend that refuses the call the shim has marked refused, else delegates."""
 
@@ -178,7 +182,9 @@ class DSPyWrapper:
                 factory = _gateway_factory(transport)
                 backend = (factory(unified_config) if factory is not None
                            else build_backend(unified_config.backend, unified_config))
-            self.runtime = ShimRuntime(backend=_Gate(backend), clock=self.clock)
+            # The legacy wrapper sent DSPy's prompt flattened, as its gateway LM did.
+            self.runtime = ShimRuntime(backend=_Gate(LegacyPromptBackend(backend, _no_op)),
+                                       clock=self.clock)
             self.unified = self.runtime.wrapper(unified_config)
             cache = self.unified.pipeline.cache
             self.cache = cache.memory if cache is not None else None

@@ -119,14 +119,18 @@ def test_the_gateway_lm_answers_a_dspy_program(fields) -> None:
     assert lm.model == "gateway/chat" and isinstance(lm, dspy.BaseLM)
 
 
-def test_the_gateway_lm_sends_the_system_prompt_and_user_message(gateway, fields) -> None:
+def test_the_gateway_lm_sends_one_flattened_user_message_as_the_legacy_lm(gateway,
+                                                                         fields) -> None:
     script = gateway(lambda request: httpx.Response(200, json={"choices": [{"message": {
         "role": "assistant", "content": fields(answer="ok")}}]}))
     lm = DSPyGatewayLM("chat", "http://gw", transport=script.transport)
     with dspy.context(lm=lm):
         dspy.Predict("question -> answer")(question="What?")
-    roles = [m["role"] for m in script.body()["messages"]]
-    assert roles == ["system", "user"] and script.body()["temperature"] == 0.1
+    (message,) = script.body()["messages"]
+    assert message["role"] == "user"
+    assert message["content"].startswith("System: Your input fields are:")
+    assert "\n\nUser: [[ ## question ## ]]\nWhat?" in message["content"]
+    assert script.body()["temperature"] == 0.1 and script.body()["max_tokens"] == 1000
 
 
 def test_an_unavailable_route_raises_runtime_error_from_the_unified_error() -> None:
