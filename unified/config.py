@@ -385,9 +385,9 @@ def _load(cls: type, data: Any, path: str) -> Any:
     if not isinstance(data, Mapping):
         raise ConfigError.for_field(where, data, "a mapping of field names to values")
     known = {f.name: f for f in fields(cls)}
-    unknown = sorted(str(k) for k in data if k not in known)
+    unknown = sorted((k for k in data if k not in known), key=str)  # YAML keys may be 1, true
     if unknown:
-        name = f"{path}.{unknown[0]}" if path else unknown[0]
+        name = f"{path}.{unknown[0]}" if path else str(unknown[0])
         raise ConfigError.for_field(name, data[unknown[0]],
                                     "one of the known fields: " + ", ".join(known))
     kwargs = {}
