@@ -64,7 +64,7 @@ def cache_key(request: LMRequest, identity: BackendIdentity, *, rules: str = "",
     """The sha256 hex key of one request as answered by one backend identity."""
     payload = {"request": request.to_dict(), "backend": identity.to_dict(), "rules": rules,
                "rollout_id": salt}
-    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(payload).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class MemoryLRU:
@@ -187,6 +187,6 @@ class CacheLayer:
 def _as_hit(value: dict[str, Any]) -> LMResponse | None:
     try:
         response = LMResponse.from_dict(value)
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         return None
     return dataclasses.replace(response, cache_hit=True, usage=Usage(0, 0))

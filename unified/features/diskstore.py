@@ -82,7 +82,11 @@ class DiskStore:
     def set(self, key: str, value: dict[str, Any]) -> None:
         """Store ``value`` as JSON (atomically), then evict the oldest beyond the cap."""
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        size = len(text.encode("utf-8")) + len(key)
+        try:
+            size = len(text.encode("utf-8")) + len(key)
+        except UnicodeEncodeError:  # lone surrogates (a provider's "\ud800"): store escaped
+            text = json.dumps(value, separators=(",", ":"))
+            size = len(text) + len(key)
         if size > self.max_bytes:
             return
         conn = self._connect()
