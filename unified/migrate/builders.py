@@ -222,7 +222,7 @@ def build_dynamic(updated: cst.Call, wrapper: str) -> cst.Call:
     arg = bind_for("dynamic_module", updated).args["signature_cls"]
     return updated.with_changes(
         func=cst.Attribute(cst.Name(wrapper), cst.Name("create_module")),
-        args=[arg.with_changes(keyword=None, equal=cst.MaybeSentinel.DEFAULT)])
+        args=[_positional(arg)])
 
 
 def _positional(arg: cst.Arg, star: str = "") -> cst.Arg:

@@ -249,15 +249,17 @@ class _Planner:
         for entity in self.entities.values():
             groups[id(entity.root())].append(entity)
         blocked = self._blocked(groups)
-        dynamic = [g for g in groups.values() if g[0].kind == "dynamic_module"]
+        later = [key for key, group in groups.items()  # source order, for stable output
+                 if any(e.kind == "dynamic_module" for e in group)]
         for key, group in groups.items():
-            if group[0].kind != "dynamic_module":
+            if key not in later:
                 self._resolve(group, blocked[key])
-        candidates = self._candidates()
-        for group in dynamic:
-            for entity in group:
-                self._choose_wrapper(entity, candidates)
-            self._resolve(group, any(e.problems for e in group))
+        candidates = self._candidates()  # the wrappers migrated so far
+        for key in later:
+            for entity in groups[key]:
+                if entity.kind == "dynamic_module":
+                    self._choose_wrapper(entity, candidates)
+            self._resolve(groups[key], blocked[key] or any(e.problems for e in groups[key]))
         self._flag_methods()
         self._unified_names()
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from unified.migrate import Migration, migrate_source
 
 collect_ignore_glob = ["fixtures/*", "run_migrated.py"]
@@ -40,6 +38,12 @@ def without_reviews(text: str) -> str:
                    if not line.lstrip().startswith(REVIEW))
 
 
-@pytest.fixture
-def fixtures_dir() -> Path:
-    return FIXTURES
+def assert_kept(source: str, *reasons: str, module: str) -> str:
+    """Migrate ``source`` and check that it stays on the legacy API: each of ``reasons``
+    is a review comment, and apart from review comments only the imports change (from
+    the legacy ``module`` to ``unified.compat``). Returns the migrated code."""
+    out = code(source)
+    for reason in reasons:
+        assert REVIEW + reason in out, reason
+    assert without_reviews(out) == dedent(source).replace(module, "unified.compat")
+    return out

@@ -5,7 +5,7 @@ Every ``code()``/``migrate()`` call also checks that a second run changes nothin
 
 from __future__ import annotations
 
-from suites.unit.migrate.conftest import REVIEW, code, dedent, migrate, without_reviews
+from suites.unit.migrate.conftest import REVIEW, assert_kept, code, dedent, migrate
 
 
 def test_retry_config_keeps_fields_and_the_legacy_max_delay() -> None:
@@ -164,12 +164,10 @@ def test_legacy_only_uses_keep_the_simple_wrapper_legacy() -> None:
         w.total_cost_usd = 0.0
         handle(w.predict("q -> a", q="y"))
     """
-    out = code(source)
-    for reason in (".success is legacy-only", ".as_mcp_tool is legacy-only",
-                   "assigns .total_cost_usd of a legacy object",
-                   "the DSPyResult of predict() is passed on"):
-        assert REVIEW + reason in out
-    assert without_reviews(out) == dedent(source).replace("tidyllm.dspy_wrapper", "unified.compat")
+    assert_kept(source, ".success is legacy-only", ".as_mcp_tool is legacy-only",
+                "assigns .total_cost_usd of a legacy object",
+                "the DSPyResult of predict() is passed on",
+                module="tidyllm.dspy_wrapper")
 
 
 def test_predict_with_extra_positional_inputs_is_reviewed() -> None:

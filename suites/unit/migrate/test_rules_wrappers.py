@@ -3,7 +3,7 @@ dynamic module (spec sections 1, 2, 3, 5). Idempotency is checked by ``code()``.
 
 from __future__ import annotations
 
-from suites.unit.migrate.conftest import REVIEW, code, dedent, without_reviews
+from suites.unit.migrate.conftest import REVIEW, assert_kept, code, dedent
 
 ENHANCED_DEFAULTS = ('    retry=RetryConfig(max_delay=60.0),\n'
                      '    cache=CacheConfig(directory=".tidydspy_cache"),\n')
@@ -82,14 +82,12 @@ def test_enhanced_wrapper_with_legacy_only_uses_stays_with_its_configs() -> None
         other = DSPyEnhancedWrapper(lm=my_lm)
         computed = DSPyEnhancedWrapper(retry_config=make_retry())
     """
-    out = code(source)
-    for reason in ("create_module(retry_config=...): per-module settings",
-                   ".cache is legacy-only", ".clear_cache is legacy-only",
-                   "lm=...: the unified wrapper builds its own LM",
-                   "retry_config is not an inline RetryConfig(...) or a variable bound to one",
-                   "RetryConfig() kept on the legacy API with a related call that needs review"):
-        assert REVIEW + reason in out
-    assert without_reviews(out) == dedent(source).replace("tidyllm.dspy_enhanced", "unified.compat")
+    assert_kept(source, "create_module(retry_config=...): per-module settings",
+                ".cache is legacy-only", ".clear_cache is legacy-only",
+                "lm=...: the unified wrapper builds its own LM",
+                "retry_config is not an inline RetryConfig(...) or a variable bound to one",
+                "RetryConfig() kept on the legacy API with a related call that needs review",
+                module="tidyllm.dspy_enhanced")
 
 
 def test_same_named_configs_move_together_but_blocked_wrappers_write_nothing() -> None:
@@ -183,15 +181,12 @@ def test_bedrock_configs_that_cannot_be_mapped_are_reviewed() -> None:
         f = Bedrock()
         global_lm = f.create_module("n", "q -> a")
     """
-    out = code(source)
-    for reason in ("bedrock_config dict: only string-literal BedrockConfig keys can be mapped",
-                   "client=... (test seam)", "settings_path=...: the YAML model mapping",
-                   "bedrock_config is not an inline BedrockConfig(...) or dict literal",
-                   "create_bedrock_module(model_id=...): per-module settings",
-                   "create_module() of the Bedrock wrapper ran on the global DSPy LM"):
-        assert REVIEW + reason in out
-    assert without_reviews(out) == dedent(source).replace("tidyllm.dspy_bedrock_enhanced",
-                                                          "unified.compat")
+    assert_kept(source, "bedrock_config dict: only string-literal BedrockConfig keys can be mapped",
+                "client=... (test seam)", "settings_path=...: the YAML model mapping",
+                "bedrock_config is not an inline BedrockConfig(...) or dict literal",
+                "create_bedrock_module(model_id=...): per-module settings",
+                "create_module() of the Bedrock wrapper ran on the global DSPy LM",
+                module="tidyllm.dspy_bedrock_enhanced")
 
 
 def test_configure_gateway_statement_assignment_and_return() -> None:
@@ -256,7 +251,7 @@ def test_configure_gateway_adds_import_dspy_and_reviews_what_it_cannot_place() -
                           "configure_dspy_with_gateway\n")
     assert "dspy.configure(lm=_unified_wrapper.lm)\n" in out
     for reason in ("configure_dspy_with_gateway() inside an expression",
-                   "uses .route of the legacy gateway LM", "sleep=... (test seam)"):
+                "uses .route of the legacy gateway LM", "sleep=... (test seam)"):
         assert REVIEW + reason in out
 
 
@@ -305,8 +300,6 @@ def test_dynamic_module_without_one_wrapper_is_reviewed() -> None:
         kept = DynamicDSPyModule(C)
         print(kept.predictor)
     """
-    out = code(source)
-    for reason in ("no UnifiedDSPyWrapper in scope", "several wrappers in scope",
-                   ".predictor is legacy-only"):
-        assert REVIEW + reason in out
-    assert without_reviews(out) == dedent(source).replace("tidyllm.base_module", "unified.compat")
+    assert_kept(source, "no UnifiedDSPyWrapper in scope", "several wrappers in scope",
+                ".predictor is legacy-only",
+                module="tidyllm.base_module")
