@@ -234,14 +234,23 @@ def implementations_for(scenario: Scenario, only: Iterable[str] = ()) -> list[An
 
 
 def run_scenario(scenario: Scenario, only: Iterable[str] = (),
-                 differences: dict[str, Difference] | None = None) -> ScenarioResult:
-    """Run and judge every applicable implementation of one scenario."""
+                 differences: dict[str, Difference] | None = None,
+                 references: dict[str, tuple[Observation, set[int]]] | None = None,
+                 ) -> ScenarioResult:
+    """Run and judge every applicable implementation of one scenario.
+
+    ``references`` caches the legacy reference's observation per scenario id (the
+    mutant self-test changes only unified code, so the reference need not run again).
+    """
     differences = load_differences() if differences is None else differences
     impls = implementations_for(scenario, only)
     played: set[int] = set()
     observations = []
-    for impl in impls:
-        obs, used = observe(impl, scenario)
+    for index, impl in enumerate(impls):
+        cached = references.get(scenario.id) if references is not None and index == 0 else None
+        obs, used = cached if cached is not None else observe(impl, scenario)
+        if references is not None and index == 0:
+            references[scenario.id] = (obs, used)
         observations.append((impl, obs))
         played |= used
     reference = observations[0][1]
@@ -270,7 +279,9 @@ def _run_one(args: tuple[str, tuple[str, ...]]) -> ScenarioResult:
 
 def run_parity(patterns: Sequence[str] = ("*",), *, only: Sequence[str] = (), jobs: int = 1,
                directory: Path = SCENARIO_DIR,
-               progress: Callable[[ScenarioResult, int, int], None] | None = None) -> ParityRun:
+               progress: Callable[[ScenarioResult, int, int], None] | None = None,
+               references: dict[str, tuple[Observation, set[int]]] | None = None,
+               ) -> ParityRun:
     """Run every scenario matching ``patterns``; ``jobs > 1`` uses a process pool."""
     start = time.perf_counter()
     scenarios = load_scenarios(directory, patterns)
@@ -285,7 +296,7 @@ def run_parity(patterns: Sequence[str] = ("*",), *, only: Sequence[str] = (), jo
     else:
         differences = load_differences()
         for scenario in scenarios:
-            results.append(run_scenario(scenario, only, differences))
+            results.append(run_scenario(scenario, only, differences, references))
             if progress:
                 progress(results[-1], len(results), len(scenarios))
     return ParityRun(results, time.perf_counter() - start)
