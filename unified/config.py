@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from .errors import (
     ConfigError,
@@ -44,6 +45,8 @@ DEFAULT_MODEL = "anthropic.claude-3-sonnet-20240229-v1:0"
 SECRET_FIELDS = frozenset({"gateway_api_key", "api_key", "aws_secret_access_key",
                            "aws_session_token", "aws_access_key_id"})
 REDACTED = "***"
+#: URL fields whose user info and query (credentials often ride there) are redacted too.
+URL_FIELDS = frozenset({"gateway_uri", "api_base", "bedrock_endpoint_url"})
 
 
 class BackendType(str, enum.Enum):
@@ -355,6 +358,8 @@ def _dump(obj: Any, *, redact: bool) -> dict[str, Any]:
         value = getattr(obj, f.name)
         if redact and f.name in SECRET_FIELDS and value is not None:
             value = REDACTED
+        elif redact and f.name in URL_FIELDS and value is not None:
+            value = _redact_url(value)
         elif isinstance(value, enum.Enum):
             value = value.value
         elif dataclasses.is_dataclass(value):
@@ -369,6 +374,19 @@ def _dump(obj: Any, *, redact: bool) -> dict[str, Any]:
             value = list(value)
         out[f.name] = value
     return out
+
+
+def _redact_url(url: str) -> str:
+    """``url`` with any user info, query and fragment replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: show nothing of it
+        return REDACTED
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = REDACTED + "@" + netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, netloc, parts.path, REDACTED if parts.query else "",
+                       REDACTED if parts.fragment else ""))
 
 
 def _validator_name(func: Callable[[str], bool]) -> str:
