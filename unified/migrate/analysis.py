@@ -13,7 +13,6 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
     Assignment,
-    GlobalScope,
     ImportAssignment,
     MetadataWrapper,
     ParentNodeProvider,
@@ -216,10 +215,6 @@ class Resolver:
         if isinstance(parent, cst.Call) and parent.func is node:
             return Use("__call__", parent, False)
         return Use(None, None, False)
-
-    def is_global(self, node: cst.CSTNode) -> bool:
-        """Whether ``node`` sits at module level (also inside module-level ``if``/``try``)."""
-        return isinstance(self.scopes.get(node), GlobalScope)
 
     def scope_of(self, node: cst.CSTNode) -> Scope | None:
         """The scope ``node`` is evaluated in."""

@@ -112,9 +112,15 @@ def _where(source: bytes, exc: Any) -> str:
     try:
         ast.parse(source)
     except SyntaxError as err:
-        return f"{err.lineno}:{err.offset}: cannot parse: {err.msg}"
-    except ValueError:  # e.g. a NUL byte: libcst's report is all there is
+        if err.lineno is not None:
+            return f"{err.lineno}:{err.offset or 1}: cannot parse: {err.msg}"
+    except ValueError:  # older Pythons reject a NUL byte this way
         pass
+    nul = source.find(b"\0")
+    if nul >= 0:  # neither parser places it
+        line = source.count(b"\n", 0, nul) + 1
+        column = nul - source.rfind(b"\n", 0, nul)
+        return f"{line}:{column}: cannot parse: NUL byte"
     return f"{exc.editor_line}:{exc.editor_column}: cannot parse: {exc.message}"
 
 

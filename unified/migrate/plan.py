@@ -372,11 +372,8 @@ class _Planner:
 
 
 def make_plan(resolver: Resolver) -> Plan:
-    """The plan for the module ``resolver`` reads (empty when it imports no legacy
-    module)."""
+    """The plan for the module ``resolver`` reads."""
     planner = _Planner(resolver)
-    if not planner.r.sites:
-        return planner.plan
     planner.collect()
     planner.check()
     planner.decide()

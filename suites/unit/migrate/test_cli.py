@@ -103,6 +103,15 @@ def test_unparsable_file_is_reported_with_its_line_and_left_unchanged(
     assert status == 2  # a failure outranks pending changes (none are left here)
 
 
+def test_a_nul_byte_is_reported_where_it_is(capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path) -> None:
+    nul = tmp_path / "nul.py"
+    nul.write_bytes(b"from tidyllm.dspy_enhanced import RetryConfig\nx = 1\x00\n")
+    status, _, err = run(capsys, "--write", str(nul))
+    assert (status, err) == (2, f"{nul}:2:6: cannot parse: NUL byte\n")
+    assert nul.read_bytes() == b"from tidyllm.dspy_enhanced import RetryConfig\nx = 1\x00\n"
+
+
 def test_symlinks_are_never_followed_out_of_the_given_paths(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     outside = tmp_path / "outside"

@@ -46,6 +46,15 @@ def test_validation_config_renames_custom_validators() -> None:
     """)
 
 
+def test_arguments_the_legacy_signature_does_not_have_are_reviewed() -> None:
+    assert_kept("""
+        from tidyllm.dspy_enhanced import CacheConfig, RetryConfig
+        a = RetryConfig(1, 2, 3, 4, 5)
+        b = CacheConfig(size=3)
+    """, "RetryConfig(): unexpected positional argument",
+                "CacheConfig(size=...) is not a known argument", module="tidyllm.dspy_enhanced")
+
+
 def test_simple_wrapper_without_config_gets_the_legacy_defaults() -> None:
     assert code("""
         from tidyllm.dspy_wrapper import DSPyWrapper
