@@ -24,6 +24,7 @@ from __future__ import annotations
 import builtins
 import math
 import numbers
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
@@ -130,16 +131,18 @@ def columns(matrix: Matrix) -> Matrix:
     return [list(col) for col in zip(*matrix, strict=True)] if matrix else []
 
 
-def reduce_along(x: ArrayLike, axis: Any, fn: Callable[[Vector], Any], op: str) -> Any:
+def reduce_along(x: ArrayLike, axis: Any, fn: Callable[[Vector], Any], op: str,
+                 scalar_axis: bool = False) -> Any:
     """Apply ``fn`` to the slices of ``x`` picked by ``axis``, numpy style.
 
     ``axis=None`` reduces everything to one value; on a matrix ``axis=0`` gives one
     value per column and ``axis=1`` one per row. ``fn`` decides what an empty slice
-    gives (it may raise ``ValueError``).
+    gives (it may raise ``ValueError``). ``scalar_axis`` lets a scalar take axis 0/-1,
+    as numpy's ufunc reductions (sum, max, min) and argmax do while mean/var refuse.
     """
     ndim, data = parse(x)
-    ax = normalize_axis(axis, ndim, op)
-    if ax is None:
+    ax = normalize_axis(axis, 1 if ndim == 0 and scalar_axis else ndim, op)
+    if ax is None or ndim == 0:
         return fn(flat(ndim, data))
     if ndim == 1:
         return fn(data)  # type: ignore[arg-type]
@@ -168,6 +171,8 @@ def as_shape(shape: Any, op: str) -> tuple[int, ...]:
     for d in dims:
         if isinstance(d, bool) or not isinstance(d, numbers.Integral):
             raise ValueError(f"{op}: shape entries must be integers, got {shape!r}")
+        if builtins.abs(d) > sys.maxsize:
+            raise ValueError(f"{op}: dimension {d} exceeds the maximum size {sys.maxsize}")
     return tuple(int(d) for d in dims)
 
 

@@ -7,6 +7,7 @@ warning) instead of raising. Results are always floats.
 
 from __future__ import annotations
 
+import builtins
 import math
 import numbers
 from collections.abc import Callable
@@ -20,11 +21,15 @@ def _array(x: ArrayLike) -> Array:
     return parse(x)[1]
 
 
-def _full(shape: Any, value: float, op: str) -> Array:
+def _full_shape(shape: Any, op: str) -> tuple[int, ...]:
     dims = as_shape(shape, op)
     if any(d < 0 for d in dims):
         raise ValueError(f"{op}: negative dimensions are not allowed, got {shape!r}")
-    return build(dims, lambda _i, _j: value)
+    return dims
+
+
+def _full(shape: Any, value: float, op: str) -> Array:
+    return build(_full_shape(shape, op), lambda _i, _j: value)
 
 
 def _zeros(shape: Any) -> Array:
@@ -39,13 +44,10 @@ def _ones(shape: Any) -> Array:
 
 def _eye(n: int, m: int | None = None, k: int = 0) -> Matrix:
     """An ``n`` x ``m`` matrix (``m`` defaults to ``n``) with ones on diagonal ``k``."""
-    cols = n if m is None else m
-    for label, value in (("n", n), ("m", cols), ("k", k)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise ValueError(f"eye: {label} must be an integer, got {value!r}")
-    if n < 0 or cols < 0:
-        raise ValueError(f"eye: negative dimensions are not allowed, got n={n}, m={cols}")
-    return [[1.0 if j - i == k else 0.0 for j in range(cols)] for i in range(n)]
+    rows, cols = _full_shape((n, n if m is None else m), "eye")
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise ValueError(f"eye: k must be an integer, got {k!r}")
+    return [[1.0 if j - i == k else 0.0 for j in range(cols)] for i in range(rows)]
 
 
 def _as_2d(ndim: int, data: Array) -> Matrix:
@@ -77,7 +79,7 @@ def _binary(a: ArrayLike, b: ArrayLike, fn: Callable[[float, float], float], op:
         return m[i if len(m) > 1 else 0][j if len(m[0]) > 1 else 0]
 
     out = [[fn(pick(ma, i, j), pick(mb, i, j)) for j in range(cols)] for i in range(rows)]
-    ndim = max(nda, ndb)
+    ndim = builtins.max(nda, ndb)
     if ndim == 0:
         return out[0][0]
     return out[0] if ndim == 1 else out

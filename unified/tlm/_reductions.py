@@ -7,6 +7,8 @@ numpy semantics with these choices:
   sums in the last bits;
 - ``mean``/``var``/``std`` of an empty slice raise ``ValueError`` (numpy warns and
   gives nan), and so does ``var``/``std`` with ``ddof`` >= the number of values;
+- a scalar accepts axis 0/-1 in ``sum``/``max``/``min``/``argmax`` (numpy's ufunc
+  reductions do) but not in ``mean``/``var``/``std`` (numpy refuses there too);
 - ``max``/``min``/``argmax`` of an empty slice raise ``ValueError`` as in numpy; a nan
   wins (``max([1, nan]) is nan``, ``argmax`` points at the first nan), as in numpy.
 
@@ -43,7 +45,7 @@ def _sum(x: ArrayLike, axis: int | None = None) -> float | Vector:
     >>> _sum([[1, 2, 3], [4, 5, 6]]), _sum([[1, 2, 3], [4, 5, 6]], axis=0)
     (21.0, [5.0, 7.0, 9.0])
     """
-    return reduce_along(x, axis, fsum, "sum")
+    return reduce_along(x, axis, fsum, "sum", scalar_axis=True)
 
 
 def _mean_of(values: Vector, op: str = "mean") -> float:
@@ -101,12 +103,14 @@ def _extreme(values: Vector, pick: Any, op: str) -> float:
 
 def _max(x: ArrayLike, axis: int | None = None) -> float | Vector:
     """Largest value over ``axis``; nan if a nan is present; empty input raises ValueError."""
-    return reduce_along(x, axis, lambda vals: _extreme(vals, builtins.max, "max"), "max")
+    return reduce_along(x, axis, lambda vals: _extreme(vals, builtins.max, "max"), "max",
+                        scalar_axis=True)
 
 
 def _min(x: ArrayLike, axis: int | None = None) -> float | Vector:
     """Smallest value over ``axis``; nan if a nan is present; empty input raises ValueError."""
-    return reduce_along(x, axis, lambda vals: _extreme(vals, builtins.min, "min"), "min")
+    return reduce_along(x, axis, lambda vals: _extreme(vals, builtins.min, "min"), "min",
+                        scalar_axis=True)
 
 
 def _argmax_of(values: Vector) -> int:
@@ -126,7 +130,7 @@ def _argmax(x: ArrayLike, axis: int | None = None) -> int | list[int]:
     >>> _argmax([3, 9, 2])
     1
     """
-    return reduce_along(x, axis, _argmax_of, "argmax")
+    return reduce_along(x, axis, _argmax_of, "argmax", scalar_axis=True)
 
 
 def _norm_of(values: Vector) -> float:
