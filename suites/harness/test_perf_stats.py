@@ -6,6 +6,7 @@ import argparse
 
 import pytest
 
+from harness import perf
 from harness.perf import (
     GateConfig,
     Subject,
@@ -95,7 +96,9 @@ def test_inner_calibration() -> None:
     assert calibrate_inner(1e-9, 0.01, cap=500) == 500
 
 
-def test_measure_pair_interleaves_and_takes_the_fastest_batch() -> None:
+def test_measure_pair_interleaves_and_takes_the_fastest_batch(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(perf, "involuntary_switches", lambda: 0)  # never preempted
     calls: list[tuple[str, int]] = []
 
     def fake(name: str, values: list[float]) -> Subject:
@@ -111,10 +114,33 @@ def test_measure_pair_interleaves_and_takes_the_fastest_batch() -> None:
     got = measure_pair(a, b, rounds=4, sample_seconds=1.0, warmup_seconds=0.0, repeats=3,
                        inner=7)
     assert got.inner == 7 and got.baseline == [1.0] * 4 and got.candidate == [4.0] * 4
-    assert got.batches == 24 and 0.0 <= got.clean_share <= 1.0
+    assert got.batches == 24 and got.clean_share == 1.0
     sides = [name for name, _ in calls]
     assert sides == ["a"] * 3 + ["b"] * 6 + ["a"] * 6 + ["b"] * 6 + ["a"] * 3  # A B B A A B B A
     assert {n for _, n in calls} == {7}
+
+
+def test_preempted_batches_are_set_aside(monkeypatch: pytest.MonkeyPatch) -> None:
+    preempted = {"count": 0}
+    clean_values = {2.0}  # only the batches measured as 2.0 ran uninterrupted
+
+    def measure(n: int) -> float:
+        value = next(feed)
+        if value not in clean_values:
+            preempted["count"] += 1
+        return value
+
+    monkeypatch.setattr(perf, "involuntary_switches", lambda: preempted["count"])
+    feed = iter([1.0, 2.0, 3.0] * 100)
+    subject = Subject("s", measure)
+    got = measure_pair(subject, subject, rounds=2, sample_seconds=1.0, warmup_seconds=0.0,
+                       repeats=3, inner=1)
+    assert got.baseline == [2.0, 2.0] and got.candidate == [2.0, 2.0]  # not the faster 1.0
+
+    feed = iter([4.0, 5.0, 6.0] * 100)  # all preempted: 6 batches, the fastest of them
+    got = measure_pair(subject, subject, rounds=2, sample_seconds=1.0, warmup_seconds=0.0,
+                       repeats=3, inner=1)
+    assert got.baseline == [4.0, 4.0] and got.batches == 24 and got.clean_share == 0.0
 
 
 def test_limits_targets_and_selection() -> None:
