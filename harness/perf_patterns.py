@@ -19,8 +19,8 @@ dynamic    ``DynamicDSPyModule(RiskQuerySignature)(risk_query=…)``; a scripted
 Retry on (no failure happens), validation on (``min_length=1``), the enhanced file
 cache off, every input fresh (so the gateway's and the simple wrapper's memory caches
 always miss). Seams are chosen by what the constructor accepts: the legacy classes take
-``http_client=``, the shims ``transport=``; a shim's ``DynamicDSPyModule`` takes
-``backend=`` (given :class:`unified.compat.DSPyLMBackend` over the same LM).
+``http_client=``, the shims ``transport=``. Both ``DynamicDSPyModule`` answer from the
+DSPy LM configured with ``dspy.context`` (the shim wraps it in its unified pipeline).
 """
 
 from __future__ import annotations
@@ -150,10 +150,7 @@ def _build(ns: Any, kind: str, pattern: str, workdir: str) -> tuple[Callable[[in
     if pattern == "dynamic":
         signature = ns.get_signature_class("Risk Query")
         lm = scripted_lm(answer_text({"insights": "low risk"}))
-        seam = ({"backend": ns.DSPyLMBackend(lm)}
-                if _accepts(ns.DynamicDSPyModule, "backend") and hasattr(ns, "DSPyLMBackend")
-                else {})
-        module = ns.DynamicDSPyModule(signature, **seam)
+        module = ns.DynamicDSPyModule(signature)  # both answer from the configured LM
 
         def ask_dynamic(question: str) -> Any:
             with dspy.context(lm=lm):
