@@ -53,7 +53,14 @@ from ..errors import (
 from ..types import BackendIdentity, LMRequest, LMResponse
 from .base import BaseBackend
 from .bedrock_models import resolve_model_id
-from .common import error_for_status, parse_retry_after, redact, safe_url, sampling_params
+from .common import (
+    cause_for,
+    error_for_status,
+    parse_retry_after,
+    redact,
+    safe_url,
+    sampling_params,
+)
 
 __all__ = ["BedrockBackend", "BEDROCK_ERRORS", "ANTHROPIC_VERSION", "DEFAULT_REGION"]
 
@@ -225,7 +232,7 @@ class BedrockBackend(BaseBackend):
             mapped = self._map_error(exc)
             if mapped is None:
                 raise
-            raise mapped from exc
+            raise mapped from cause_for(exc, self._secrets())
         return self._parse(request, answer, raw)
 
     def _parse(self, request: LMRequest, answer: Any, raw: bytes | None) -> LMResponse:

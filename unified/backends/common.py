@@ -35,8 +35,8 @@ from ..errors import (
     TimeoutError,
 )
 
-__all__ = ["DETAIL_LIMIT", "error_for_status", "error_detail", "parse_retry_after", "redact",
-           "request_id_from", "safe_url", "sampling_params"]
+__all__ = ["DETAIL_LIMIT", "cause_for", "error_for_status", "error_detail", "parse_retry_after",
+           "redact", "request_id_from", "safe_url", "sampling_params"]
 
 DETAIL_LIMIT = 300
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-amz-request-id",
@@ -49,6 +49,25 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 3] + "..."
+
+
+def cause_for(exc: BaseException, secrets: Iterable[str | None]) -> BaseException | None:
+    """``exc`` as the cause of a mapped error, or None when its chain shows a secret.
+
+    A provider may echo a key back in its error text; the mapped error's message is
+    redacted, but a traceback also prints the chained SDK exceptions. Use as
+    ``raise mapped from cause_for(exc, secrets)``.
+    """
+    values = [s for s in secrets if s]
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        text = f"{current} {current!r} {current.args!r}"
+        if any(secret in text for secret in values):
+            return None
+        current = current.__cause__ or current.__context__
+    return exc
 
 
 def safe_url(url: str) -> str:

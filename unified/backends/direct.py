@@ -50,6 +50,7 @@ from ..errors import (
 from ..types import BackendIdentity, LMRequest, LMResponse
 from .base import BaseBackend
 from .common import (
+    cause_for,
     error_for_status,
     parse_retry_after,
     redact,
@@ -242,7 +243,7 @@ class DirectBackend(BaseBackend):
             if mapped is None:
                 raise
             log.debug("direct call to %s failed: %s", self._endpoint(), type(mapped).__name__)
-            raise mapped from exc
+            raise mapped from cause_for(exc, (self._api_key,))
 
     def _parse(self, request: LMRequest, answer: Any) -> LMResponse:
         try:
