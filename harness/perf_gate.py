@@ -191,6 +191,8 @@ def _fmt_ratio(pair: PairResult) -> str:
 def _fmt_time(stats: dict[str, float]) -> str:
     if not stats:
         return "—"
+    if stats["median"] >= 0.1:
+        return f"{stats['median'] * 1e3:,.0f} ms (IQR {stats['iqr'] * 1e3:,.0f})"
     return f"{stats['median'] * 1e6:,.0f} µs (IQR {stats['iqr'] * 1e6:,.0f})"
 
 
@@ -222,9 +224,10 @@ def gate_markdown(result: GateResult) -> str:
     lines = [markdown_table(gate_rows(result)), "",
              f"Ratio = median(candidate) / median(baseline), IQR of the per-round ratios; "
              f"FAIL = ratio above the limit and one-sided Mann-Whitney U p < {cfg.alpha:g} "
-             f"against limit × baseline; {cfg.rounds} interleaved rounds, each sample "
-             f"the fastest unpreempted of {cfg.repeats} batches "
-             f"({cfg.subprocess_rounds} for imports); {result.wall_time:.1f} s; load "
+             f"against limit × baseline; {cfg.rounds} interleaved rounds (imports: "
+             f"{cfg.subprocess_rounds}, one fresh interpreter each), an in-process sample "
+             f"being the fastest unpreempted of {cfg.repeats} batches; "
+             f"{result.wall_time:.1f} s; load "
              f"{result.machine.get('loadavg')} on {result.machine.get('cpu_count')} CPUs."]
     for pair in result.pairs:
         if pair.status in ("FAIL", "ERROR"):
