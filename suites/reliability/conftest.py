@@ -19,13 +19,10 @@ fault server, the fake secrets, and the log/exception capture the secrets scan r
 from __future__ import annotations
 
 import collections
-import contextlib
 import json
 import logging
 import os
 import platform
-import socket
-import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -35,6 +32,7 @@ from typing import Any
 
 import pytest
 
+from suites.reliability.rawhttp import RawHTTPServer
 from unified import (
     Clock,
     LMRequest,
@@ -78,6 +76,7 @@ class ReliabilityReport:
         self.sections: dict[str, dict[str, Any]] = {}
         self.exception_messages: list[str] = []
         self.log_lines: list[str] = []
+        self.tests: collections.Counter[str] = collections.Counter()
         self._lock = threading.Lock()
 
     def fault(self, backend: str, fault: str, mode: str, outcome: dict[str, Any]) -> None:
@@ -97,23 +96,39 @@ class ReliabilityReport:
             figures[name] = figures.get(name, 0) + amount
 
     def note_exception(self, exc: BaseException) -> None:
-        """Keep the message of ``exc`` and of every exception chained to it."""
+        """Keep the message of ``exc`` and of every exception a traceback would print."""
         seen: set[int] = set()
         current: BaseException | None = exc
         with self._lock:
             while current is not None and id(current) not in seen:
                 seen.add(id(current))
                 self.exception_messages += [str(current), repr(current)]
-                current = current.__cause__ or current.__context__
+                current = current.__cause__ or (
+                    None if current.__suppress_context__ else current.__context__)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``reports/reliability.json``."""
         outcomes = [o for faults in self.faults.values() for f in faults.values()
                     for o in f.values()]
+        per_backend = {backend: {fault: {mode: _describe(o) for mode, o in modes.items()}
+                                 for fault, modes in faults.items()}
+                       for backend, faults in self.faults.items()}
         return {"suite": "suites/reliability", "python": platform.python_version(),
                 "cpus": os.cpu_count(), "seconds": round(time.perf_counter() - self.started, 1),
-                "faults": {"injected": len(outcomes), "per_backend": self.faults},
+                "tests": dict(self.tests),
+                "faults": {"injected": len(outcomes),
+                           "per_backend_count": {b: sum(len(m) for m in f.values())
+                                                 for b, f in self.faults.items()},
+                           "outcomes": dict(collections.Counter(o["outcome"] for o in outcomes)),
+                           "per_backend": per_backend},
                 **self.sections}
+
+
+def _describe(outcome: dict[str, Any]) -> str:
+    """``RateLimitError after 3 attempts, waits [3.0, 3.0]``."""
+    attempts = outcome["attempts"]
+    return (f"{outcome['outcome']} after {attempts} attempt{'s' * (attempts != 1)}, "
+            f"waits {outcome['delays']}")
 
 
 class _Collecting(logging.Handler):
@@ -125,10 +140,40 @@ class _Collecting(logging.Handler):
         self.sink.append(self.format(record))
 
 
+_REPORTS: list[ReliabilityReport] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the outcome of every reliability test (and every setup/teardown error)."""
+    if _REPORTS and (report.when == "call" or report.outcome == "failed"):
+        outcome = report.outcome if report.when == "call" else "error"
+        _REPORTS[0].tests[outcome] += 1
+
+
+def _full_run(session: pytest.Session) -> bool:
+    """Whether every reliability test module ran, unfiltered (so the figures are whole)."""
+    here = Path(__file__).parent
+    ran = {Path(str(item.path)).name for item in session.items
+           if Path(str(item.path)).parent == here}
+    option = session.config.option
+    return (ran == {p.name for p in here.glob("test_*.py")}
+            and not getattr(option, "keyword", "") and not getattr(option, "markexpr", "")
+            and not os.environ.get("PYTEST_XDIST_WORKER"))
+
+
+def _session_findings(report: ReliabilityReport, secrets: tuple[str, ...]) -> int:
+    from harness.replay.lint import scan_for_secrets
+
+    return sum(bool(scan_for_secrets(text, secrets))
+               for text in report.log_lines + report.exception_messages)
+
+
 @pytest.fixture(scope="session")
-def reliability_report() -> Iterator[ReliabilityReport]:
-    """The session's report; every log line of the session is captured into it."""
+def reliability_report(request: pytest.FixtureRequest) -> Iterator[ReliabilityReport]:
+    """The session's report; every log line of the session is captured into it. Written
+    to ``reports/reliability.json`` only after a full, unfiltered run of this suite."""
     report = ReliabilityReport()
+    _REPORTS.append(report)
     handler = _Collecting(report.log_lines)
     handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
     ours = logging.getLogger("unified")
@@ -140,7 +185,10 @@ def reliability_report() -> Iterator[ReliabilityReport]:
     finally:
         logging.getLogger().removeHandler(handler)
         ours.setLevel(level)
-        if not os.environ.get("PYTEST_XDIST_WORKER") and (report.faults or report.sections):
+        _REPORTS.clear()
+        report.add("secrets", findings_at_session_end=_session_findings(
+            report, (*FAKE_SECRETS, "sk-test-upstream-000")))
+        if _full_run(request.session):
             REPORT_PATH.parent.mkdir(parents=True, exist_ok=True)
             REPORT_PATH.write_text(json.dumps(report.to_dict(), indent=2, sort_keys=False)
                                    + "\n", encoding="utf-8")
@@ -261,100 +309,6 @@ def probe(request: pytest.FixtureRequest, reliability_report: ReliabilityReport)
 
 
 # -- a raw HTTP fault server ---------------------------------------------------------------
-@dataclass(frozen=True)
-class Canned:
-    """One canned answer: ``status``, ``headers`` and ``body``; ``action`` ``send`` (whole
-    answer), ``reset`` (headers and half the body, then a TCP reset) or ``silent``."""
-
-    status: int = 200
-    headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
-    body: bytes = b"{}"
-    action: str = "send"
-
-    def wire(self) -> bytes:
-        """The HTTP/1.1 bytes of this answer (with a Content-Length)."""
-        lines = [f"HTTP/1.1 {self.status} Canned", f"Content-Length: {len(self.body)}",
-                 *(f"{name}: {value}" for name, value in self.headers)]
-        return ("\r\n".join(lines) + "\r\n\r\n").encode() + self.body
-
-
-class RawHTTPServer:
-    """Answers each request on 127.0.0.1 with the next scripted :class:`Canned`."""
-
-    def __init__(self) -> None:
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        self._steps: collections.deque[Canned] = collections.deque()
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self.requests: list[bytes] = []
-        self._threads: list[threading.Thread] = []
-        self._conns: list[socket.socket] = []
-        self._accepting = threading.Thread(target=self._serve, daemon=True)
-        self._accepting.start()
-
-    def script(self, *steps: Canned) -> None:
-        """Queue answers, one per request."""
-        with self._lock:
-            self._steps.extend(steps)
-
-    def _serve(self) -> None:
-        self._sock.settimeout(0.05)
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                continue
-            thread = threading.Thread(target=self._handle, args=(conn,), daemon=True)
-            self._threads.append(thread)
-            self._conns.append(conn)
-            thread.start()
-
-    def _read(self, conn: socket.socket) -> bytes | None:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = conn.recv(65536)
-            if not chunk:
-                return None
-            data += chunk
-        head, _, body = data.partition(b"\r\n\r\n")
-        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                       if line.lower().startswith(b"content-length:")), 0)
-        while len(body) < length and (chunk := conn.recv(65536)):
-            body += chunk
-        return head
-
-    def _handle(self, conn: socket.socket) -> None:
-        with conn:
-            while not self._stop.is_set():
-                head = self._read(conn)
-                if head is None:
-                    return
-                with self._lock:
-                    self.requests.append(head.split(b"\r\n", 1)[0])
-                    step = self._steps.popleft() if self._steps else Canned(404, body=b"{}")
-                if step.action == "silent":
-                    self._stop.wait(SLOW * 4)
-                    return
-                wire = step.wire()
-                if step.action == "reset":
-                    conn.sendall(wire[: len(wire) - len(step.body) // 2])
-                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    return
-                conn.sendall(wire)
-
-    def close(self) -> None:
-        """Stop accepting, wake silent handlers and join every thread."""
-        self._stop.set()
-        self._accepting.join()
-        self._sock.close()
-        for conn in self._conns:  # wake handlers blocked reading a kept-alive connection
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        for thread in self._threads:
-            thread.join(timeout=5)
-
-
 @pytest.fixture
 def raw_http() -> Iterator[RawHTTPServer]:
     """A :class:`RawHTTPServer` for one test."""

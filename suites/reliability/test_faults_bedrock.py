@@ -19,14 +19,8 @@ import pytest
 
 from harness.moto_bedrock import BedrockFault, BedrockReply, BedrockScript
 from harness.upstream import closed_port
-from suites.reliability.conftest import (
-    AWS_CREDENTIALS,
-    RECOVERED,
-    Canned,
-    Expect,
-    Probe,
-    RawHTTPServer,
-)
+from suites.reliability.conftest import AWS_CREDENTIALS, RECOVERED, Expect, Probe
+from suites.reliability.rawhttp import Canned, RawHTTPServer
 from unified import (
     AuthError,
     BadRequestError,
