@@ -164,6 +164,13 @@ def _per_commit(history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [latest[c] for c in order]
 
 
+def _label(name: str) -> str:
+    """A legend label: the parameter of ``test_x[param]``, else the name sans ``test_``."""
+    if "[" in name and name.endswith("]"):
+        return name[name.index("[") + 1:-1]
+    return name.removeprefix("test_")
+
+
 def bench_charts(history: Sequence[dict[str, Any]]) -> list[str]:
     """One chart per benchmark group over commits."""
     runs = _per_commit(history)
@@ -174,7 +181,8 @@ def bench_charts(history: Sequence[dict[str, Any]]) -> list[str]:
     for x, run in enumerate(runs):
         for bench in run.get("benchmarks", []):
             group = groups.setdefault(bench["group"], {})
-            series = group.setdefault(bench["short"], Series(bench["short"]))
+            label = _label(bench["short"])
+            series = group.setdefault(label, Series(label))
             note = (f"; x{bench['ratio']:.3f} vs {str(bench.get('vs_commit'))[:8]}, "
                     f"p={bench['p_value']:.2g}") if bench.get("ratio") is not None else ""
             series.points.append(Point(x, bench["median"], bench["q1"], bench["q3"],

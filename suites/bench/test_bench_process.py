@@ -24,6 +24,7 @@ def test_import(benchmark, label: str) -> None:
     benchmark.extra_info["import_seconds_median"] = times[len(times) // 2]
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the shims say so, by design
 @pytest.mark.benchmark(group="parity")
 def test_parity_replay(benchmark) -> None:
     """Every parity scenario through every implementation, replayed from cassettes."""

@@ -197,3 +197,10 @@ def test_dashboard_renders_in_headless_chromium(tmp_path: Path) -> None:
     width, height, pixels = _png_pixels(shot)
     assert (width, height) == (1400, 2400)
     assert len(set(pixels[: len(pixels) // 2])) > 40  # drawn, not a blank page
+
+
+def test_legend_labels_are_the_test_parameters() -> None:
+    from harness.report.dashboard import _label
+
+    assert _label("test_pattern[enhanced-compat]") == "enhanced-compat"
+    assert _label("test_parity_replay") == "parity_replay"
