@@ -289,8 +289,10 @@ class UnifiedConfig:
         for name in ("gateway_uri", "bedrock_endpoint_url", "api_base"):
             value = getattr(self, name)
             if value is not None:
-                _check(value.startswith(("http://", "https://")), name, value,
-                       "an http:// or https:// URL")
+                _check(_is_http_url(value), name, _redact_url(str(value)),
+                       "an http:// or https:// URL with a host (and a port from 1 to 65535)")
+        if self.aws_region:
+            _check(valid_region(self.aws_region), "aws_region", self.aws_region, REGION_ALLOWED)
         object.__setattr__(self, "fallbacks", tuple(self.fallbacks))
         for item in self.fallbacks:
             _check(isinstance(item, UnifiedConfig), "fallbacks", item, "UnifiedConfig values")
@@ -374,6 +376,29 @@ def _dump(obj: Any, *, redact: bool) -> dict[str, Any]:
             value = list(value)
         out[f.name] = value
     return out
+
+
+REGION_ALLOWED = "an AWS region name such as 'us-east-1' (letters, digits and '-')"
+_REGION = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def valid_region(region: str) -> bool:
+    """Whether botocore accepts ``region`` as a region name (its own pattern)."""
+    return isinstance(region, str) and _REGION.fullmatch(region) is not None
+
+
+def _is_http_url(value: object) -> bool:
+    """An http(s) URL that httpx, botocore and litellm can all parse: a host, a valid
+    port, no whitespace or control characters."""
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        return False
+    if not value.isprintable() or any(c.isspace() for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        return bool(parts.hostname) and (parts.port is None or parts.port > 0)
+    except ValueError:  # an unclosed IPv6 bracket, a port that is not a number or too big
+        return False
 
 
 def _redact_url(url: str) -> str:

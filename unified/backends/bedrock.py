@@ -38,7 +38,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from ..config import UnifiedConfig
+from ..config import REGION_ALLOWED, UnifiedConfig, valid_region
 from ..errors import (
     AuthError,
     BackendError,
@@ -126,6 +126,8 @@ class BedrockBackend(BaseBackend):
         self.profile = (None if self._credentials else
                         config.aws_profile or self._env.get("AWS_PROFILE") or None)
         self.region = self._resolve_region()
+        if not valid_region(self.region):  # e.g. a hostile AWS_REGION: botocore would raise
+            raise ConfigError.for_field("aws_region", self.region, REGION_ALLOWED)
         self._client = client
         self._lock = threading.Lock()
 
