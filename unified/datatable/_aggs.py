@@ -73,9 +73,9 @@ def parse_aggs(aggs: Mapping[str, Any], kinds: Kinds, by: Sequence[str]) -> list
 
 def result_kind(agg: Agg, kinds: Kinds) -> Kind:
     """The kind of the column an aggregate produces (as polars types it)."""
-    if agg.func == "count":
+    if agg.column is None:  # count()
         return "int"
-    source = kinds[agg.column]  # type: ignore[index]
+    source = kinds[agg.column]
     if source == "null":
         return "null"
     if agg.func == "mean":

@@ -9,7 +9,9 @@ identical. Rules, applied the same way whatever the engine:
   ``ValueError`` naming the column and row (store dates as ISO strings);
 - ints and floats in one column make a float column (the ints become floats);
 - any other mix (bool with int, str with float, ...) is a ``ValueError``;
-- ints must fit in 64 bits, strings must be valid Unicode (no lone surrogates).
+- ints must fit in 64 bits, strings must be valid Unicode (no lone surrogates);
+- ``-0.0`` is stored as ``0.0`` (polars' min/max/sum treat the sign of zero
+  inconsistently, so keeping it would make the engines disagree).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def _kind_of(value: Any, where: str) -> tuple[Any, Kind]:
     if isinstance(value, bool):
         return bool(value), "bool"
     if isinstance(value, numbers.Integral):
-        if not _INT64[0] <= value <= _INT64[1]:
+        if not _INT64[0] <= int(value) <= _INT64[1]:
             raise ValueError(f"{where}: the int {value} does not fit in 64 bits")
         return int(value), "int"
     if isinstance(value, numbers.Real):
@@ -75,8 +77,8 @@ def normalize_column(name: str, values: Any, kind: Kind = "null") -> tuple[list[
         value, value_kind = _kind_of(raw, f"column {name!r} row {i}")
         kind = merge_kinds(kind, value_kind, f"column {name!r}")
         cells.append(value)
-    if kind == "float":
-        cells = [None if v is None else float(v) for v in cells]
+    if kind == "float":  # + 0.0 turns -0.0 into 0.0: engines disagree on signed zeros
+        cells = [None if v is None else float(v) + 0.0 for v in cells]
     return cells, kind
 
 

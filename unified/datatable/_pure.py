@@ -114,8 +114,8 @@ class PureEngine:
         """Stable sort by ``by`` (first key most significant), missing values last."""
         order = list(range(table.nrows))
         for name, desc in reversed(list(zip(by, descending, strict=True))):
-            cells = table.data[name]
-            order.sort(key=lambda i, c=cells, d=desc: _sort_key(c[i], d), reverse=desc)
+            keys = [_sort_key(cell, desc) for cell in table.data[name]]
+            order.sort(key=keys.__getitem__, reverse=desc)
         return self._take(table, order)
 
     def with_column(self, table: PureTable, name: str, cells: list[Any], kind: Kind) -> PureTable:

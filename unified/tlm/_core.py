@@ -56,7 +56,7 @@ def _unwrap(x: Any) -> Any:
     return x
 
 
-def parse(x: ArrayLike, name: str = "x") -> tuple[int, Array]:
+def parse(x: ArrayLike, name: str = "x") -> tuple[int, Any]:
     """Validate ``x`` and return ``(ndim, data)`` with every number converted to float.
 
     Raises ``ValueError`` for ragged matrices, more than two dimensions, strings and
@@ -91,14 +91,13 @@ def parse(x: ArrayLike, name: str = "x") -> tuple[int, Array]:
     return 2, matrix
 
 
-def shape_of(ndim: int, data: Array) -> tuple[int, ...]:
+def shape_of(ndim: int, data: Any) -> tuple[int, ...]:
     """The numpy shape of already parsed data."""
     if ndim == 0:
         return ()
     if ndim == 1:
-        return (len(data),)  # type: ignore[arg-type]
-    rows: Matrix = data  # type: ignore[assignment]
-    return (len(rows), len(rows[0]))
+        return (len(data),)
+    return (len(data), len(data[0]))
 
 
 def normalize_axis(axis: Any, ndim: int, op: str) -> int | None:
@@ -117,13 +116,13 @@ def normalize_axis(axis: Any, ndim: int, op: str) -> int | None:
     return axis % ndim
 
 
-def flat(ndim: int, data: Array) -> Vector:
+def flat(ndim: int, data: Any) -> Vector:
     """All values of parsed data in row-major order, as a new list."""
     if ndim == 0:
-        return [data]  # type: ignore[list-item]
+        return [data]
     if ndim == 1:
-        return list(data)  # type: ignore[arg-type]
-    return [v for row in data for v in row]  # type: ignore[union-attr]
+        return list(data)
+    return [v for row in data for v in row]
 
 
 def columns(matrix: Matrix) -> Matrix:
@@ -145,9 +144,8 @@ def reduce_along(x: ArrayLike, axis: Any, fn: Callable[[Vector], Any], op: str,
     if ax is None or ndim == 0:
         return fn(flat(ndim, data))
     if ndim == 1:
-        return fn(data)  # type: ignore[arg-type]
-    matrix: Matrix = data  # type: ignore[assignment]
-    return [fn(col) for col in columns(matrix)] if ax == 0 else [fn(row) for row in matrix]
+        return fn(data)
+    return [fn(col) for col in columns(data)] if ax == 0 else [fn(row) for row in data]
 
 
 def fsum(values: Iterable[float]) -> float:
@@ -171,7 +169,7 @@ def as_shape(shape: Any, op: str) -> tuple[int, ...]:
     for d in dims:
         if isinstance(d, bool) or not isinstance(d, numbers.Integral):
             raise ValueError(f"{op}: shape entries must be integers, got {shape!r}")
-        if builtins.abs(d) > sys.maxsize:
+        if builtins.abs(int(d)) > sys.maxsize:
             raise ValueError(f"{op}: dimension {d} exceeds the maximum size {sys.maxsize}")
     return tuple(int(d) for d in dims)
 

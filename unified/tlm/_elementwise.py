@@ -50,12 +50,12 @@ def _eye(n: int, m: int | None = None, k: int = 0) -> Matrix:
     return [[1.0 if j - i == k else 0.0 for j in range(cols)] for i in range(rows)]
 
 
-def _as_2d(ndim: int, data: Array) -> Matrix:
+def _as_2d(ndim: int, data: Any) -> Matrix:
     if ndim == 0:
-        return [[data]]  # type: ignore[list-item]
+        return [[data]]
     if ndim == 1:
-        return [data]  # type: ignore[list-item]
-    return data  # type: ignore[return-value]
+        return [data]
+    return data
 
 
 def _broadcast_dim(a: int, b: int, shapes: str) -> int:
@@ -89,10 +89,10 @@ def _unary(x: ArrayLike, fn: Callable[[float], float], op: str) -> Array:
     """Apply ``fn`` to every element of ``x``, keeping its shape."""
     ndim, data = parse(x, f"{op}: x")
     if ndim == 0:
-        return fn(data)  # type: ignore[arg-type]
+        return fn(data)
     if ndim == 1:
-        return [fn(v) for v in data]  # type: ignore[union-attr]
-    return [[fn(v) for v in row] for row in data]  # type: ignore[union-attr]
+        return [fn(v) for v in data]
+    return [[fn(v) for v in row] for row in data]
 
 
 def divide(a: float, b: float) -> float:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import builtins
 import math
 import numbers
-from typing import Any
+from typing import Any, overload
 
 from unified.tlm._core import (
     Array,
@@ -39,6 +39,12 @@ from unified.tlm._core import (
 from unified.tlm._elementwise import divide
 
 
+@overload
+def _sum(x: ArrayLike, axis: None = None) -> float: ...
+@overload
+def _sum(x: ArrayLike, axis: int) -> float | Vector: ...
+
+
 def _sum(x: ArrayLike, axis: int | None = None) -> float | Vector:
     """Sum of all values (``axis=None``), of each column (``axis=0``) or row (``axis=1``).
 
@@ -52,6 +58,12 @@ def _mean_of(values: Vector, op: str = "mean") -> float:
     if not values:
         raise ValueError(f"{op}: the mean of an empty array is undefined")
     return fsum(values) / len(values)
+
+
+@overload
+def _mean(x: ArrayLike, axis: None = None) -> float: ...
+@overload
+def _mean(x: ArrayLike, axis: int) -> float | Vector: ...
 
 
 def _mean(x: ArrayLike, axis: int | None = None) -> float | Vector:
@@ -77,6 +89,12 @@ def _var_of(values: Vector, ddof: float, op: str) -> float:
     return fsum((v - mu) * (v - mu) for v in values) / (len(values) - ddof)
 
 
+@overload
+def _var(x: ArrayLike, axis: None = None, ddof: float = 0) -> float: ...
+@overload
+def _var(x: ArrayLike, axis: int, ddof: float = 0) -> float | Vector: ...
+
+
 def _var(x: ArrayLike, axis: int | None = None, ddof: float = 0) -> float | Vector:
     """Variance over ``axis``: population variance by default, ``ddof=1`` for the sample.
 
@@ -85,6 +103,12 @@ def _var(x: ArrayLike, axis: int | None = None, ddof: float = 0) -> float | Vect
     """
     d = _check_ddof(ddof, "var")
     return reduce_along(x, axis, lambda vals: _var_of(vals, d, "var"), "var")
+
+
+@overload
+def _std(x: ArrayLike, axis: None = None, ddof: float = 0) -> float: ...
+@overload
+def _std(x: ArrayLike, axis: int, ddof: float = 0) -> float | Vector: ...
 
 
 def _std(x: ArrayLike, axis: int | None = None, ddof: float = 0) -> float | Vector:
@@ -101,10 +125,22 @@ def _extreme(values: Vector, pick: Any, op: str) -> float:
     return pick(values)
 
 
+@overload
+def _max(x: ArrayLike, axis: None = None) -> float: ...
+@overload
+def _max(x: ArrayLike, axis: int) -> float | Vector: ...
+
+
 def _max(x: ArrayLike, axis: int | None = None) -> float | Vector:
     """Largest value over ``axis``; nan if a nan is present; empty input raises ValueError."""
     return reduce_along(x, axis, lambda vals: _extreme(vals, builtins.max, "max"), "max",
                         scalar_axis=True)
+
+
+@overload
+def _min(x: ArrayLike, axis: None = None) -> float: ...
+@overload
+def _min(x: ArrayLike, axis: int) -> float | Vector: ...
 
 
 def _min(x: ArrayLike, axis: int | None = None) -> float | Vector:
@@ -122,6 +158,12 @@ def _argmax_of(values: Vector) -> int:
     return builtins.max(range(len(values)), key=values.__getitem__)
 
 
+@overload
+def _argmax(x: ArrayLike, axis: None = None) -> int: ...
+@overload
+def _argmax(x: ArrayLike, axis: int) -> int | list[int]: ...
+
+
 def _argmax(x: ArrayLike, axis: int | None = None) -> int | list[int]:
     """Index of the largest value (the first one on ties, the first nan if any).
 
@@ -135,6 +177,12 @@ def _argmax(x: ArrayLike, axis: int | None = None) -> int | list[int]:
 
 def _norm_of(values: Vector) -> float:
     return math.sqrt(fsum(v * v for v in values))
+
+
+@overload
+def _norm(x: ArrayLike, axis: None = None) -> float: ...
+@overload
+def _norm(x: ArrayLike, axis: int) -> float | Vector: ...
 
 
 def _norm(x: ArrayLike, axis: int | None = None) -> float | Vector:
@@ -156,14 +204,13 @@ def _l2_normalize(x: ArrayLike, axis: int | None = -1, eps: float = 1e-12) -> Ar
     ndim, data = parse(x)
     ax = normalize_axis(axis, builtins.max(ndim, 1), "l2_normalize")
     if ndim == 0:
-        value: float = data  # type: ignore[assignment]
-        return divide(value, builtins.max(abs(value), eps))
+        return divide(data, builtins.max(abs(data), eps))
     if ax is None or ndim == 1:
         scale = builtins.max(_norm_of(flat(ndim, data)), eps)
         if ndim == 1:
-            return [divide(v, scale) for v in data]  # type: ignore[union-attr]
-        return [[divide(v, scale) for v in row] for row in data]  # type: ignore[union-attr]
-    matrix: Matrix = data  # type: ignore[assignment]
+            return [divide(v, scale) for v in data]
+        return [[divide(v, scale) for v in row] for row in data]
+    matrix: Matrix = data
     if ax == 1:
         scales = [builtins.max(_norm_of(row), eps) for row in matrix]
         return [[divide(v, scales[i]) for v in row] for i, row in enumerate(matrix)]

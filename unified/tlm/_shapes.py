@@ -37,7 +37,7 @@ def _transpose(x: ArrayLike) -> Array:
     ndim, data = parse(x)
     if ndim < 2:
         return data
-    return columns(data)  # type: ignore[arg-type]
+    return columns(data)
 
 
 def _flatten(x: ArrayLike) -> Vector:
@@ -89,13 +89,13 @@ def _concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0) -> Array:
     ndim = ndims.pop()
     ax = normalize_axis(axis, ndim, "concatenate")
     if ndim == 1:
-        return [v for _, data in parsed for v in data]  # type: ignore[union-attr]
+        return [v for _, data in parsed for v in data]
     shapes = [shape_of(nd, data) for nd, data in parsed]
-    keep = 1 - ax  # type: ignore[operator]
+    keep = 1 - int(ax or 0)
     if len({s[keep] for s in shapes}) != 1:
         raise ValueError(f"concatenate: along axis {ax} every array needs the same size in "
                          f"dimension {keep}, got shapes {shapes}")
-    matrices: list[Matrix] = [data for _, data in parsed]  # type: ignore[misc]
+    matrices: list[Matrix] = [data for _, data in parsed]
     if ax == 0:
         return [list(row) for m in matrices for row in m]
     return [[v for m in matrices for v in m[i]] for i in range(shapes[0][0])]
@@ -121,13 +121,13 @@ def _dot(a: ArrayLike, b: ArrayLike) -> Array:
     if sa[-1] != sb[0]:
         raise _not_aligned(sa, sb, "dot")
     if nda == 1 and ndb == 1:
-        return _inner(da, db)  # type: ignore[arg-type]
+        return _inner(da, db)
     if nda == 2 and ndb == 1:
-        return [_inner(row, db) for row in da]  # type: ignore[union-attr, arg-type]
-    cols_b = columns(db)  # type: ignore[arg-type]
+        return [_inner(row, db) for row in da]
+    cols_b = columns(db)
     if nda == 1:
-        return [_inner(da, col) for col in cols_b]  # type: ignore[arg-type]
-    return [[_inner(row, col) for col in cols_b] for row in da]  # type: ignore[union-attr]
+        return [_inner(da, col) for col in cols_b]
+    return [[_inner(row, col) for col in cols_b] for row in da]
 
 
 def _matmul(a: ArrayLike, b: ArrayLike) -> Array:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import builtins
 import math
 import numbers
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast, overload
 
 from unified.tlm._core import ArrayLike, Vector, flat, parse
 
@@ -42,12 +43,18 @@ def _quantile_of_sorted(vals: Vector, quantile: float) -> float:
 
 
 def _check_q(q: Any) -> float:
-    if isinstance(q, bool) or not isinstance(q, numbers.Real) or not 0 <= q <= 100:
+    if isinstance(q, bool) or not isinstance(q, numbers.Real) or not 0 <= cast(float, q) <= 100:
         raise ValueError(f"percentile: q must be a number between 0 and 100, got {q!r}")
     return float(q)
 
 
-def _percentile(values: ArrayLike, q: float | list[float]) -> float | list[float]:
+@overload
+def _percentile(values: ArrayLike, q: float) -> float: ...
+@overload
+def _percentile(values: ArrayLike, q: Sequence[float]) -> list[float]: ...
+
+
+def _percentile(values: ArrayLike, q: Any) -> float | list[float]:
     """The ``q``-th percentile (0..100) of all values, numpy's 'linear' interpolation.
 
     ``q`` may be a single number (gives a float) or a list/tuple (gives a list).
@@ -56,7 +63,7 @@ def _percentile(values: ArrayLike, q: float | list[float]) -> float | list[float
     (2.5, [1.0, 1.75, 4.0])
     """
     many = isinstance(q, (list, tuple))
-    qs = [_check_q(p) for p in (q if many else [q])]  # type: ignore[union-attr]
+    qs = [_check_q(p) for p in q] if many else [_check_q(q)]
     vals = _sorted_values(values, "percentile")
     results = [_quantile_of_sorted(vals, p / 100) for p in qs]
     return results if many else results[0]
