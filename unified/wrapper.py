@@ -117,7 +117,11 @@ class UnifiedDSPyWrapper:
         """Within this block, ordinary DSPy code uses this wrapper's LM."""
         import dspy
 
-        with dspy.context(lm=self.lm):
+        lm = self.lm
+        if dspy.settings.lm is lm:      # already active (e.g. a batch worker): no new context
+            yield self
+            return
+        with dspy.context(lm=lm):
             yield self
 
     def create_module(self, signature: Any, kind: str = "predict",

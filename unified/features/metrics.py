@@ -50,7 +50,7 @@ class Metrics:
             self._latencies: deque[float] = deque(maxlen=self._window)
             self._errors: dict[str, int] = {}
             self._per_backend: dict[str, dict[str, int]] = {}
-            self._last_updated = datetime.now().isoformat()
+            self._last_updated = time.time()
 
     def record(self, record: CallRecord) -> None:
         """Fold one finished call into the counters."""
@@ -89,7 +89,7 @@ class Metrics:
                                                       "failures": 0})
             per["requests"] += 1
             per["successes" if error is None else "failures"] += 1
-            self._last_updated = datetime.now().isoformat()
+            self._last_updated = time.time()
 
     def snapshot(self) -> dict[str, Any]:
         """The metrics dict (see module docstring)."""
@@ -116,7 +116,7 @@ class Metrics:
             "retry_count": int(c["retries"]),
             "validation_failures": int(c["validation_failures"]),
             "success_rate": _ratio(c["ok"], c["total"]),
-            "last_updated": last,
+            "last_updated": datetime.fromtimestamp(last).isoformat(),
             "config": {"track_response_times": True, "track_cache_metrics": True,
                        "track_error_rates": True},
             "latency_p50": float(p50), "latency_p95": float(p95), "latency_p99": float(p99),

@@ -13,6 +13,7 @@ outside this one and stores only what comes back through it).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -42,22 +43,26 @@ def output_text(text: str) -> str:
 
 def validate_text(text: str, config: ValidationConfig) -> tuple[bool, str]:
     """Apply ``config`` to ``text``; return ``(ok, reason_code)``."""
-    lowered = text.lower()
-    checks: list[tuple[str, Callable[[], bool]]] = [
-        ("too_short", lambda: config.min_length is not None and len(text) < config.min_length),
-        ("too_long", lambda: config.max_length is not None and len(text) > config.max_length),
-        ("missing_required_keywords", lambda: any(
-            k.lower() not in lowered for k in config.required_keywords or ())),
-        ("contains_forbidden_keywords", lambda: any(
-            k.lower() in lowered for k in config.forbidden_keywords or ())),
-        ("pattern_mismatch", lambda: config.pattern is not None
-         and re.search(config.pattern, text) is None),
-        ("custom_validator_failed", lambda: not all(_safe(v, text) for v in config.validators)),
-    ]
-    for reason, failed in checks:
-        if failed():
-            return False, reason
+    if config.min_length is not None and len(text) < config.min_length:
+        return False, "too_short"
+    if config.max_length is not None and len(text) > config.max_length:
+        return False, "too_long"
+    if config.required_keywords or config.forbidden_keywords:
+        lowered = text.lower()
+        if any(k.lower() not in lowered for k in config.required_keywords or ()):
+            return False, "missing_required_keywords"
+        if any(k.lower() in lowered for k in config.forbidden_keywords or ()):
+            return False, "contains_forbidden_keywords"
+    if config.pattern is not None and _compiled(config.pattern).search(text) is None:
+        return False, "pattern_mismatch"
+    if not all(_safe(v, text) for v in config.validators):
+        return False, "custom_validator_failed"
     return True, PASSED
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def _safe(validator: Callable[[str], Any], text: str) -> bool:
