@@ -4,7 +4,9 @@ The legacy enhanced wrapper accepted ``lm=<any dspy LM>``. The shim keeps that: 
 becomes the backend of the unified pipeline (:class:`DSPyLMBackend`), so retry, cache,
 validation and metrics are still the unified layers, run around one call of that LM.
 
-- The request goes to the LM exactly as DSPy's adapters send it: ``lm(messages=[…],
+- An LM built on a custom engine object is served by calling that engine with the
+  ``lm15.Request`` (no second pass through DSPy's LM layer: no hidden cache or retries).
+- Any other LM gets the request exactly as DSPy's adapters send it: ``lm(messages=[…],
   **params)`` with the system prompt as the first message. That is what the legacy
   wrapper's ``dspy.Predict`` did, so the wire request is byte-for-byte the legacy one
   (the ``lm(lm15.Request)`` route makes some engines add fields such as ``n``, which the
@@ -24,8 +26,9 @@ the shims use that wrapper's backend directly, so retries are never nested.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..backends.base import BaseBackend
@@ -167,21 +170,49 @@ class DSPyLMBackend(BaseBackend):
 
     def complete(self, request: LMRequest) -> LMResponse:
         """One call of the LM; failures mapped by :func:`classify_error`."""
+        engine = getattr(self.lm, "engine", None)
+        if engine is not None and not isinstance(engine, str) and hasattr(engine, "complete"):
+            return self._complete_on_engine(engine, request)
         messages = request.chat_messages()
-        try:
-            with _as_adapter_call(self.lm, messages):
-                outputs = self.lm(messages=messages, **request.params)
-        except Exception as exc:
-            mapped = classify_error(exc, backend=self.kind, endpoint=self.model)
-            if mapped is exc:
-                raise
-            raise mapped from exc
+        with self._unified_errors(), _as_adapter_call(self.lm, messages):
+            outputs = self.lm(messages=messages, **request.params)
         first = outputs[0] if outputs else ""
         text = first if isinstance(first, str) else str(first.get("text") or "")
         usage = self._usage_of(messages)
         return self.response(request, text,
                              input_tokens=usage.get("prompt_tokens"),
                              output_tokens=usage.get("completion_tokens"))
+
+    @contextlib.contextmanager
+    def _unified_errors(self) -> Iterator[None]:
+        """Re-raise what the LM raised as the unified error :func:`classify_error` finds."""
+        try:
+            yield
+        except Exception as exc:
+            mapped = classify_error(exc, backend=self.kind, endpoint=self.model)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+
+    def _complete_on_engine(self, engine: Any, request: LMRequest) -> LMResponse:
+        """A ``dspy.LM`` built on a custom engine: call the engine itself.
+
+        Going through ``lm(...)`` again would run DSPy's LM layer a second time (its
+        cache, retries and history, behind the pipeline's back) for no wire difference:
+        a custom engine receives an ``lm15.Request`` either way. The LM's own settings
+        (``temperature=`` … given at construction) still apply under the call's.
+        """
+        defaults = {k: v for k, v in (getattr(self.lm, "kwargs", None) or {}).items()
+                    if v is not None}
+        merged = LMRequest(model=request.model, messages=request.messages,
+                           system=request.system, params={**defaults, **request.params})
+        with self._unified_errors():
+            answer = engine.complete(to_dspy_request(merged, self.model))
+        usage = answer.usage
+        return self.response(request, answer.text or "",
+                             finish_reason=_FINISH.get(answer.finish_reason, "stop"),
+                             input_tokens=usage.input_tokens if usage else None,
+                             output_tokens=usage.output_tokens if usage else None)
 
     def _usage_of(self, messages: list[dict[str, str]]) -> dict[str, Any]:
         """The usage the LM recorded for the call that sent ``messages`` (or {})."""
