@@ -10,6 +10,7 @@ dspy 3.4 and is not used.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from .types import LMRequest, LMResponse, Message
@@ -52,11 +53,17 @@ def to_lm_request(request: Any, model: str) -> LMRequest:
     return LMRequest(model=model, messages=messages, system=system, params=params)
 
 
+@functools.cache
+def _lm15() -> Any:
+    from dspy import lm15
+
+    return lm15
+
+
 def to_dspy_response(response: LMResponse) -> Any:
     """Translate an :class:`LMResponse` into a ``dspy.lm15.Response``."""
-    from dspy.lm15 import Message as DMessage
-    from dspy.lm15 import Response, TextPart, Usage
-
+    lm15 = _lm15()
+    DMessage, Response, TextPart, Usage = lm15.Message, lm15.Response, lm15.TextPart, lm15.Usage  # noqa: N806
     usage = response.usage
     return Response(id=None, model=response.model or "unified",
                     message=DMessage.assistant([TextPart(response.text)]),

@@ -39,10 +39,17 @@ def _unwrap(exc: BaseException) -> BaseException:
 class UnifiedDSPyModule:
     """A DSPy program bound to a wrapper's LM: ``predict(**inputs) -> dspy.Prediction``."""
 
-    def __init__(self, wrapper: UnifiedDSPyWrapper, program: Any, signature: Any) -> None:
+    def __init__(self, wrapper: UnifiedDSPyWrapper, program: Any, signature: Any, *,
+                 bind: bool = False) -> None:
         self.wrapper = wrapper
         self.program = program
         self.signature = signature
+        #: The LM set on every predictor of a program the wrapper built itself, so a call
+        #: needs no ``dspy.context``; None for a user's program (run under activate()).
+        self.bound_lm = None
+        if bind:
+            program.set_lm(wrapper.lm)
+            self.bound_lm = wrapper.lm
 
     @property
     def input_fields(self) -> list[str]:
@@ -61,7 +68,9 @@ class UnifiedDSPyModule:
         """
         from .features.cache import rollout
 
-        with rollout(rollout_id), self.wrapper.activate():
+        salted = rollout(rollout_id) if rollout_id is not None else contextlib.nullcontext()
+        bound = self.bound_lm is not None
+        with salted, (contextlib.nullcontext() if bound else self.wrapper.activate()):
             try:
                 return self.program(**inputs)
             except Exception as exc:
@@ -137,7 +146,8 @@ class UnifiedDSPyWrapper:
                                                     "chain_of_thought": dspy.ChainOfThought}
         if kind not in factories:
             raise UnifiedError(f"unknown module kind {kind!r}; expected one of {_KINDS}")
-        return UnifiedDSPyModule(self, factories[kind](signature, **kwargs), signature)
+        return UnifiedDSPyModule(self, factories[kind](signature, **kwargs), signature,
+                                 bind=True)
 
     def wrap_module(self, program: Any) -> UnifiedDSPyModule:
         """Bind an existing DSPy program (any ``dspy.Module``) to this wrapper."""

@@ -59,36 +59,19 @@ def rollout(rollout_id: str | None) -> Iterator[None]:
         _ROLLOUT.reset(token)
 
 
-def _feed(digest: Any, text: str | None) -> None:
-    """Length-prefixed (so no two sequences of parts hash alike); None differs from ""."""
-    if text is None:
-        digest.update(b"-;")
-        return
-    data = text.encode("utf-8", "surrogatepass")
-    digest.update(b"%d:" % len(data))
-    digest.update(data)
-
-
 def cache_key(request: LMRequest, identity: BackendIdentity, *, rules: str = "",
               salt: str | None = None) -> str:
     """The sha256 hex key of one request as answered by one backend identity.
 
-    Every part is fed to the hash length-prefixed, in a fixed order (identity, model,
-    system, each message's role and content, canonical JSON of the params, rules, salt):
-    as unambiguous as hashing one canonical JSON document, without building it.
+    What is hashed is the ``repr`` of one tuple of every part (identity, model, system,
+    each message's role and content, canonical JSON of the params, rules, salt): as
+    unambiguous as one canonical JSON document (``repr`` quotes and escapes every
+    string) and cheaper to build.
     """
-    digest = hashlib.sha256(b"unified-cache-v2;")
-    for part in (identity.kind, identity.endpoint, identity.model, request.model,
-                 request.system):
-        _feed(digest, part)
-    digest.update(b"%d;" % len(request.messages))
-    for message in request.messages:
-        _feed(digest, message.role)
-        _feed(digest, message.content)
-    _feed(digest, canonical_json(request.params) if request.params else "")
-    _feed(digest, rules)
-    _feed(digest, salt)
-    return digest.hexdigest()
+    parts = (identity.kind, identity.endpoint, identity.model, request.model, request.system,
+             tuple((m.role, m.content) for m in request.messages),
+             canonical_json(request.params) if request.params else "", rules, salt)
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class MemoryLRU:
