@@ -278,6 +278,42 @@ def test_median_matches_numpy_exactly(x):
     assert_close(tlm.median(x), np.median(x), 0.0, rel=0.0)
 
 
+def with_nan(x: Any, index: int) -> Any:
+    """``x`` with its ``index``-th value (row-major) replaced by nan."""
+    flat = np.asarray(x, dtype=float).ravel()
+    flat[index] = math.nan
+    return flat.reshape(np.shape(x)).tolist()
+
+
+NAN_CASES = array_and_axis().filter(lambda case: np.size(case[0]) > 0).flatmap(
+    lambda case: st.integers(0, np.size(case[0]) - 1).map(
+        lambda i: (with_nan(case[0], i), case[1])))
+NAN_OPS: dict[str, tuple[Callable[[Any, Any], Any], Callable[[Any, Any], Any]]] = {
+    "sum": (tlm.sum, lambda x, ax: np.sum(x, axis=ax)),
+    "mean": (tlm.mean, lambda x, ax: np.mean(x, axis=ax)),
+    "var": (tlm.var, lambda x, ax: np.var(x, axis=ax)),
+    "max": (tlm.max, lambda x, ax: np.max(x, axis=ax)),
+    "min": (tlm.min, lambda x, ax: np.min(x, axis=ax)),
+    "argmax": (tlm.argmax, lambda x, ax: np.argmax(x, axis=ax)),
+    "norm": (tlm.norm, lambda x, ax: np.linalg.norm(np.asarray(x), axis=ax)),
+    "clip": (lambda x, _ax: tlm.clip(x, -1, 1), lambda x, _ax: np.clip(x, -1, 1)),
+    "median": (lambda x, _ax: tlm.median(x), lambda x, _ax: np.median(x)),
+    "percentile": (lambda x, _ax: tlm.percentile(x, [10, 90]),
+                   lambda x, _ax: np.percentile(x, [10, 90])),
+}
+
+
+@pytest.mark.parametrize("name", NAN_OPS)
+@given(case=NAN_CASES)
+def test_nan_propagates_as_in_numpy(name, case):
+    x, axis = case
+    ours, theirs = NAN_OPS[name]
+    if name in ("mean", "var") and has_empty_slice(x, axis):
+        return  # numpy warns and gives nan where these raise (tested above)
+    size = scale(np.nan_to_num(np.asarray(x, dtype=float), nan=0.0))
+    check(lambda: ours(x, axis), lambda: theirs(x, axis), ABS_PER_SCALE * max(size, size**2))
+
+
 GARBAGE = st.recursive(
     st.none() | st.booleans() | st.integers(-50, 50) | st.just(10**400) | st.floats()
     | st.text(max_size=2),

@@ -222,3 +222,90 @@ def test_an_unknown_column_raises_key_error_naming_it(engine):
 def test_a_bad_aggregate_string_raises_value_error_naming_it(engine):
     with pytest.raises(ValueError, match=r"bad aggregate m='median\(score\)'"):
         DataTableFrame(SCORES, engine=engine).group_by("team").summarise(m="median(score)")
+
+
+def _frame(engine: str) -> DataTableFrame:
+    return DataTableFrame(SCORES, engine=engine)
+
+
+BAD_INPUT: dict[str, tuple[Any, type[Exception], str]] = {
+    "a column mixing kinds": (lambda e: DataTableFrame({"a": [1, "x"]}, engine=e), ValueError,
+                              "column 'a' mixes int and str values"),
+    "an unsupported cell": (lambda e: DataTableFrame({"a": [[1]]}, engine=e), ValueError,
+                            "column 'a' row 0: unsupported cell type list"),
+    "an int beyond 64 bits": (lambda e: DataTableFrame({"a": [2**70]}, engine=e), ValueError,
+                              "does not fit in 64 bits"),
+    "a non-string name": (lambda e: DataTableFrame({1: [1]}, engine=e), ValueError,
+                          "column names must be strings"),
+    "a column that is no list": (lambda e: DataTableFrame({"a": 5}, engine=e), ValueError,
+                                 "column 'a' must be a list of values"),
+    "rows mixed with values": (lambda e: DataTableFrame([{"a": 1}, 2], engine=e), ValueError,
+                               "only row dicts or only plain values"),
+    "no table at all": (lambda e: DataTableFrame(5, engine=e), ValueError,
+                        "needs a dict of columns, a list of row dicts or a plain list"),
+    "an unknown engine": (lambda e: DataTableFrame([1], engine="pandas"), ValueError,
+                          "unknown DataTable engine 'pandas'"),
+    "select of nothing": (lambda e: _frame(e).select(), ValueError, "at least one column"),
+    "select of a column twice": (lambda e: _frame(e).select("w", "w"), ValueError,
+                                 "names a column twice"),
+    "an unknown column": (lambda e: _frame(e)["nope"], KeyError, "unknown column 'nope'"),
+    "a filter that is no function": (lambda e: _frame(e).filter("score > 1"), ValueError,
+                                     "filter needs a function of a row dict"),
+    "a mutate list of the wrong length": (lambda e: _frame(e).mutate(x=[1]), ValueError,
+                                          "'x' has 1 values but the frame has 5 rows"),
+    "group_by of nothing": (lambda e: _frame(e).group_by(), ValueError, "at least one column"),
+    "summarise of nothing": (lambda e: _frame(e).summarise(), ValueError, "at least one aggregate"),
+    "count of a column": (lambda e: _frame(e).summarise(n="count(w)"), ValueError,
+                          r"count\(\) takes no column"),
+    "mean of no column": (lambda e: _frame(e).summarise(m="mean()"), ValueError,
+                          r"mean\(\) needs a column"),
+    "mean of a str column": (lambda e: _frame(e).summarise(m="mean(team)"), ValueError,
+                             "needs a numeric or bool column, 'team' holds str values"),
+    "an aggregate of an unknown column": (lambda e: _frame(e).summarise(m="max(x)"), KeyError,
+                                          "unknown column 'x'"),
+    "an output repeating a key": (lambda e: _frame(e).group_by("team").summarise(team="count()"),
+                                  ValueError, "repeat a group_by column"),
+    "one ascending flag for two columns": (
+        lambda e: _frame(e).arrange("team", "w", ascending=[True]), ValueError,
+        "one bool per column"),
+    "a negative head": (lambda e: _frame(e).head(-1), ValueError, "n must be a non-negative int"),
+    "a row slice with a step": (lambda e: _frame(e)[::2], ValueError, "with a step"),
+    "rbind of different columns": (lambda e: rbind(_frame(e), _frame(e).select("w")), ValueError,
+                                   r"frame 1 has different columns \(missing \['score', 'team'\]"),
+    "cbind of different row counts": (lambda e: cbind(_frame(e), _frame(e).head(1)), ValueError,
+                                      r"different row counts \[5, 1\]"),
+    "cbind of a repeated name": (lambda e: cbind(_frame(e), _frame(e).select("w")), ValueError,
+                                 r"column name\(s\) \['w'\] appear in more than one frame"),
+}
+
+
+@pytest.mark.parametrize("engine", datatable.available_engines())
+@pytest.mark.parametrize("case", BAD_INPUT)
+def test_bad_input_raises_an_error_whose_message_names_the_problem(engine, case):
+    call, error, message = BAD_INPUT[case]
+    with pytest.raises(error, match=message):
+        call(engine)
+
+
+def test_fread_rejects_a_row_with_the_wrong_number_of_fields_naming_its_line(tmp_path):
+    (tmp_path / "bad.csv").write_text("a,b\n1,2\n3\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 3 has 1 fields, the header has 2"):
+        fread(tmp_path / "bad.csv")
+
+
+def test_fread_reads_int_columns_and_an_empty_file(tmp_path):
+    (tmp_path / "ints.csv").write_text("n\n1\n-2\n", encoding="utf-8")
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    assert (fread(tmp_path / "ints.csv").to_dict(), fread(tmp_path / "empty.csv").shape) == (
+        {"n": [1, -2]}, (0, 0))
+
+
+@pytest.mark.parametrize("engine", datatable.available_engines())
+def test_ints_and_floats_in_one_column_make_a_float_column(engine):
+    frame = DataTableFrame({"x": [1, 2.5, None]}, engine=engine)
+    assert (frame.kinds, frame["x"]) == ({"x": "float"}, [1.0, 2.5, None])
+
+
+def test_to_markdown_right_aligns_numbers_and_escapes_pipes():
+    frame = DataTableFrame({"name": ["a|b"], "x": [0.123456789]})
+    assert frame.to_markdown() == "| name | x |\n| --- | ---: |\n| a\\|b | 0.123457 |"
