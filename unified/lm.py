@@ -50,7 +50,8 @@ def to_lm_request(request: Any, model: str) -> LMRequest:
         params.update(dict(cfg.extensions))
     messages = tuple(Message(m.role, m.text or "") for m in request.messages)
     system = _text_of(request.system) or None
-    return LMRequest(model=model, messages=messages, system=system, params=params)
+    return LMRequest(model=model, messages=messages, system=system, params=params,
+                     source=request)
 
 
 @functools.cache
@@ -63,6 +64,8 @@ def _lm15() -> Any:
 def to_dspy_response(response: LMResponse) -> Any:
     """Translate an :class:`LMResponse` into a ``dspy.lm15.Response``."""
     lm15 = _lm15()
+    if isinstance(response.raw, lm15.Response) and not response.cache_hit:
+        return response.raw     # a backend that already speaks lm15 (no rebuild)
     DMessage, Response, TextPart, Usage = lm15.Message, lm15.Response, lm15.TextPart, lm15.Usage  # noqa: N806
     usage = response.usage
     return Response(id=None, model=response.model or "unified",

@@ -45,6 +45,9 @@ class LMRequest:
     messages: tuple[Message, ...]
     system: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    #: The object this request was translated from (e.g. DSPy's ``lm15.Request``), for
+    #: a backend that can pass it straight on; never compared, hashed or serialised.
+    source: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "messages", tuple(self.messages))

@@ -159,6 +159,17 @@ def _as_adapter_call(lm: Any, messages: list[dict[str, str]]) -> Any:
     return adapter_message_call(lm, messages)
 
 
+def _is_unchanged_lm15(request: LMRequest) -> bool:
+    """Whether ``request`` still says exactly what the DSPy request it came from says
+    (a layer that rewrote it gets a freshly built request instead)."""
+    from dspy import lm15
+
+    from ..lm import to_lm_request
+
+    source = request.source
+    return isinstance(source, lm15.Request) and to_lm_request(source, request.model) == request
+
+
 class DSPyLMBackend(BaseBackend):
     """Calls ``lm`` (any DSPy LM) once per request (see module docstring)."""
 
@@ -204,15 +215,22 @@ class DSPyLMBackend(BaseBackend):
         """
         defaults = {k: v for k, v in (getattr(self.lm, "kwargs", None) or {}).items()
                     if v is not None}
-        merged = LMRequest(model=request.model, messages=request.messages,
-                           system=request.system, params={**defaults, **request.params})
+        if not defaults and _is_unchanged_lm15(request):
+            outgoing = request.source      # DSPy's own request object, passed straight on
+            if outgoing.model != self.model:
+                outgoing = dataclasses.replace(outgoing, model=self.model)
+        else:
+            outgoing = to_dspy_request(LMRequest(
+                model=request.model, messages=request.messages, system=request.system,
+                params={**defaults, **request.params}), self.model)
         with self._unified_errors():
-            answer = engine.complete(to_dspy_request(merged, self.model))
+            answer = engine.complete(outgoing)
         usage = answer.usage
         return self.response(request, answer.text or "",
                              finish_reason=_FINISH.get(answer.finish_reason, "stop"),
                              input_tokens=usage.input_tokens if usage else None,
-                             output_tokens=usage.output_tokens if usage else None)
+                             output_tokens=usage.output_tokens if usage else None,
+                             raw=answer)
 
     def _usage_of(self, messages: list[dict[str, str]]) -> dict[str, Any]:
         """The usage the LM recorded for the call that sent ``messages`` (or {})."""
