@@ -7,8 +7,9 @@ same engine, and both engines give identical results (same columns, same row ord
 same values and types). Column kinds and aggregate conventions are described in
 :mod:`unified.datatable._columns` and :mod:`unified.datatable._aggs`.
 
-Errors: an unknown column raises ``KeyError`` naming it; every other bad input (ragged
-columns, bad aggregate strings, a mutate value of the wrong length) ``ValueError``.
+Errors: an unknown column raises ``KeyError`` naming it, a row number out of range
+``IndexError`` (as a list does); every other bad input (ragged columns, bad aggregate
+strings, a mutate value of the wrong length) ``ValueError``.
 """
 
 from __future__ import annotations

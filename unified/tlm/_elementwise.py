@@ -58,12 +58,12 @@ def _as_2d(ndim: int, data: Any) -> Matrix:
     return data
 
 
-def _broadcast_dim(a: int, b: int, shapes: str) -> int:
+def _broadcast_dim(a: int, b: int, problem: str) -> int:
     if a == b or b == 1:
         return a
     if a == 1:
         return b
-    raise ValueError(f"operands could not be broadcast together with shapes {shapes}")
+    raise ValueError(problem)
 
 
 def _binary(a: ArrayLike, b: ArrayLike, fn: Callable[[float, float], float], op: str) -> Array:
@@ -71,9 +71,10 @@ def _binary(a: ArrayLike, b: ArrayLike, fn: Callable[[float, float], float], op:
     nda, da = parse(a, f"{op}: a")
     ndb, db = parse(b, f"{op}: b")
     ma, mb = _as_2d(nda, da), _as_2d(ndb, db)
-    shapes = f"{shape_of(nda, da)} {shape_of(ndb, db)}"
-    rows = _broadcast_dim(len(ma), len(mb), f"{op}: {shapes}")
-    cols = _broadcast_dim(len(ma[0]), len(mb[0]), f"{op}: {shapes}")
+    problem = (f"{op}: operands could not be broadcast together with shapes "
+               f"{shape_of(nda, da)} and {shape_of(ndb, db)}")
+    rows = _broadcast_dim(len(ma), len(mb), problem)
+    cols = _broadcast_dim(len(ma[0]), len(mb[0]), problem)
 
     def pick(m: Matrix, i: int, j: int) -> float:
         return m[i if len(m) > 1 else 0][j if len(m[0]) > 1 else 0]

@@ -18,12 +18,13 @@ from typing import Any, cast, overload
 from unified.tlm._core import ArrayLike, Vector, flat, parse
 
 
-def _sorted_values(values: ArrayLike, op: str) -> Vector:
+def _sorted_values(values: ArrayLike, op: str) -> Vector | None:
+    """All values sorted; None when a nan is present (the answer is then nan)."""
     ndim, data = parse(values, f"{op}: values")
     vals = flat(ndim, data)
     if not vals:
         raise ValueError(f"{op}: the {op} of an empty array is undefined")
-    return sorted(vals)
+    return None if builtins.any(math.isnan(v) for v in vals) else sorted(vals)
 
 
 def _lerp(a: float, b: float, t: float) -> float:
@@ -32,8 +33,6 @@ def _lerp(a: float, b: float, t: float) -> float:
 
 
 def _quantile_of_sorted(vals: Vector, quantile: float) -> float:
-    if builtins.any(math.isnan(v) for v in vals):
-        return math.nan
     n = len(vals)
     virtual = (n - 1) * quantile
     if virtual >= n - 1:
@@ -65,7 +64,7 @@ def _percentile(values: ArrayLike, q: Any) -> float | list[float]:
     many = isinstance(q, (list, tuple))
     qs = [_check_q(p) for p in q] if many else [_check_q(q)]
     vals = _sorted_values(values, "percentile")
-    results = [_quantile_of_sorted(vals, p / 100) for p in qs]
+    results = [math.nan if vals is None else _quantile_of_sorted(vals, p / 100) for p in qs]
     return results if many else results[0]
 
 
@@ -76,7 +75,7 @@ def _median(values: ArrayLike) -> float:
     (2.0, 2.5)
     """
     vals = _sorted_values(values, "median")
-    if builtins.any(math.isnan(v) for v in vals):
+    if vals is None:
         return math.nan
     mid = len(vals) // 2
     if len(vals) % 2:
