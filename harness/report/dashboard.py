@@ -27,6 +27,7 @@ from .svg import Point, Series, history_chart, ratio_bar
 __all__ = ["render_dashboard", "write_dashboard", "cmd_dashboard", "register"]
 
 _STATUS_CLASS = {"PASS": "pass", "REFERENCE": "ref", "EXPECTED-DIFF": "diff", "FAIL": "fail",
+                 "KNOWN-GAP": "diff",
                  "ERROR": "fail", "SKIPPED": "skip"}
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:24px;
