@@ -241,6 +241,15 @@ class Resolver:
             current = self.parents[current]
         return current
 
+    def in_fstring(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` sits inside an f-string expression."""
+        current = self.parents.get(node)
+        while current is not None and not isinstance(current, Statement):
+            if isinstance(current, cst.FormattedString):
+                return True
+            current = self.parents.get(current)
+        return False
+
     def line(self, node: cst.CSTNode) -> int:
         """The 1-based line ``node`` starts on."""
         return self.positions[node].start.line

@@ -52,12 +52,16 @@ class Item:
 
     def arg(self) -> cst.Arg:
         """The bare argument (no comma, no trailing whitespace)."""
+        value = self.value
+        if isinstance(value, cst.GeneratorExp) and not value.lpar:
+            # f(x for x in y) needs no parentheses; f(k=x for x in y) is a syntax error
+            value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         src = self.source
         if src is not None and src.keyword is not None and self.keyword is not None:
-            return src.with_changes(keyword=cst.Name(self.keyword), value=self.value,
+            return src.with_changes(keyword=cst.Name(self.keyword), value=value,
                                     comma=cst.MaybeSentinel.DEFAULT,
                                     whitespace_after_arg=_EMPTY)
-        return keyword_arg(self.keyword, self.value)
+        return keyword_arg(self.keyword, value)
 
     def trail(self) -> tuple[cst.TrailingWhitespace, Sequence[cst.EmptyLine]]:
         """The source argument's end-of-line comment and the comment lines after it."""

@@ -122,6 +122,7 @@ class _Planner:
         self.calls: list[cst.Call] = []
         self.names: set[str] = set()
         self.chosen: dict[cst.Call, str] = {}
+        self.kept: set[_Entity] = set()
 
     # -- collecting --------------------------------------------------------------------
     def collect(self) -> None:
@@ -179,6 +180,9 @@ class _Planner:
                     entity.union(target)
             if entity.kind == "configure":
                 entity.problems += self._configure_form(entity.call)
+            if self.r.in_fstring(entity.call):
+                entity.problems.append(f"{entity.legacy}() inside an f-string: move it out "
+                                       "(the new code may need quotes or lines it cannot have)")
         queue = list(self.entities.values())
         while queue:
             queue += self._check_uses(queue.pop())
@@ -193,7 +197,8 @@ class _Planner:
             and len(line.body) == 1 else None
         if isinstance(small, cst.Expr | cst.Return) and small.value is node:
             return []
-        if isinstance(small, cst.Assign) and small.value is node and len(small.targets) == 1:
+        if isinstance(small, cst.Assign) and small.value is node and len(small.targets) == 1 \
+                and isinstance(small.targets[0].target, cst.Name | cst.Attribute | cst.Subscript):
             return []
         return ["configure_dspy_with_gateway() inside an expression: build a "
                 "UnifiedDSPyWrapper and call dspy.configure(lm=wrapper.lm)"]
@@ -282,6 +287,7 @@ class _Planner:
         for entity in group:
             statement = self.r.statement(entity.call)
             if blocked:
+                self.kept.add(entity)
                 reasons = entity.problems or (
                     [] if entity.kind in _DERIVED else
                     [f"{entity.legacy}() kept on the legacy API with a related call that "
@@ -356,7 +362,8 @@ class _Planner:
                     or node in self.plan.calls:
                 continue
             var = self.r.bound_variable(func.value)
-            if var is None or var.node not in self.by_var:
+            receiver = self.by_var.get(var.node) if var is not None else None
+            if receiver is None or receiver not in self.kept:  # kept ones keep their methods
                 self.plan.reviews[self.r.statement(node)].append(
                     FLAGGED_METHODS[func.attr.value])
 

@@ -15,8 +15,10 @@ REVIEW = "# unified-migrate: review: "
 
 
 def migrate(source: str) -> Migration:
-    """Migrate dedented ``source``; also check that migrating the result changes nothing."""
+    """Migrate dedented ``source``; also check that the result compiles (Python 3.11
+    grammar) and that migrating it again changes nothing."""
     result = migrate_source(textwrap.dedent(source).lstrip("\n"))
+    compile(result.code, "<migrated>", "exec", dont_inherit=True)
     again = migrate_source(result.code)
     assert again.code == result.code, "not idempotent:\n" + again.code.decode()
     return result

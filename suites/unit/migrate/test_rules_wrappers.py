@@ -242,6 +242,7 @@ def test_configure_gateway_adds_import_dspy_and_reviews_what_it_cannot_place() -
         from tidyllm.dspy_gateway_backend import configure_dspy_with_gateway
         configure_dspy_with_gateway("r")
         lms = [configure_dspy_with_gateway("s")]
+        first, second = configure_dspy_with_gateway("v")
         lm = configure_dspy_with_gateway("t")
         print(lm.route)
         configure_dspy_with_gateway("u", sleep=no_sleep)
