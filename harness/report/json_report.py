@@ -6,7 +6,7 @@ import json
 import platform
 import subprocess
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ def parity_to_dict(run: Any, extra: dict[str, Any] | None = None) -> dict[str, A
 
     return {
         "schema_version": SCHEMA_VERSION,
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": git_commit(),
         "python": platform.python_version(),
         "wall_time_s": round(run.wall_time, 3),
