@@ -83,7 +83,7 @@ def record_scenarios(patterns: Sequence[str] = ("*",),
         gateway_uri, upstream = ("", None) if live else stack.enter_context(local_stack())
         if live:
             gateway_uri = os.environ["MLFLOW_GATEWAY_URI"]
-        upstream_url = (os.environ.get("UNIFIED_RECORD_API_BASE", "") if live
+        upstream_url = (os.environ.get("UNIFIED_RECORD_API_BASE", "") if upstream is None
                         else upstream.base_url)
         for index, scenario in enumerate(scenarios, 1):
             path = CASSETTE_DIR / scenario.cassette

@@ -14,6 +14,7 @@ name never replaces an earlier one).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from collections.abc import Callable
@@ -37,7 +38,7 @@ def _builtins() -> dict[str, Factory]:
     found: dict[str, Factory] = {}
     for pattern in PATTERNS:
         for kind in ("legacy", "compat"):
-            found[f"{kind}:{pattern}"] = (lambda k=kind, p=pattern: PatternAdapter(k, p))
+            found[f"{kind}:{pattern}"] = functools.partial(PatternAdapter, kind, pattern)  # type: ignore[assignment]
     found["unified"] = NativeUnifiedAdapter
     return found
 

@@ -9,8 +9,9 @@ log and the wall time, and compares the observations.
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -19,6 +20,7 @@ from ..observation import CallOutcome, Observation, error_category
 from ..scenarios import Scenario
 
 __all__ = ["Implementation", "RunEnv", "SleepRecorder", "WireCounter", "call_outcome", "seams",
+           "outcomes", "batch_outcomes", "error_outcome", "as_is", "prediction_fields",
            "FAKE_API_KEY", "DEFAULT_ROUTE", "DIRECT_MODEL"]
 
 FAKE_API_KEY = "sk-parity-fake-0000000000"
@@ -78,6 +80,14 @@ class WireCounter:
     count: Callable[[], int] = staticmethod(lambda: 0)
 
 
+def error_outcome(exc: BaseException, wire_requests: int = 0) -> CallOutcome:
+    """The canonical outcome of a call that raised ``exc``."""
+    return CallOutcome(error_class=type(exc).__name__, error_category=error_category(exc),
+                       error_message=str(exc)[:300], wire_requests=wire_requests,
+                       validation=getattr(exc, "reason", None)
+                       if type(exc).__name__ == "ValidationError" else None)
+
+
 def call_outcome(func: Callable[[], Any], outputs: Callable[[Any], Any]) -> CallOutcome:
     """Run one call; capture its outputs or its exception in canonical form, and how
     many wire requests it made."""
@@ -85,12 +95,27 @@ def call_outcome(func: Callable[[], Any], outputs: Callable[[Any], Any]) -> Call
     try:
         result = func()
     except Exception as exc:  # noqa: BLE001 - the harness observes every failure
-        return CallOutcome(error_class=type(exc).__name__, error_category=error_category(exc),
-                           error_message=str(exc)[:300],
-                           validation=getattr(exc, "reason", None)
-                           if type(exc).__name__ == "ValidationError" else None,
-                           wire_requests=WireCounter.count() - before)
+        return error_outcome(exc, WireCounter.count() - before)
     return CallOutcome(outputs=outputs(result), wire_requests=WireCounter.count() - before)
+
+
+def outcomes(calls: Iterable[Mapping[str, Any]], run: Callable[[dict[str, Any]], Any],
+             outputs: Callable[[Any], Any] | None = None) -> list[CallOutcome]:
+    """``run(inputs)`` for each call's inputs, each outcome captured (outputs default to
+    the prediction's fields)."""
+    shape = outputs or prediction_fields
+    return [call_outcome(functools.partial(run, dict(c)), shape) for c in calls]
+
+
+def batch_outcomes(results: Iterable[Any]) -> list[CallOutcome]:
+    """Outcomes of a batch API's results (a prediction, or the exception of that item)."""
+    return [error_outcome(r) if isinstance(r, BaseException)
+            else CallOutcome(outputs=prediction_fields(r)) for r in results]
+
+
+def as_is(value: Any) -> Any:
+    """Outputs that are already canonical."""
+    return value
 
 
 def seams(factory: Callable[..., Any], env: RunEnv, **extra: Any) -> dict[str, Any]:

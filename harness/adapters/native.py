@@ -12,6 +12,7 @@ fallback dict, it sends structured messages, …) the comparator consults
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from typing import Any
 
@@ -19,7 +20,7 @@ from unified.errors import TransientError
 
 from ..observation import CallOutcome, Observation
 from ..scenarios import Scenario
-from .base import DIRECT_MODEL, FAKE_API_KEY, RunEnv, call_outcome, prediction_fields
+from .base import DIRECT_MODEL, FAKE_API_KEY, RunEnv, as_is, batch_outcomes, outcomes
 from .patterns import DEFAULT_BEDROCK_MODEL, _demos, _route, _signature
 
 __all__ = ["NativeUnifiedAdapter", "unified_config_for"]
@@ -52,6 +53,7 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
     from unified import UnifiedConfig
     from unified.compat import mapping
 
+    target: dict[str, Any]
     if scenario.backend == "direct":
         target = dict(backend="direct", model=DIRECT_MODEL, api_base=env.upstream_base_url,
                       api_key=FAKE_API_KEY)
@@ -73,6 +75,7 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
     # Native code keeps the native retry semantics: every transient error is retried
     # and Retry-After hints are honoured.
     retry = legacy_retry or migrated.retry
+    assert retry is not None           # enhanced_to_unified always sets one
     return migrated.with_overrides(retry=dataclasses.replace(
         retry, respect_retry_after=True, retry_on=(TransientError,)))
 
@@ -110,14 +113,12 @@ class NativeUnifiedAdapter:
         if scenario.program == "backend_query":
             from unified import LMRequest, Message
 
-            return [call_outcome(lambda c=c: w.pipeline.complete(LMRequest(
-                w.config.model, (Message("user", c["prompt"]),),
-                params={"temperature": w.config.temperature,
-                        "max_tokens": w.config.max_tokens})),
-                lambda response: {"content": response.text}) for c in scenario.calls]
+            params = {"temperature": w.config.temperature, "max_tokens": w.config.max_tokens}
+            return outcomes(scenario.calls, lambda c: w.pipeline.complete(LMRequest(
+                w.config.model, (Message("user", c["prompt"]),), params=params)),
+                lambda response: {"content": response.text})
         if scenario.program == "mcp_tool":
-            return [call_outcome(lambda c=c: self._mcp(scenario, c), lambda r: r)
-                    for c in scenario.calls]
+            return outcomes(scenario.calls, functools.partial(self._mcp, scenario), as_is)
         if scenario.pattern == "dynamic":
             from unified.compat import get_signature_class
 
@@ -129,14 +130,10 @@ class NativeUnifiedAdapter:
             modules[0].program.demos = _demos(scenario)
         if scenario.program == "chain":
             chained = w.chain(*modules)
-            return [call_outcome(lambda c=c: chained(**c), prediction_fields)
-                    for c in scenario.calls]
+            return outcomes(scenario.calls, lambda c: chained(**c))
         if scenario.program == "batch":
-            return [CallOutcome(outputs=prediction_fields(r)) if not isinstance(r, Exception)
-                    else call_outcome(lambda r=r: _raise(r), prediction_fields)
-                    for r in w.batch(modules[0], list(scenario.calls), max_workers=1)]
-        return [call_outcome(lambda c=c: modules[0].predict(**c), prediction_fields)
-                for c in scenario.calls]
+            return batch_outcomes(w.batch(modules[0], list(scenario.calls), max_workers=1))
+        return outcomes(scenario.calls, lambda c: modules[0].predict(**c))
 
     def _mcp(self, scenario: Scenario, inputs: dict[str, Any]) -> dict[str, Any]:
         from unified import mcp
@@ -152,7 +149,3 @@ class NativeUnifiedAdapter:
         if self.wrapper is not None:
             self.wrapper.close()
         self.wrapper = None
-
-
-def _raise(exc: BaseException) -> Any:
-    raise exc

@@ -10,6 +10,7 @@ drop-in replacements.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 from collections.abc import Callable
@@ -23,8 +24,9 @@ from .base import (
     DIRECT_MODEL,
     FAKE_API_KEY,
     RunEnv,
-    call_outcome,
-    prediction_fields,
+    as_is,
+    batch_outcomes,
+    outcomes,
     seams,
 )
 
@@ -121,28 +123,24 @@ class PatternAdapter:
     def _calls(self, scenario: Scenario) -> list[CallOutcome]:
         program = scenario.program
         if self.pattern == "simple":
-            return [call_outcome(lambda c=c: self._simple_call(scenario, c), lambda r: r)
-                    for c in scenario.calls]
+            return outcomes(scenario.calls, functools.partial(self._simple_call, scenario), as_is)
         if program == "backend_query":
-            return [call_outcome(lambda c=c: self.target.query(
-                _route(scenario), [{"role": "user", "content": c["prompt"]}]), _query_outputs)
-                for c in scenario.calls]
+            route = _route(scenario)
+            return outcomes(scenario.calls, lambda c: self.target.query(
+                route, [{"role": "user", "content": c["prompt"]}]), _query_outputs)
         if self.pattern == "dynamic":
             module = self.ns.DynamicDSPyModule(self.ns.get_signature_class(scenario.registry_name))
-            return [call_outcome(lambda c=c: self._in_lm(lambda: module(**c)), prediction_fields)
-                    for c in scenario.calls]
+            return outcomes(scenario.calls, lambda c: self._in_lm(module, c))
         if self.pattern == "gateway":
             return self._dspy_calls(scenario)
         modules = [self._module(scenario, i, sig) for i, sig in enumerate(scenario.signatures)]
         if program == "chain":
             chained = self.target.chain(*modules)
-            return [call_outcome(lambda c=c: chained(**c), prediction_fields)
-                    for c in scenario.calls]
+            return outcomes(scenario.calls, lambda c: chained(**c))
         if program == "batch":
-            results = self.target.batch_process(modules[0], list(scenario.calls), max_workers=1)
-            return [_batch_item(r) for r in results]
-        return [call_outcome(lambda c=c: modules[0].predict(**c), prediction_fields)
-                for c in scenario.calls]
+            return batch_outcomes(self.target.batch_process(modules[0], list(scenario.calls),
+                                                            max_workers=1))
+        return outcomes(scenario.calls, lambda c: modules[0].predict(**c))
 
     def _module(self, scenario: Scenario, index: int, signature: str) -> Any:
         signature_obj = _signature(scenario, signature)
@@ -163,14 +161,14 @@ class PatternAdapter:
         program = kind(_signature(scenario, scenario.signatures[0]))
         if scenario.demos:
             program.demos = _demos(scenario)
-        return [call_outcome(lambda c=c: self._in_lm(lambda: program(**c)), prediction_fields)
-                for c in scenario.calls]
+        return outcomes(scenario.calls, lambda c: self._in_lm(program, c))
 
-    def _in_lm(self, func: Callable[[], Any]) -> Any:
+    def _in_lm(self, program: Callable[..., Any], inputs: dict[str, Any]) -> Any:
+        """``program(**inputs)`` with the pattern's LM configured, as legacy code ran it."""
         import dspy
 
         with dspy.context(lm=self._lm):
-            return func()
+            return program(**inputs)
 
     def _simple_call(self, scenario: Scenario, inputs: dict[str, Any]) -> dict[str, Any]:
         signature = scenario.signatures[0]
@@ -228,13 +226,6 @@ def _query_outputs(answer: dict[str, Any]) -> dict[str, Any]:
     if "error" in answer:
         kept["error"] = "present"
     return kept
-
-
-def _batch_item(item: Any) -> CallOutcome:
-    if isinstance(item, BaseException):
-        return CallOutcome(error_class=type(item).__name__, error_category=error_category(item),
-                           error_message=str(item)[:300])
-    return CallOutcome(outputs=prediction_fields(item))
 
 
 def namespace_loader(kind: str, pattern: str) -> Callable[[], ModuleType]:

@@ -46,11 +46,11 @@ def _step_of(response: dict[str, Any]) -> BedrockReply | BedrockFault:
 
 def _response_of(step: BedrockReply | BedrockFault, tokens: tuple[int, int] | None) -> dict:
     if isinstance(step, BedrockFault):
-        body = {"code": step.code, "message": step.message}
-        return {"status": {"code": step.http_status}, "body": {"string": json.dumps(body)}}
-    body = {"text": step.text, "stop_reason": step.stop_reason,
-            "input_tokens": tokens[0] if tokens else None,
-            "output_tokens": tokens[1] if tokens else None}
+        fault = {"code": step.code, "message": step.message}
+        return {"status": {"code": step.http_status}, "body": {"string": json.dumps(fault)}}
+    body: dict[str, Any] = {"text": step.text, "stop_reason": step.stop_reason,
+                            "input_tokens": tokens[0] if tokens else None,
+                            "output_tokens": tokens[1] if tokens else None}
     return {"status": {"code": 200}, "body": {"string": json.dumps(body, sort_keys=True)}}
 
 

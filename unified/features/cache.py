@@ -143,11 +143,11 @@ class CacheLayer:
                 return _as_hit(value)
             self.memory.pop(key)
         if self.disk is not None:
-            value = self.disk.get(key)
-            if value is not None:
-                hit = _as_hit(value)
+            stored = self.disk.get(key)
+            if stored is not None:
+                hit = _as_hit(stored)
                 if hit is not None:
-                    self.memory.set(key, now, value)
+                    self.memory.set(key, now, stored)
                 return hit
         return None
 
