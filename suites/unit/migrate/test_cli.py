@@ -112,6 +112,27 @@ def test_a_nul_byte_is_reported_where_it_is(capsys: pytest.CaptureFixture[str],
     assert nul.read_bytes() == b"from tidyllm.dspy_enhanced import RetryConfig\nx = 1\x00\n"
 
 
+def test_an_internal_error_leaves_the_file_alone_and_the_others_go_on(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import unified.migrate.engine as engine
+
+    real = engine.migrate_source
+
+    def flaky(source: bytes | str) -> engine.Migration:
+        if b"boom" in (source if isinstance(source, bytes) else source.encode()):
+            raise RuntimeError("boom")
+        return real(source)
+
+    monkeypatch.setattr(engine, "migrate_source", flaky)
+    (tmp_path / "a.py").write_text("# boom\nfrom tidyllm.dspy_enhanced import RetryConfig\n")
+    shutil.copy(LEGACY / "aliased_imports.py", tmp_path / "b.py")
+    status, out, err = run(capsys, "--write", str(tmp_path))
+    assert status == 2
+    assert err == f"{tmp_path / 'a.py'}: internal error, file left unchanged: RuntimeError: boom\n"
+    assert out.endswith("1 file rewritten, 0 unchanged, 1 failed\n")
+
+
 def test_symlinks_are_never_followed_out_of_the_given_paths(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     outside = tmp_path / "outside"
