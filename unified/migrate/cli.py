@@ -14,7 +14,8 @@ Exit codes: ``0`` nothing left to change (``--check``) or every change written
 processed -- a file that does not parse (reported as ``path:line:column: cannot parse:
 why``, the position from Python's own parser, which only parses), an unreadable or missing
 path -- and takes precedence over ``1``. A file that fails is left
-byte-for-byte unchanged; the others are still processed.
+byte-for-byte unchanged; the others are still processed (so is every file after an
+internal error of the codemod, which is reported the same way).
 
 Paths: a file is migrated whatever its name; a directory is walked for ``*.py`` files,
 skipping hidden directories, ``__pycache__``, ``node_modules`` and ``site-packages``.
@@ -171,6 +172,10 @@ class _Run:
             return
         except (OSError, UnicodeError, SyntaxError) as exc:
             self._fail(f"{path}: cannot read: {exc}")
+            return
+        except Exception as exc:  # a codemod bug must not stop the other files
+            self._fail(f"{path}: internal error, file left unchanged: "
+                       f"{type(exc).__name__}: {exc}")
             return
         if not result.changed:
             self.unchanged += 1
