@@ -19,6 +19,7 @@ fault server, the fake secrets, and the log/exception capture the secrets scan r
 from __future__ import annotations
 
 import collections
+import email.utils
 import json
 import logging
 import os
@@ -60,6 +61,8 @@ AWS_CREDENTIALS = {"aws_access_key_id": AWS_KEY_ID, "aws_secret_access_key": AWS
 
 REQUEST = LMRequest("m", (Message("user", "What is 2+2?"),), system="You are terse.")
 RETRY = RetryConfig(max_retries=2, base_delay=1.0, backoff_factor=2.0, max_retry_after=5.0)
+BACKOFF = (1.0, 2.0)  # the waits of RETRY when no Retry-After applies
+FAR_FUTURE = email.utils.formatdate(4_102_444_800, usegmt=True)  # 2100-01-01: capped at 5 s
 VALIDATION = ValidationConfig(min_length=1)
 TIMEOUT = 0.4     # the client timeout of every fault config (seconds)
 SLOW = 1.2        # how late a "read timeout" fault answers (seconds)

@@ -12,14 +12,20 @@ honoured up to 5 s, empty answers rejected; botocore's own retries are off.
 
 from __future__ import annotations
 
-import email.utils
 import json
 
 import pytest
 
 from harness.moto_bedrock import BedrockFault, BedrockReply, BedrockScript
 from harness.upstream import closed_port
-from suites.reliability.conftest import AWS_CREDENTIALS, RECOVERED, Expect, Probe
+from suites.reliability.conftest import (
+    AWS_CREDENTIALS,
+    BACKOFF,
+    FAR_FUTURE,
+    RECOVERED,
+    Expect,
+    Probe,
+)
 from suites.reliability.rawhttp import Canned, RawHTTPServer
 from unified import (
     AuthError,
@@ -32,8 +38,6 @@ from unified import (
 )
 
 BACKEND = "bedrock"
-FAR_FUTURE = email.utils.formatdate(4_102_444_800, usegmt=True)  # 2100-01-01: capped at 5 s
-BACKOFF = (1.0, 2.0)
 CONVERSE_OK = json.dumps({
     "output": {"message": {"role": "assistant", "content": [{"text": RECOVERED}]}},
     "stopReason": "end_turn", "usage": {"inputTokens": 7, "outputTokens": 1, "totalTokens": 8},

@@ -9,13 +9,13 @@ up to 5 s; validation rejects an empty answer.
 
 from __future__ import annotations
 
-import email.utils
-
 import pytest
 
 from harness.upstream import Fault, Reply, ScriptedUpstream, closed_port
 from suites.reliability.conftest import (
+    BACKOFF,
     DIRECT_KEY,
+    FAR_FUTURE,
     RECOVERED,
     SLOW,
     Expect,
@@ -30,29 +30,28 @@ from unified import (
 )
 
 BACKEND = "direct"
-FAR_FUTURE = email.utils.formatdate(4_102_444_800, usegmt=True)  # 2100-01-01: capped at 5 s
 
 ROWS = [
     pytest.param(Fault(429, retry_after="3"), Expect.fails(RateLimitError, 3.0, 3.0),
                  id="429 Retry-After seconds"),
     pytest.param(Fault(429, retry_after=FAR_FUTURE), Expect.fails(RateLimitError, 5.0, 5.0),
                  id="429 Retry-After HTTP-date"),
-    pytest.param(Fault(429), Expect.fails(RateLimitError, 1.0, 2.0), id="429"),
-    pytest.param(Fault(500), Expect.fails(ServerError, 1.0, 2.0), id="500"),
-    pytest.param(Fault(502), Expect.fails(ServerError, 1.0, 2.0), id="502"),
-    pytest.param(Fault(503), Expect.fails(ServerError, 1.0, 2.0), id="503"),
-    pytest.param(Fault(504), Expect.fails(TimeoutError, 1.0, 2.0), id="504"),
-    pytest.param(Fault(kind="reset"), Expect.fails(ConnectionError, 1.0, 2.0),
+    pytest.param(Fault(429), Expect.fails(RateLimitError, *BACKOFF), id="429"),
+    pytest.param(Fault(500), Expect.fails(ServerError, *BACKOFF), id="500"),
+    pytest.param(Fault(502), Expect.fails(ServerError, *BACKOFF), id="502"),
+    pytest.param(Fault(503), Expect.fails(ServerError, *BACKOFF), id="503"),
+    pytest.param(Fault(504), Expect.fails(TimeoutError, *BACKOFF), id="504"),
+    pytest.param(Fault(kind="reset"), Expect.fails(ConnectionError, *BACKOFF),
                  id="reset mid-body"),
-    pytest.param(Fault(kind="timeout", delay=SLOW), Expect.fails(TimeoutError, 1.0, 2.0),
+    pytest.param(Fault(kind="timeout", delay=SLOW), Expect.fails(TimeoutError, *BACKOFF),
                  id="read timeout"),
-    pytest.param(Fault(kind="broken_json"), Expect.fails(ServerError, 1.0, 2.0),
+    pytest.param(Fault(kind="broken_json"), Expect.fails(ServerError, *BACKOFF),
                  id="not JSON"),
-    pytest.param(Fault(kind="no_choices"), Expect.fails(ServerError, 1.0, 2.0),
+    pytest.param(Fault(kind="no_choices"), Expect.fails(ServerError, *BACKOFF),
                  id="JSON without choices"),
-    pytest.param(Fault(kind="html", status=200), Expect.fails(ServerError, 1.0, 2.0),
+    pytest.param(Fault(kind="html", status=200), Expect.fails(ServerError, *BACKOFF),
                  id="HTML page 200"),
-    pytest.param(Fault(kind="html", status=502), Expect.fails(ServerError, 1.0, 2.0),
+    pytest.param(Fault(kind="html", status=502), Expect.fails(ServerError, *BACKOFF),
                  id="HTML page 502"),
     pytest.param(Fault(kind="empty"), Expect.rejected(), id="empty answer"),
     pytest.param(Fault(kind="length", body="one two three four"),
@@ -84,4 +83,4 @@ def test_a_fault_that_clears_costs_exactly_one_retry(
 
 def test_a_refused_connection_is_retried_then_raised(probe: Probe) -> None:
     config = direct_config(f"http://127.0.0.1:{closed_port()}/v1")
-    probe.call(config).check(Expect.fails(ConnectionError, 1.0, 2.0))
+    probe.call(config).check(Expect.fails(ConnectionError, *BACKOFF))

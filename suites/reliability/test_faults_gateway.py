@@ -11,19 +11,24 @@ test: 2 retries, 1 s then 2 s, Retry-After honoured up to 5 s, empty answers rej
 
 from __future__ import annotations
 
-import email.utils
 from collections.abc import Iterator
 
 import pytest
 
 from harness.gateway import GatewayProcess
 from harness.upstream import Fault, Reply, ScriptedUpstream, closed_port
-from suites.reliability.conftest import GATEWAY_KEY, RECOVERED, SLOW, Expect, Probe
+from suites.reliability.conftest import (
+    BACKOFF,
+    FAR_FUTURE,
+    GATEWAY_KEY,
+    RECOVERED,
+    SLOW,
+    Expect,
+    Probe,
+)
 from unified import ConnectionError, RateLimitError, ServerError, TimeoutError, UnifiedConfig
 
 BACKEND = "gateway"
-FAR_FUTURE = email.utils.formatdate(4_102_444_800, usegmt=True)  # 2100-01-01: capped at 5 s
-BACKOFF = (1.0, 2.0)
 
 THROUGH_THE_GATEWAY = [
     pytest.param(Fault(429, retry_after="3"), Expect.fails(RateLimitError, *BACKOFF),
