@@ -24,7 +24,7 @@ from libcst.metadata import (
 from .layout import Placement
 from .legacy import COMPAT_MODULE, is_legacy_module
 
-__all__ = ["ImportSite", "Resolver", "Use", "import_sites", "referenced"]
+__all__ = ["ImportSite", "Resolver", "Use", "alias_local", "import_sites", "referenced"]
 
 Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement
 
@@ -55,7 +55,8 @@ def _is_compat(dotted: str | None) -> bool:
     return bool(dotted) and (dotted == COMPAT_MODULE or str(dotted).startswith(COMPAT_MODULE + "."))
 
 
-def _alias_local(alias: cst.ImportAlias) -> str:
+def alias_local(alias: cst.ImportAlias) -> str:
+    """The name an import alias binds (``a.b`` for ``import a.b``, ``x`` for ``... as x``)."""
     if alias.asname is not None:
         return get_full_name_for_node(alias.asname.name) or ""
     return get_full_name_for_node(alias.name) or ""
@@ -65,7 +66,7 @@ def import_sites(module: cst.Module) -> Iterator[ImportSite]:
     """Every legacy import statement of ``module`` (at any depth)."""
     for node in _walk_imports(module):
         if isinstance(node, cst.Import):
-            modules = {_alias_local(a): get_full_name_for_node(a.name) or "" for a in node.names
+            modules = {alias_local(a): get_full_name_for_node(a.name) or "" for a in node.names
                        if is_legacy_module(get_full_name_for_node(a.name))}
             if modules:
                 yield ImportSite(node, {}, modules)
@@ -82,9 +83,9 @@ def import_sites(module: cst.Module) -> Iterator[ImportSite]:
         for alias in node.names:
             name = get_full_name_for_node(alias.name) or ""
             if is_legacy_module(f"{source}.{name}"):
-                modules[_alias_local(alias)] = f"{source}.{name}"
+                modules[alias_local(alias)] = f"{source}.{name}"
             elif is_legacy_module(source):
-                names[_alias_local(alias)] = name
+                names[alias_local(alias)] = name
         if names or modules:
             yield ImportSite(node, names, modules, source=source)
 
@@ -227,9 +228,9 @@ class Resolver:
             return False
         if not isinstance(site.node, cst.Import):
             return True
-        return any(_alias_local(alias) in site.modules and not (
-            alias.asname is None and "." in _alias_local(alias)
-            and referenced(self.scopes, site.node, _alias_local(alias)))
+        return any(alias_local(alias) in site.modules and not (
+            alias.asname is None and "." in alias_local(alias)
+            and referenced(self.scopes, site.node, alias_local(alias)))
             for alias in site.node.names)
 
     # -- places ------------------------------------------------------------------------

@@ -30,7 +30,7 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import MetadataWrapper, ScopeProvider
 
-from .analysis import ImportSite, import_sites, referenced
+from .analysis import ImportSite, alias_local, import_sites, referenced
 from .layout import MAX_LINE
 from .legacy import COMPAT_MODULE, REVIEW_PREFIX, compat_module_for
 
@@ -111,6 +111,7 @@ class _Pass:
         return referenced(self.scopes, node, local)
 
     def split(self, site: ImportSite) -> _Split:
+        """What the legacy import ``site`` turns into (see module docstring)."""
         out = _Split(star=site.star)
         self.result.rewritten += 1
         if site.star:
@@ -120,9 +121,7 @@ class _Pass:
         assert not isinstance(site.node.names, cst.ImportStar)
         remaining = []
         for alias in site.node.names:
-            local = get_full_name_for_node(alias.asname.name) if alias.asname else \
-                get_full_name_for_node(alias.name)
-            local = local or ""
+            local = alias_local(alias)
             asname = local if alias.asname else None
             if local in site.names:
                 legacy = site.names[local]
