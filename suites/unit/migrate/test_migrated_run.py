@@ -21,7 +21,8 @@ import pytest
 from suites.unit.migrate.conftest import FIXTURES, HERE
 from unified.migrate.cli import main
 
-EXAMPLES = HERE.parents[2] / "examples" / "legacy"
+REPO = HERE.parents[2]
+EXAMPLES = REPO / "examples" / "legacy"
 
 #: file -> (lines its stdout must contain, backends its configs ask for)
 EXPECTED_RUNS: dict[str, tuple[list[str], list[str]]] = {
@@ -52,7 +53,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     shutil.copytree(EXAMPLES, root / "examples")
     assert main(["--write", str(root / "fixtures"), str(root / "examples")]) == 0
     files = sorted(str(p) for p in root.glob("*/*.py"))
-    env = {**os.environ, "DSPY_CACHEDIR": str(root / "dspy-cache"), "UNIFIED_ALLOW_MOCK": "1"}
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "DSPY_CACHEDIR": str(root / "dspy-cache"), "UNIFIED_ALLOW_MOCK": "1",
+           "PYTHONPATH": path}  # the unified package of this checkout
     done = subprocess.run([sys.executable, str(HERE / "run_migrated.py"), *files], cwd=work,
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
