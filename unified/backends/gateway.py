@@ -230,8 +230,16 @@ class GatewayBackend(BaseBackend):
 
     # -- the rest of the seam ---------------------------------------------------------
     def identity(self) -> BackendIdentity:
-        """``gateway`` + the invocation URL (no credentials) + the model."""
-        return BackendIdentity(self.kind, safe_url(self.url), self.config.model)
+        """``gateway`` + the invocation URL (no credentials) and endpoint name + the model.
+
+        On the OpenAI-compatible route the endpoint name is not in the URL but in the
+        body (``model=<endpoint>``), so it is appended (``…/v1/chat/completions#<name>``):
+        two endpoints behind one URL must never share cache entries.
+        """
+        url = safe_url(self.url)
+        if self.route is GatewayRoute.OPENAI:
+            url = f"{url}#{self.endpoint_name}"
+        return BackendIdentity(self.kind, url, self.config.model)
 
     def get_info(self) -> dict[str, Any]:
         """Identity plus route, endpoint name, timeout and whether a key is set."""
