@@ -37,7 +37,7 @@ from unified.backends.bedrock_models import resolve_model_id
 from unified.features.cache import CacheLayer, cache_key
 from unified.features.diskstore import FILE_NAME
 
-BACKEND = "secret echoes (gateway, direct, bedrock)"
+BACKEND = "secret echoes"
 UPSTREAM_KEY = "sk-test-upstream-000"  # harness.gateway.GatewayProcess's key, used to record
 KNOWN_FAKES = (*FAKE_SECRETS, UPSTREAM_KEY)
 SCANNED = ("cassettes", "reports", "suites/scenarios", "harness/legacy/data", "examples")
@@ -97,16 +97,17 @@ def test_errors_echoing_a_backends_secrets_never_show_them(
     secret_echo(upstream, status, GATEWAY_KEY)
     gateway = probe.call(UnifiedConfig(backend="gateway", gateway_uri=upstream.url,
                                        gateway_route="openai", gateway_endpoint="chat",
-                                       gateway_api_key=GATEWAY_KEY))
+                                       gateway_api_key=GATEWAY_KEY), "gateway")
     secret_echo(upstream, status, DIRECT_KEY)
     direct = probe.call(UnifiedConfig(backend="direct", model="openai/gpt-4o-mini",
-                                      api_base=upstream.base_url, api_key=DIRECT_KEY))
+                                      api_base=upstream.base_url, api_key=DIRECT_KEY), "direct")
     aws_secrets = " ".join(AWS_CREDENTIALS[k] for k in ("aws_access_key_id",
                                                         "aws_secret_access_key",
                                                         "aws_session_token"))
     bedrock.script(*[BedrockFault("UnrecognizedClientException", aws_secrets,
                                   status=status)] * 3)
-    aws = probe.call(UnifiedConfig(backend="bedrock", model="claude-3-haiku", **AWS_CREDENTIALS))
+    aws = probe.call(UnifiedConfig(backend="bedrock", model="claude-3-haiku", **AWS_CREDENTIALS),
+                     "bedrock")
     messages = [text for o in (gateway, direct, aws) for text in (str(o.error), repr(o.error))]
     assert all(o.error is not None for o in (gateway, direct, aws))
     assert [m for m in messages if scan_for_secrets(m, KNOWN_FAKES)] == []
