@@ -154,6 +154,7 @@ class _Run:
         self.changed = self.unchanged = self.failed = 0
 
     def migrate(self, path: Path) -> None:
+        """Migrate one file: print its diff (check) or write it, then its summary."""
         import libcst as cst
 
         from .engine import migrate_source
@@ -199,6 +200,7 @@ class _Run:
         self.err.write(message + "\n")
 
     def finish(self, notes: list[str]) -> int:
+        """Print the notes and the totals; return the exit code."""
         for note in notes:
             if note.startswith("error: "):
                 self._fail(note.removeprefix("error: "))

@@ -62,6 +62,7 @@ class _Split:
     keep: list[cst.BaseSmallStatement] = field(default_factory=list)
 
     def add(self, other: _Split) -> None:
+        """Merge ``other``'s imports (not its remainder statements) into this one."""
         self.unified += other.unified
         self.compat += other.compat
         self.modules += other.modules
@@ -246,6 +247,7 @@ class _Nested(cst.CSTTransformer):
             self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
     ) -> cst.SimpleStatementLine | cst.FlattenSentinel[cst.SimpleStatementLine] | \
             cst.RemovalSentinel:
+        """Replace a line of legacy imports by its new import lines (or remove it)."""
         sites = self.state.sites
         if not any(s in sites for s in original_node.body):
             return updated_node
@@ -264,6 +266,7 @@ class _Nested(cst.CSTTransformer):
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock,
                             updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
+        """A block whose only statements were removed imports gets ``pass``."""
         if updated_node.body:
             return updated_node
         return updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])

@@ -87,12 +87,14 @@ class _Entity:
     parent: _Entity | None = None
 
     def root(self) -> _Entity:
+        """The representative of this entity's group (union-find)."""
         node = self
         while node.parent is not None:
             node = node.parent
         return node
 
     def union(self, other: _Entity) -> None:
+        """Put ``other`` in this entity's group: they migrate together or not at all."""
         a, b = self.root(), other.root()
         if a is not b:
             b.parent = a
@@ -126,6 +128,7 @@ class _Planner:
 
     # -- collecting --------------------------------------------------------------------
     def collect(self) -> None:
+        """Find every call of a rewritable legacy name (an entity) and the dspy import."""
         calls, names = self.calls, self.names
 
         class Collect(cst.CSTVisitor):
@@ -169,6 +172,7 @@ class _Planner:
 
     # -- checking ----------------------------------------------------------------------
     def check(self) -> None:
+        """Record each entity's problems and join the entities that must move together."""
         for entity in list(self.entities.values()):
             check = check_call(entity.kind, entity.call, self.r.legacy_name)
             entity.problems += check.problems
@@ -250,6 +254,7 @@ class _Planner:
 
     # -- deciding ----------------------------------------------------------------------
     def decide(self) -> None:
+        """Turn groups into rewrites or review comments; then flags and import names."""
         groups: dict[int, list[_Entity]] = defaultdict(list)
         for entity in self.entities.values():
             groups[id(entity.root())].append(entity)

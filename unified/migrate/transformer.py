@@ -61,6 +61,7 @@ class BodyTransformer(cst.CSTTransformer):
 
     # -- calls -------------------------------------------------------------------------
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        """Rebuild a planned call (constructor, method or dynamic module)."""
         plan = self.plan.calls.get(original_node)
         if plan is None or plan.action == "configure":
             return updated_node
@@ -77,6 +78,7 @@ class BodyTransformer(cst.CSTTransformer):
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute
                         ) -> cst.BaseExpression:
+        """``result.outputs`` -> ``result.toDict()`` where planned."""
         plan = self.plan.attrs.get(original_node)
         if plan is None:
             return updated_node
@@ -87,6 +89,7 @@ class BodyTransformer(cst.CSTTransformer):
     def leave_SimpleStatementLine(
             self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
     ) -> cst.SimpleStatementLine | cst.FlattenSentinel[cst.SimpleStatementLine]:
+        """Expand a planned ``configure_dspy_with_gateway`` statement."""
         small = original_node.body[0] if len(original_node.body) == 1 else None
         value = getattr(small, "value", None)
         plan = self.plan.calls.get(value) if isinstance(value, cst.Call) else None
