@@ -1,9 +1,9 @@
 """Fixtures of the reliability suite: the report collector, the fault probe, a raw HTTP
 fault server, the fake secrets, and the log/exception capture the secrets scan reads.
 
-- ``reliability_report`` (session): the tests add figures to it; at the end of the
-  session it is written to ``reports/reliability.json`` (not under pytest-xdist, where
-  each worker would only see a part).
+- ``reliability_report`` (session): the tests add figures to it; at the end of a session
+  that ran every module of this suite unfiltered it is written to
+  ``reports/reliability.json`` (not under pytest-xdist, where a worker sees only a part).
 - ``probe``: runs one call through a real ``UnifiedDSPyWrapper`` with the suite's retry
   policy, an injected ``Clock(sleep=recorder.append)`` (nothing really waits) and
   validation ``min_length=1``, and checks the exact outcome against an :class:`Expect`:
@@ -12,8 +12,9 @@ fault server, the fake secrets, and the log/exception capture the secrets scan r
 - ``raw_http``: a loopback server answering canned HTTP bytes (any status and headers, a
   reset mid-body, silence): what moto cannot send to boto3 (Retry-After headers, HTML,
   cut connections, read timeouts).
-- Every log line (``unified`` at DEBUG, everything else at WARNING and above) and every
-  exception message the probe sees is kept for ``test_security``'s scan.
+- During each reliability test, every log line (``unified`` at DEBUG, everything else at
+  its own level) and every exception message the probe sees is kept for
+  ``test_security``'s scan.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import logging
 import os
 import platform
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,12 +74,12 @@ class ReliabilityReport:
     """Figures the tests add; written as JSON at the end of the session."""
 
     def __init__(self) -> None:
-        self.started = time.perf_counter()
         self.faults: dict[str, dict[str, dict[str, Any]]] = {}
         self.sections: dict[str, dict[str, Any]] = {}
         self.exception_messages: list[str] = []
         self.log_lines: list[str] = []
         self.tests: collections.Counter[str] = collections.Counter()
+        self.test_seconds = 0.0
         self._lock = threading.Lock()
 
     def fault(self, backend: str, fault: str, mode: str, outcome: dict[str, Any]) -> None:
@@ -117,7 +117,7 @@ class ReliabilityReport:
                                  for fault, modes in faults.items()}
                        for backend, faults in self.faults.items()}
         return {"suite": "suites/reliability", "python": platform.python_version(),
-                "cpus": os.cpu_count(), "seconds": round(time.perf_counter() - self.started, 1),
+                "cpus": os.cpu_count(), "seconds": round(self.test_seconds, 1),
                 "tests": dict(self.tests),
                 "faults": {"kinds_per_backend": {b: len(f) for b, f in self.faults.items()},
                            "calls_checked": len(outcomes),
@@ -146,11 +146,13 @@ _REPORTS: list[ReliabilityReport] = []
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Count the outcome of every reliability test (and every setup/teardown error)."""
-    if _REPORTS and (report.when == "call" or report.outcome == "failed"):
+    """Count the outcome and time of every reliability test (and setup/teardown errors)."""
+    if not _REPORTS or "suites/reliability/" not in report.nodeid.replace("\\", "/"):
+        return
+    _REPORTS[0].test_seconds += report.duration
+    if report.when == "call" or report.outcome == "failed":
         outcome = report.outcome if report.when == "call" else "error"
-        outcome = "xfailed" if hasattr(report, "wasxfail") else outcome
-        _REPORTS[0].tests[outcome] += 1
+        _REPORTS[0].tests["xfailed" if hasattr(report, "wasxfail") else outcome] += 1
 
 
 def _full_run(session: pytest.Session) -> bool:
@@ -173,21 +175,13 @@ def _session_findings(report: ReliabilityReport, secrets: tuple[str, ...]) -> in
 
 @pytest.fixture(scope="session")
 def reliability_report(request: pytest.FixtureRequest) -> Iterator[ReliabilityReport]:
-    """The session's report; every log line of the session is captured into it. Written
-    to ``reports/reliability.json`` only after a full, unfiltered run of this suite."""
+    """The session's report. Written to ``reports/reliability.json`` only after a full,
+    unfiltered run of this suite."""
     report = ReliabilityReport()
     _REPORTS.append(report)
-    handler = _Collecting(report.log_lines)
-    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-    ours = logging.getLogger("unified")
-    level = ours.level
-    ours.setLevel(logging.DEBUG)
-    logging.getLogger().addHandler(handler)
     try:
         yield report
     finally:
-        logging.getLogger().removeHandler(handler)
-        ours.setLevel(level)
         _REPORTS.clear()
         report.add("secrets", findings_at_session_end=_session_findings(
             report, (*FAKE_SECRETS, "sk-test-upstream-000")))
@@ -198,8 +192,20 @@ def reliability_report(request: pytest.FixtureRequest) -> Iterator[ReliabilityRe
 
 
 @pytest.fixture(autouse=True)
-def _report_is_open(reliability_report: ReliabilityReport) -> None:
-    """Every reliability test runs with the report (and its log capture) active."""
+def _capture_logs(reliability_report: ReliabilityReport) -> Iterator[None]:
+    """During each reliability test every log line (``unified`` at DEBUG, the rest at
+    their own level) goes into the report, for the secrets scan."""
+    handler = _Collecting(reliability_report.log_lines)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    ours = logging.getLogger("unified")
+    level = ours.level
+    ours.setLevel(logging.DEBUG)
+    logging.getLogger().addHandler(handler)
+    try:
+        yield
+    finally:
+        logging.getLogger().removeHandler(handler)
+        ours.setLevel(level)
 
 
 # -- the fault probe -----------------------------------------------------------------------
