@@ -53,8 +53,8 @@ class Item:
     def arg(self) -> cst.Arg:
         """The bare argument (no comma, no trailing whitespace)."""
         value = self.value
-        if isinstance(value, cst.GeneratorExp) and not value.lpar:
-            # f(x for x in y) needs no parentheses; f(k=x for x in y) is a syntax error
+        if isinstance(value, cst.GeneratorExp | cst.NamedExpr) and not value.lpar:
+            # f(x for x in y) and f(a := b) need no parentheses; as keyword values they do
             value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         src = self.source
         if src is not None and src.keyword is not None and self.keyword is not None:

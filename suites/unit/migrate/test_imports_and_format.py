@@ -218,15 +218,17 @@ def test_encoding_and_newlines_are_kept_byte_for_byte() -> None:
     assert result.encoding == "iso-8859-1"
 
 
-def test_calls_in_f_strings_are_reviewed_and_generators_keep_parentheses() -> None:
+def test_calls_in_f_strings_are_reviewed_generators_and_walruses_keep_parentheses() -> None:
     assert code("""
-        from tidyllm.dspy_enhanced import CacheConfig, ValidationConfig
+        from tidyllm.dspy_enhanced import CacheConfig, RetryConfig, ValidationConfig
         print(f"{CacheConfig(ttl=5)!r}")
         v = ValidationConfig(n for n in sizes)
+        r = RetryConfig(found := lookup())
     """) == dedent(f"""
-        from unified import ValidationConfig
+        from unified import RetryConfig, ValidationConfig
         from unified.compat import CacheConfig
         {REVIEW}CacheConfig() inside an f-string: move it out (the new code may need quotes or lines it cannot have)
         print(f"{{CacheConfig(ttl=5)!r}}")
         v = ValidationConfig(min_length=(n for n in sizes))
+        r = RetryConfig(max_retries=(found := lookup()), max_delay=60.0)
     """)
