@@ -45,8 +45,10 @@ SCANNED = ("cassettes", "reports", "suites/scenarios", "harness/legacy/data", "e
 
 # -- secrets in files ----------------------------------------------------------------------
 def scanned_files() -> list[Path]:
-    """Every cassette, report and fixture file in the checkout."""
-    return sorted(p for d in SCANNED for p in (ROOT / d).rglob("*") if p.is_file())
+    """Every cassette, report and fixture file in the checkout (test ``fixtures`` folders
+    included)."""
+    folders = [ROOT / d for d in SCANNED] + sorted((ROOT / "suites").rglob("fixtures"))
+    return sorted({p for d in folders for p in d.rglob("*") if p.is_file()})
 
 
 def test_no_cassette_report_or_fixture_file_holds_a_secret(
