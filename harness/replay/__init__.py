@@ -6,8 +6,9 @@ explicit step (``make record``). Requests match on method, path and canonical JS
 (not host or port: servers move). Credentials and SigV4 headers never reach a cassette.
 """
 
+from .files import CassetteError, read_cassette
 from .http import CASSETTE_DIR, WireLog, http_replay, json_body_matcher, make_vcr
 from .lint import CassetteProblem, lint_cassettes, scan_for_secrets
 
-__all__ = ["CASSETTE_DIR", "WireLog", "http_replay", "json_body_matcher", "make_vcr",
+__all__ = ["CassetteError", "read_cassette", "CASSETTE_DIR", "WireLog", "http_replay", "json_body_matcher", "make_vcr",
            "CassetteProblem", "lint_cassettes", "scan_for_secrets"]

@@ -21,6 +21,7 @@ import yaml
 
 from ..moto_bedrock import BedrockCall, BedrockFault, BedrockReply, bedrock_stub
 from ..observation import WireEvent, canonical_bedrock_call
+from .files import read_cassette
 from .http import CASSETTE_DIR, WireLog, body_difference
 
 __all__ = ["bedrock_replay"]
@@ -83,10 +84,7 @@ class _Player:
 
 
 def _load(file: Path) -> list[dict[str, Any]]:
-    if not file.exists():
-        return []
-    data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    return list(data.get("interactions", []))
+    return list(read_cassette(file).get("interactions", []))
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..observation import WireEvent, canonical_http_request
+from .files import read_cassette
 
 __all__ = ["CASSETTE_DIR", "WireLog", "http_replay", "json_body_matcher", "make_vcr",
            "body_difference", "SECRET_HEADERS"]
@@ -164,6 +165,7 @@ def http_replay(cassette: str, backend: str, *, record: bool = False) -> Iterato
 
     Yields a :class:`WireLog` of every request seen, with replay misses explained.
     """
+    read_cassette(CASSETTE_DIR / cassette)      # a malformed file is named, with its line
     log = WireLog(backend)
     with make_vcr(record).use_cassette(cassette) as loaded:
         log.interactions = len(loaded.data)

@@ -7,8 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from .files import read_cassette
 from .http import CASSETTE_DIR
 
 __all__ = ["CassetteProblem", "SECRET_PATTERNS", "scan_for_secrets", "lint_cassettes",
@@ -48,9 +47,8 @@ def scan_for_secrets(text: str, extra_secrets: Iterable[str] = ()) -> list[str]:
 
 
 def interaction_count(path: Path) -> int:
-    """How many interactions a cassette file holds."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return len(data.get("interactions", []))
+    """How many interactions a cassette file holds (errors name the file and line)."""
+    return len(read_cassette(path).get("interactions", []))
 
 
 def lint_cassettes(used: Mapping[str, set[int]], *, directory: Path = CASSETTE_DIR,

@@ -8,7 +8,7 @@ given to ``unified-migrate``.
   mock backend without crashing, and no answer breaking the configured validation ever
   reaches the caller.
 - A malformed scenario is an error naming the file, the field and the line (a malformed
-  cassette should be too: pinned as a strict xfail until the harness loaders say where).
+  cassette too, from every loader: the lint, HTTP replay and Bedrock replay).
 - ``unified-migrate`` never executes the code it rewrites (not even a ``libcst.py`` in the
   folder it runs in), never writes outside the given paths (symlinks, links out of the
   tree, FIFOs, hidden folders), and any file content ends in exit 0 or 2, never a crash.
@@ -268,9 +268,6 @@ def _enter(manager: object) -> None:
         pass
 
 
-@pytest.mark.xfail(strict=True, reason="harness.replay parses cassettes with yaml.safe_load of "
-                   "the text: the error names '<unicode string>', not the cassette file "
-                   "(harness is the lead's; reported)")
 @pytest.mark.parametrize("load", [
     lambda path: interaction_count(path), lambda path: _enter(http_replay(str(path), "direct")),
     lambda path: _enter(bedrock_replay(str(path)))], ids=["lint", "http replay", "bedrock replay"])

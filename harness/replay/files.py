@@ -1,0 +1,41 @@
+"""Reading cassette files: one loader, whose errors name the file and the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["CassetteError", "read_cassette"]
+
+
+class CassetteError(ValueError):
+    """A cassette file cannot be read or is not a cassette (names file and line)."""
+
+
+def read_cassette(path: Path) -> dict[str, Any]:
+    """The parsed cassette at ``path`` (``{}`` when it does not exist yet)."""
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CassetteError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except yaml.YAMLError as exc:
+        problem_mark = getattr(exc, "problem_mark", None)
+        context_mark = getattr(exc, "context_mark", None)
+        where = ": invalid YAML"
+        if problem_mark is not None:
+            line = problem_mark.line + 1
+            where = f":{line}: invalid YAML at line {line}"
+            if context_mark is not None and context_mark.line + 1 != line:
+                where += f", in what starts at line {context_mark.line + 1}"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CassetteError(f"{path}{where} ({problem})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not isinstance(data.get("interactions", []), list):
+        raise CassetteError(f"{path}:1: not a cassette (expected a mapping with a list of "
+                            "'interactions')")
+    return data
