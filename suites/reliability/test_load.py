@@ -181,12 +181,19 @@ def test_a_batch_under_faults_returns_every_answer_at_its_inputs_position(
                                 max_workers=THREADS)
         metrics = wrapper.get_metrics()
     answers = [getattr(r, "answer", r) for r in results]
+    errors = metrics["errors_by_class"]
     assert answers == [f"answer-{q['question'][5:]}" for q in inputs]
     assert thread_errors == [] and metrics["successful_requests"] == BATCH
-    assert metrics["retry_count"] == BATCH // 10
+    # Status faults cost exactly one retry each. A reset may also cost a request on another
+    # pooled connection one transport retry (seen in ~1 run of 5 on a loaded machine).
+    assert (errors["ServerError"], errors["RateLimitError"]) == (BATCH // 30, BATCH // 30)
+    assert errors["ConnectionError"] >= BATCH // 30 and set(errors) == {
+        "ServerError", "RateLimitError", "ConnectionError"}
+    assert metrics["retry_count"] == sum(errors.values())
     reliability_report.add("batch", backend="direct (litellm) + scripted upstream",
                            inputs=BATCH, workers=THREADS, faults_injected=BATCH // 10,
-                           results_out_of_order=0, results_lost=0)
+                           retries=metrics["retry_count"], results_out_of_order=0,
+                           results_lost=0)
 
 
 # -- the disk cache shared by processes -----------------------------------------------------
