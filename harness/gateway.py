@@ -88,6 +88,17 @@ ERROR_MAPPING: dict[str, tuple[int, str]] = {
 }
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when its parent dies, so a
+    test run that is killed outright (no atexit, no finalizer) leaves no gateway behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the atexit hook is the safety net
+        pass
+
+
 class GatewayError(RuntimeError):
     """The gateway process could not be started (its log is in the message)."""
 
@@ -202,7 +213,8 @@ class GatewayProcess:
                 _atexit_registered = True
         self.process = subprocess.Popen(command, env=self._environment(), stdin=subprocess.DEVNULL,
                                         stdout=self._log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+                                        start_new_session=True,
+                                        preexec_fn=_die_with_parent)
         _running.add(self)
         try:
             self._wait_healthy()
