@@ -12,13 +12,14 @@ Usage::
 Exit codes: ``0`` nothing left to change (``--check``) or every change written
 (``--write``); ``1`` ``--check`` found changes pending; ``2`` some input could not be
 processed -- a file that does not parse (reported as ``path:line:column: cannot parse:
-why``, the position from Python's own parser, which only parses), an unreadable or missing
-path -- and takes precedence over ``1``. A file that fails is left
-byte-for-byte unchanged; the others are still processed (so is every file after an
-internal error of the codemod, which is reported the same way).
+why``, the position from Python's own parser, which only parses), one nested too deeply
+to parse safely, an unreadable or missing path -- and takes precedence over ``1``. A file
+that fails is left byte-for-byte unchanged; the others are still processed (so is every
+file after an internal error of the codemod, which is reported the same way).
 
 Paths: a file is migrated whatever its name; a directory is walked for ``*.py`` files,
-skipping hidden directories, ``__pycache__``, ``node_modules`` and ``site-packages``.
+skipping hidden directories, ``__pycache__``, ``node_modules``, ``site-packages`` and
+anything that is not a regular file (a FIFO would block the read).
 Symbolic links are never followed: a symlink given or met in a walk is reported and
 skipped, so nothing outside the given paths is read or written. The code being migrated
 is only parsed, never imported or executed.
@@ -109,39 +110,42 @@ def _diff(path: Path, before: bytes, after: bytes, encoding: str) -> str:
                    for line in lines)
 
 
-def _where(source: bytes, exc: Any) -> str:
-    """``line:column: cannot parse: why`` -- from Python's own parser when it rejects the
-    source too (libcst's positions point past the error), else from libcst."""
+_TOO_DEEP = " cannot parse: nested too deeply to migrate safely"
+
+
+def _python_verdict(source: bytes) -> str | None:
+    """What Python's own parser (it only parses) says of ``source``: ``None`` when it
+    accepts it, :data:`_TOO_DEEP`, or ``line:column: cannot parse: why``.
+
+    Too deep: libcst's native parser can overflow the C stack on such input (3,000 nested
+    brackets, a 10,000-term sum) -- a crash no handler catches -- so it never gets it.
+    Otherwise libcst decides, and when it rejects the file too, Python's position is the
+    one reported (libcst's point past the error).
+    """
     try:
         ast.parse(source)
     except SyntaxError as err:
+        if "too many nested" in str(err.msg) or "too complex" in str(err.msg):
+            return _TOO_DEEP
         if err.lineno is not None:
             return f"{err.lineno}:{err.offset or 1}: cannot parse: {err.msg}"
+    except (RecursionError, MemoryError):
+        return _TOO_DEEP
     except ValueError:  # older Pythons reject a NUL byte this way
         pass
+    return None
+
+
+def _where(source: bytes, verdict: str | None, exc: Any) -> str:
+    """Where libcst's rejection of ``source`` is, for the report."""
+    if verdict is not None:
+        return verdict
     nul = source.find(b"\0")
     if nul >= 0:  # neither parser places it
         line = source.count(b"\n", 0, nul) + 1
         column = nul - source.rfind(b"\n", 0, nul)
         return f"{line}:{column}: cannot parse: NUL byte"
     return f"{exc.editor_line}:{exc.editor_column}: cannot parse: {exc.message}"
-
-
-def _too_deep(source: bytes) -> bool:
-    """Whether ``source`` is nested beyond what Python's own parser accepts.
-
-    libcst's native parser can overflow the C stack on such input (a crash no handler
-    catches: 3,000 nested brackets, a 10,000-term sum), so it is never handed to it.
-    """
-    try:
-        ast.parse(source)
-    except SyntaxError as err:
-        return "too many nested" in str(err.msg) or "too complex" in str(err.msg)
-    except (RecursionError, MemoryError):
-        return True
-    except ValueError:  # a NUL byte: libcst reports it with its position
-        return False
-    return False
 
 
 def _plural(count: int, word: str) -> str:
@@ -159,17 +163,19 @@ class _Run:
 
         from .engine import migrate_source
 
+        verdict = None
         try:
             source = path.read_bytes()
-            if _too_deep(source):
-                self._fail(f"{path}: cannot parse: nested too deeply to migrate safely")
+            verdict = _python_verdict(source)
+            if verdict == _TOO_DEEP:
+                self._fail(f"{path}:{verdict}")
                 return
             result = migrate_source(source)
         except cst.ParserSyntaxError as exc:
-            self._fail(f"{path}:{_where(source, exc)}")
+            self._fail(f"{path}:{_where(source, verdict, exc)}")
             return
         except RecursionError:
-            self._fail(f"{path}: cannot parse: nested too deeply to migrate safely")
+            self._fail(f"{path}:{_TOO_DEEP}")
             return
         except (OSError, UnicodeError, SyntaxError) as exc:
             self._fail(f"{path}: cannot read: {exc}")
