@@ -2,7 +2,7 @@
 
 Each :class:`Mutant` patches one behavior of ``unified`` (or ``unified.compat``) at run
 time, the way a careless change would, and names the scenarios whose parity must then
-FAIL. :func:`run_catalogue` runs the parity suite (``suite`` globs) under each mutant,
+FAIL. :func:`run_mutant` runs the parity suite (``suite`` globs) under one mutant,
 reusing the legacy reference observations (mutants change only unified code), and
 reports which mutants were detected. ``suites/harness/test_mutants.py`` asserts every
 mutant is caught; the detection rate goes to ``reports/mutants.json`` and the parity
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-__all__ = ["Mutant", "CATALOGUE", "MutantResult", "run_mutant", "run_catalogue",
+__all__ = ["Mutant", "CATALOGUE", "MutantResult", "run_mutant",
            "write_mutants_report"]
 
 Patcher = Callable[[ExitStack], None]
@@ -266,12 +266,6 @@ def run_mutant(mutant: Mutant, references: dict[str, Any]) -> MutantResult:
         run = run_parity(mutant.suite, references=references)
     failed = [s.scenario for s in run.scenarios if s.failed]
     return MutantResult(mutant.name, mutant.description, list(mutant.expect), failed)
-
-
-def run_catalogue(mutants: Sequence[Mutant] = CATALOGUE) -> list[MutantResult]:
-    """Every mutant's result (legacy references are observed once and reused)."""
-    references: dict[str, Any] = {}
-    return [run_mutant(m, references) for m in mutants]
 
 
 def write_mutants_report(results: Sequence[MutantResult], path: Path) -> dict[str, Any]:
