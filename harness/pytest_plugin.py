@@ -1,7 +1,8 @@
 """pytest plugin of the parity harness (fixtures, markers, options).
 
-Loaded in every pytest run through the ``pytest11`` entry point ``unified_harness``, so
-importing it stays cheap: mlflow, moto and boto3 are imported lazily inside fixtures.
+Enabled by ``suites/conftest.py`` (``pytest_plugins``), not by an entry point: the
+library wheel holds ``unified`` only. Importing it stays cheap: mlflow, moto and boto3
+are imported lazily inside fixtures.
 
 Fixtures:
 - ``upstream``: a fresh :class:`harness.upstream.ScriptedUpstream` per test.

@@ -30,3 +30,7 @@ settings.register_profile("ci", max_examples=300, deadline=None, derandomize=Tru
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE",
                                      "ci" if os.environ.get("CI") else "dev"))
+
+# The parity harness's fixtures and markers: enabled by the project's own test
+# configuration, never by an installed entry point (the library wheel ships no plugin).
+pytest_plugins = ["harness.pytest_plugin"]

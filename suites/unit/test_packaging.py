@@ -1,0 +1,36 @@
+"""The library wheel holds the library only: no harness, no pytest plugin."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                    "--no-build-isolation", "-w", str(out), str(ROOT)],
+                   check=True, capture_output=True, text=True, timeout=300)
+    (built,) = out.glob("unified_dspy-*.whl")
+    return zipfile.ZipFile(built)
+
+
+def test_the_wheels_only_top_level_package_is_unified(wheel: zipfile.ZipFile) -> None:
+    tops = {name.split("/", 1)[0] for name in wheel.namelist()
+            if not name.split("/", 1)[0].endswith(".dist-info")}
+    assert tops == {"unified"}
+
+
+def test_the_wheel_registers_no_pytest_plugin(wheel: zipfile.ZipFile) -> None:
+    entry_points = [wheel.read(name).decode() for name in wheel.namelist()
+                    if name.endswith(".dist-info/entry_points.txt")]
+    assert entry_points, "the console script unified-migrate must still be declared"
+    assert all("pytest11" not in text for text in entry_points)
+    assert any("unified-migrate = unified.migrate.cli:main" in text for text in entry_points)
