@@ -41,7 +41,7 @@ from .errors import (
     UnifiedError,
     ValidationError,
 )
-from .features.cache import bypass_cache
+from .features.cache import CacheFileWarning, bypass_cache
 from .pipeline import Clock
 from .types import BackendIdentity, LMRequest, LMResponse, Message, Usage
 from .wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper, __version__
@@ -68,6 +68,7 @@ __all__ = [
     "Usage",
     "Clock",
     "bypass_cache",
+    "CacheFileWarning",
     "UnifiedError",
     "ConfigError",
     "BackendError",

@@ -6,16 +6,19 @@ Private helper of :mod:`unified.config`: keeps the dataclasses readable and puts
 
 from __future__ import annotations
 
+import difflib
 import enum
 import functools
 import types
 import typing
 from collections.abc import Mapping
 from dataclasses import Field, fields
-from pathlib import Path
 from typing import Any
 
+from ._configfile import read_config_file
 from .errors import ConfigError
+
+__all__ = ["coerce_field", "config_dict_from_env", "read_config_file", "NON_CONFIG_VARIABLES"]
 
 
 @functools.cache
@@ -104,11 +107,32 @@ def _from_env_text(tp: Any, text: str, name: str) -> Any:
     return text
 
 
+#: ``UNIFIED_*`` variables that are not configuration fields: read by other parts of the
+#: project (backend auto-detection, the DataTable engine, the harness and its tests), so
+#: :meth:`UnifiedConfig.from_env` accepts them. Any other ``UNIFIED_*`` variable that
+#: names no field is a :class:`ConfigError` (a misspelling must not be ignored).
+NON_CONFIG_VARIABLES = frozenset({
+    "UNIFIED_ALLOW_MOCK",          # unified.backends.auto: allow the mock backend
+    "UNIFIED_DATATABLE_ENGINE",    # unified.datatable: pure / polars engine
+    "UNIFIED_BENCH",               # suites/bench: run the benchmarks
+    "UNIFIED_LOAD_THREADS",        # suites/reliability/test_load.py
+    "UNIFIED_LOAD_CALLS",          # suites/reliability/test_load.py
+    "UNIFIED_RECORD_LIVE",         # harness.recording: record against real endpoints
+    "UNIFIED_RECORD_API_BASE",     # harness.recording: the live upstream to record
+})
+
+
 def config_dict_from_env(cls: type, environ: Mapping[str, str], prefix: str) -> dict[str, Any]:
-    """Collect ``PREFIX<FIELD>`` and ``PREFIX<SECTION>_<FIELD>`` variables into a dict."""
+    """Collect ``PREFIX<FIELD>`` and ``PREFIX<SECTION>_<FIELD>`` variables into a dict.
+
+    ``PREFIX<SECTION>`` (``UNIFIED_CACHE=1``) turns a section on with its defaults, ``0``
+    turns it off (then no ``PREFIX<SECTION>_*`` variable may be set). Unknown variables
+    under the prefix (other than :data:`NON_CONFIG_VARIABLES`) are errors.
+    """
     from .config import SECTIONS
 
     out: dict[str, Any] = {}
+    known: set[str] = set()
     hints = _hints(cls)
     for f in fields(cls):
         if f.name in SECTIONS:
@@ -116,57 +140,43 @@ def config_dict_from_env(cls: type, environ: Mapping[str, str], prefix: str) -> 
             section: dict[str, Any] = {}
             for sf in fields(section_cls):
                 var = f"{prefix}{f.name}_{sf.name}".upper()
+                known.add(var)
                 if var in environ:
                     kind = sf.name if sf.name in ("retry_on", "validators") else \
                         _hints(section_cls)[sf.name]
                     section[sf.name] = _from_env_text(kind, environ[var], var)
             enabled_var = f"{prefix}{f.name}".upper()
-            if section or _env_flag(environ.get(enabled_var)):
+            known.add(enabled_var)
+            flag = (_from_env_text(bool, environ[enabled_var], enabled_var)
+                    if enabled_var in environ else None)
+            if flag is False and section:
+                raise ConfigError(f"{enabled_var}=0 turns the {f.name} section off, but "
+                                  f"{', '.join(sorted(section))} of it are set too "
+                                  f"({prefix}{f.name.upper()}_*)", field=enabled_var)
+            if flag is False:
+                out[f.name] = False
+            elif section or flag:
                 out[f.name] = section
             continue
         var = f"{prefix}{f.name}".upper()
+        known.add(var)
         if var in environ:
             kind = "fallbacks" if f.name == "fallbacks" else hints[f.name]
             out[f.name] = _from_env_text(kind, environ[var], var)
+    _refuse_unknown(environ, prefix, known)
     if "gateway_uri" not in out and environ.get("MLFLOW_GATEWAY_URI"):
         out["gateway_uri"] = environ["MLFLOW_GATEWAY_URI"]
     return out
 
 
-def _env_flag(text: str | None) -> bool:
-    return text is not None and text.strip().lower() in _TRUE
+def _refuse_unknown(environ: Mapping[str, str], prefix: str, known: set[str]) -> None:
+    allowed = {prefix + name.removeprefix("UNIFIED_") for name in NON_CONFIG_VARIABLES}
+    unknown = sorted(v for v in environ
+                     if v.startswith(prefix) and v not in known and v not in allowed)
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise ConfigError(f"{unknown[0]}: unknown configuration variable (it names no "
+                          f"field of UnifiedConfig){hint}", field=unknown[0],
+                          allowed="a variable listed in the README's configuration table")
 
-
-def read_config_file(path: Path) -> dict[str, Any]:
-    """Read a YAML or TOML config file; errors name the file (and line when known)."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file ({exc.strerror})",
-                          field=str(path)) from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: config file is not UTF-8 text", field=str(path)) from None
-    suffix = path.suffix.lower()
-    if suffix == ".toml":
-        import tomllib
-
-        try:
-            data: Any = tomllib.loads(raw)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML: {exc}", field=str(path)) from None
-    elif suffix in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            data = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f" at line {mark.line + 1}" if mark is not None else ""
-            raise ConfigError(f"{path}: invalid YAML{line}: {exc}", field=str(path)) from None
-    else:
-        raise ConfigError.for_field(str(path), suffix, "a .yaml, .yml or .toml file")
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError.for_field(str(path), data, "a mapping at the top level")
-    return data

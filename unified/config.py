@@ -11,7 +11,6 @@ environment > default.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import os
 import re
@@ -21,12 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .errors import (
-    ConfigError,
-    TransientError,
-    UnifiedError,
-    error_class_by_name,
-)
+from ._configload import dump, load
+from ._validators import register_validator, registered_validators
+from .errors import ConfigError, TransientError, UnifiedError
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -67,27 +63,6 @@ class GatewayRoute(str, enum.Enum):
     LEGACY = "legacy"         # POST {uri}/gateway/{route}/invocations
 
 
-_VALIDATORS: dict[str, Callable[[str], bool]] = {}
-
-
-def register_validator(name: str) -> Callable[[Callable[[str], bool]], Callable[[str], bool]]:
-    """Register a custom validator under ``name`` so config files can refer to it.
-
-    Config files never import code by path; they name registered validators only.
-    """
-
-    def decorate(func: Callable[[str], bool]) -> Callable[[str], bool]:
-        _VALIDATORS[name] = func
-        return func
-
-    return decorate
-
-
-def registered_validators() -> dict[str, Callable[[str], bool]]:
-    """A copy of the validator registry (name -> callable)."""
-    return dict(_VALIDATORS)
-
-
 def _check(ok: bool, name: str, value: Any, allowed: str) -> None:
     if not ok:
         raise ConfigError.for_field(name, value, allowed)
@@ -103,7 +78,7 @@ class _AsDict:
 
     def to_dict(self) -> dict[str, Any]:
         """A plain, JSON/YAML-ready dict of this section."""
-        return _dump(self, redact=False)
+        return dump(self, redact=False)
 
 
 @dataclass(frozen=True)
@@ -289,7 +264,7 @@ class UnifiedConfig:
         for name in ("gateway_uri", "bedrock_endpoint_url", "api_base"):
             value = getattr(self, name)
             if value is not None:
-                _check(_is_http_url(value), name, _redact_url(str(value)),
+                _check(_is_http_url(value), name, redact_url(str(value)),
                        "an http:// or https:// URL with a host (and a port from 1 to 65535)")
         if self.aws_region:
             _check(valid_region(self.aws_region), "aws_region", self.aws_region, REGION_ALLOWED)
@@ -303,11 +278,14 @@ class UnifiedConfig:
 
     # -- serialisation -------------------------------------------------------------
     def to_dict(self, *, redact: bool = False) -> dict[str, Any]:
-        """A plain, JSON/YAML-ready dict; ``from_dict(to_dict())`` gives an equal config.
+        """A plain dict; ``from_dict(to_dict())`` gives an equal config.
 
-        With ``redact=True`` every secret is replaced by ``"***"``.
+        JSON/YAML-ready except for unregistered custom validators, which stay the
+        callables themselves (register them to write a config to a file). With
+        ``redact=True`` every secret is replaced by ``"***"`` (and such a dict is refused
+        by ``from_dict``: it is for showing only).
         """
-        return _dump(self, redact=redact)
+        return dump(self, redact=redact)
 
     def redacted(self) -> dict[str, Any]:
         """Shorthand for ``to_dict(redact=True)``: safe to log and show."""
@@ -315,8 +293,11 @@ class UnifiedConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> UnifiedConfig:
-        """Build a config from a plain dict, strictly (unknown keys are errors)."""
-        return _load(cls, data, "")
+        """Build a config from a plain dict, strictly (unknown keys are errors).
+
+        A section may be ``true`` (its defaults) or ``false``/``null`` (off).
+        """
+        return load(cls, data, "")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -325,9 +306,12 @@ class UnifiedConfig:
 
         Top-level fields are ``UNIFIED_<FIELD>`` (``UNIFIED_MODEL``); section fields
         are ``UNIFIED_<SECTION>_<FIELD>`` (``UNIFIED_RETRY_MAX_RETRIES``); setting any
-        variable of a section turns that section on. Lists are comma-separated.
+        variable of a section turns that section on, as ``UNIFIED_<SECTION>=1`` does.
+        Lists are comma-separated; a fallback named by its backend alone
+        (``UNIFIED_FALLBACKS=mock,gateway``) inherits the primary's settings.
         ``MLFLOW_GATEWAY_URI`` fills ``gateway_uri`` when ``UNIFIED_GATEWAY_URI`` is
-        unset.
+        unset. An unknown ``UNIFIED_*`` variable or an unparsable value is a
+        ``ConfigError``.
         """
         from ._envconfig import config_dict_from_env
 
@@ -336,10 +320,16 @@ class UnifiedConfig:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> UnifiedConfig:
-        """Build a config from a YAML (``.yaml``/``.yml``) or TOML (``.toml``) file."""
-        from ._envconfig import read_config_file
+        """Build a config from a YAML (``.yaml``/``.yml``) or TOML (``.toml``) file.
 
-        return cls.from_dict(read_config_file(Path(path)))
+        Every error names the file (``ConfigError.file``).
+        """
+        from ._configfile import read_config_file
+
+        try:
+            return cls.from_dict(read_config_file(Path(path)))
+        except ConfigError as exc:
+            raise exc.in_file(str(path)) from None
 
     def with_overrides(self, **changes: Any) -> UnifiedConfig:
         """A copy with ``changes`` applied (validated like any construction)."""
@@ -352,30 +342,6 @@ SECTIONS: dict[str, type] = {"retry": RetryConfig, "cache": CacheConfig,
 
 def _enum_allowed(enum_cls: type[enum.Enum]) -> str:
     return "one of " + ", ".join(repr(m.value) for m in enum_cls)  # type: ignore[attr-defined]
-
-
-def _dump(obj: Any, *, redact: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for f in fields(obj):
-        value = getattr(obj, f.name)
-        if redact and f.name in SECRET_FIELDS and value is not None:
-            value = REDACTED
-        elif redact and f.name in URL_FIELDS and value is not None:
-            value = _redact_url(value)
-        elif isinstance(value, enum.Enum):
-            value = value.value
-        elif dataclasses.is_dataclass(value):
-            value = _dump(value, redact=redact)
-        elif f.name == "retry_on":
-            value = [cls.__name__ for cls in value]
-        elif f.name == "validators":
-            value = [_validator_name(func) for func in value]
-        elif f.name == "fallbacks":
-            value = [_dump(item, redact=redact) for item in value]
-        elif isinstance(value, tuple):
-            value = list(value)
-        out[f.name] = value
-    return out
 
 
 REGION_ALLOWED = "an AWS region name such as 'us-east-1' (letters, digits and '-')"
@@ -401,7 +367,7 @@ def _is_http_url(value: object) -> bool:
         return False
 
 
-def _redact_url(url: str) -> str:
+def redact_url(url: str) -> str:
     """``url`` with any user info, query and fragment replaced by ``***``."""
     try:
         parts = urlsplit(url)
@@ -412,74 +378,3 @@ def _redact_url(url: str) -> str:
         netloc = REDACTED + "@" + netloc.rsplit("@", 1)[1]
     return urlunsplit((parts.scheme, netloc, parts.path, REDACTED if parts.query else "",
                        REDACTED if parts.fragment else ""))
-
-
-def _validator_name(func: Callable[[str], bool]) -> str:
-    for name, registered in _VALIDATORS.items():
-        if registered is func:
-            return name
-    return f"<unregistered {getattr(func, '__qualname__', type(func).__name__)}>"
-
-
-def _load(cls: type, data: Any, path: str) -> Any:
-    from ._envconfig import coerce_field
-
-    where = path or "config"
-    if not isinstance(data, Mapping):
-        raise ConfigError.for_field(where, data, "a mapping of field names to values")
-    known = {f.name: f for f in fields(cls)}
-    unknown = sorted((k for k in data if k not in known), key=str)  # YAML keys may be 1, true
-    if unknown:
-        name = f"{path}.{unknown[0]}" if path else str(unknown[0])
-        raise ConfigError.for_field(name, data[unknown[0]],
-                                    "one of the known fields: " + ", ".join(known))
-    kwargs = {}
-    for key, value in data.items():
-        dotted = f"{path}.{key}" if path else str(key)
-        if key in SECTIONS and cls is UnifiedConfig:
-            kwargs[key] = None if value is None else _load(SECTIONS[key], value, dotted)
-        elif key == "fallbacks":
-            kwargs[key] = tuple(_load_fallback(item, f"{dotted}[{i}]")
-                                for i, item in enumerate(_as_list(value, dotted)))
-        elif key == "retry_on":
-            kwargs[key] = tuple(_error_class(name, dotted) for name in _as_list(value, dotted))
-        elif key == "validators":
-            kwargs[key] = tuple(_validator(item, dotted) for item in _as_list(value, dotted))
-        else:
-            kwargs[key] = coerce_field(cls, known[key], value, dotted)
-    try:
-        return cls(**kwargs)
-    except ConfigError as exc:
-        raise (exc.with_prefix(path) if path else exc) from None
-
-
-def _as_list(value: Any, path: str) -> list[Any]:
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    raise ConfigError.for_field(path, value, "a list")
-
-
-def _load_fallback(item: Any, path: str) -> UnifiedConfig:
-    if isinstance(item, UnifiedConfig):
-        return item
-    if isinstance(item, str):
-        item = {"backend": item}
-    return _load(UnifiedConfig, item, path)
-
-
-def _error_class(name: Any, path: str) -> type[UnifiedError]:
-    if isinstance(name, type) and issubclass(name, UnifiedError):
-        return name
-    try:
-        return error_class_by_name(str(name))
-    except KeyError:
-        raise ConfigError.for_field(path, name, "names of classes in unified.errors") from None
-
-
-def _validator(item: Any, path: str) -> Callable[[str], bool]:
-    if callable(item):
-        return item  # type: ignore[no-any-return]
-    if isinstance(item, str) and item in _VALIDATORS:
-        return _VALIDATORS[item]
-    allowed = ", ".join(sorted(_VALIDATORS)) or "none registered"
-    raise ConfigError.for_field(path, item, f"a registered validator name ({allowed})")

@@ -14,6 +14,7 @@ nothing here relies on a shadowed name.
 from __future__ import annotations
 
 import builtins
+import re
 from typing import Any
 
 __all__ = [
@@ -44,29 +45,72 @@ class ConfigError(UnifiedError, ValueError):
     """A configuration value is missing, unknown, of the wrong type or out of range.
 
     ``field`` is the dotted path of the offending field (``"retry.max_retries"``),
-    ``value`` the rejected value and ``allowed`` a short description of what is allowed.
+    ``value`` the rejected value and ``allowed`` a short description of what is allowed;
+    ``file`` is the config file the value came from, when it came from one. The value of
+    a secret-named field (``*_key``, ``*secret*``, ``*token*``, ``*password*``) is never
+    shown nor kept: only its type is.
     """
 
     def __init__(self, message: str, *, field: str | None = None, value: Any = None,
-                 allowed: str | None = None) -> None:
+                 allowed: str | None = None, file: str | None = None) -> None:
         self.field = field
         self.value = value
         self.allowed = allowed
+        self.file = file
         super().__init__(message)
 
     @classmethod
     def for_field(cls, field: str, value: Any, allowed: str) -> ConfigError:
         """Build the standard message: which field, what value, what is allowed."""
-        shown = _short_repr(value)
-        return cls(f"{field}: got {shown}; expected {allowed}", field=field, value=value,
-                   allowed=allowed)
+        if is_secret_name(field):
+            value = _Hidden(value)
+        return cls(f"{field}: got {_short_repr(value)}; expected {allowed}", field=field,
+                   value=value, allowed=allowed)
 
     def with_prefix(self, prefix: str) -> ConfigError:
         """Return the same error with ``prefix.`` put in front of the field path."""
         field = f"{prefix}.{self.field}" if self.field else prefix
         if self.allowed is not None:
-            return ConfigError.for_field(field, self.value, self.allowed)
-        return ConfigError(f"{prefix}: {self}", field=field, value=self.value)
+            exc = ConfigError.for_field(field, self.value, self.allowed)
+        else:
+            exc = ConfigError(f"{prefix}: {self}", field=field, value=self.value)
+        exc.file = self.file
+        return exc
+
+    def in_file(self, file: str) -> ConfigError:
+        """Return the same error naming ``file`` (the config file it came from)."""
+        if self.file is not None:
+            return self
+        exc = ConfigError(f"{file}: {self}", field=self.field, value=self.value,
+                          allowed=self.allowed, file=file)
+        return exc
+
+
+_SECRET_WORDS = frozenset({"key", "apikey", "secret", "token", "password", "passwd",
+                           "credential", "credentials", "auth", "authorization"})
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a field or variable called ``name`` holds a secret (by its words).
+
+    ``gateway_api_key``, ``aws_secret_access_key``, ``UNIFIED_API_KEY``, ``session_token``
+    are; ``required_keywords`` is not. Only the last segment of a dotted path counts.
+    """
+    last = name.rsplit(".", 1)[-1].split("[", 1)[0]
+    words = {w for w in re.split(r"[^a-z0-9]+", last.lower()) if w}
+    return bool(words & _SECRET_WORDS)
+
+
+class _Hidden:
+    """Stands for a secret's value in messages and attributes: shows its type only."""
+
+    __slots__ = ("type_name",)
+
+    def __init__(self, value: Any) -> None:
+        self.type_name = value.type_name if isinstance(value, _Hidden) else type(value).__name__
+
+    def __repr__(self) -> str:
+        return f"<hidden {self.type_name}>"
 
 
 class BackendError(UnifiedError):

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ._validators import rules_fingerprint
 from .config import UnifiedConfig
 from .errors import TransientError
 from .features.base import CallRecord, Handler
@@ -28,7 +29,7 @@ from .features.cache import CacheLayer
 from .features.metrics import Metrics, MetricsLayer
 from .features.retry import RetryLayer
 from .features.validation import ValidationLayer
-from .types import LMRequest, LMResponse, canonical_json
+from .types import LMRequest, LMResponse
 
 __all__ = ["Pipeline", "Clock"]
 
@@ -69,7 +70,7 @@ class Pipeline:
         self.cache: CacheLayer | None = None
         cache = self.config.cache
         if cache is not None and cache.enabled:
-            rules = canonical_json(validation.to_dict()) if validation is not None else ""
+            rules = rules_fingerprint(validation)  # custom validators by code/version
             self.cache = CacheLayer(cache, primary.identity(), rules=rules,  # type: ignore[attr-defined]
                                     clock=self.clock.wall)
             handler = self.cache.wrap(handler)

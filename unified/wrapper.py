@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .config import UnifiedConfig
-from .errors import UnifiedError
+from .errors import ConfigError, UnifiedError
 from .pipeline import Clock, Pipeline
 
 __all__ = ["UnifiedDSPyWrapper", "UnifiedDSPyModule", "__version__"]
@@ -138,7 +138,9 @@ class UnifiedDSPyWrapper:
         """A :class:`UnifiedDSPyModule` for ``signature`` (a string or Signature class).
 
         ``kind`` is ``"predict"`` or ``"chain_of_thought"``; ``kwargs`` go to the DSPy
-        module's constructor.
+        module's constructor. A signature DSPy cannot parse (``"a b -> c"``, a lone
+        surrogate, an unknown type) raises :class:`~unified.errors.ConfigError` (a
+        ``ValueError`` too) with DSPy's error as its cause.
         """
         import dspy
 
@@ -146,8 +148,14 @@ class UnifiedDSPyWrapper:
                                                     "chain_of_thought": dspy.ChainOfThought}
         if kind not in factories:
             raise UnifiedError(f"unknown module kind {kind!r}; expected one of {_KINDS}")
-        return UnifiedDSPyModule(self, factories[kind](signature, **kwargs), signature,
-                                 bind=True)
+        try:
+            program = factories[kind](signature, **kwargs)
+        except (SyntaxError, ValueError, TypeError) as exc:
+            detail = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+            raise ConfigError.for_field(
+                "signature", signature, "a DSPy signature such as 'question -> answer' "
+                f"(DSPy: {type(exc).__name__}: {detail})") from exc
+        return UnifiedDSPyModule(self, program, signature, bind=True)
 
     def wrap_module(self, program: Any) -> UnifiedDSPyModule:
         """Bind an existing DSPy program (any ``dspy.Module``) to this wrapper."""

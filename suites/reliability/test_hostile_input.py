@@ -66,8 +66,11 @@ keys = st.one_of(st.sampled_from([*TOP, "bogus"]), st.integers(0, 3), st.none(),
 
 
 def assert_names_its_field(error: ConfigError) -> None:
-    """A ConfigError says which field (or file) it is about, first thing."""
-    assert error.field and str(error).startswith(error.field)
+    """A ConfigError says which field (or file) it is about, first thing; one from a file
+    names the file, then the field."""
+    text = str(error)
+    assert error.field and (text.startswith(error.field)
+                            or text.startswith(f"{error.file}: {error.field}"))
 
 
 def load_and_build(load: object) -> None:

@@ -12,7 +12,7 @@ EXPECTED = sorted([
     "__version__", "UnifiedDSPyWrapper", "UnifiedDSPyModule", "UnifiedConfig", "BackendType",
     "GatewayRoute", "RetryConfig", "CacheConfig", "ValidationConfig", "MetricsConfig",
     "DEFAULT_MODEL", "register_validator", "Backend", "MockBackend", "BackendIdentity",
-    "LMRequest", "LMResponse", "Message", "Usage", "Clock", "bypass_cache", "UnifiedError",
+    "LMRequest", "LMResponse", "Message", "Usage", "Clock", "bypass_cache", "CacheFileWarning", "UnifiedError",
     "ConfigError", "BackendError", "TransientError", "RateLimitError", "TimeoutError",
     "ServerError", "ConnectionError", "PermanentError", "AuthError", "BadRequestError",
     "NotFoundError", "ValidationError", "CircuitOpenError", "BudgetExceededError",

@@ -9,6 +9,12 @@ text, parsed with ``json.loads`` and never unpickled.
 
 Keys are sha256 hex digests chosen by the cache layer, never paths: nothing a caller
 passes can name a file. A row whose value does not parse is a miss and is deleted.
+
+Opening (:func:`open_disk_store`): ``~`` in the directory is expanded. A directory that
+cannot be used at all (it is a file, cannot be created, is read-only) is a
+:class:`~unified.errors.ConfigError` naming the path; a file there that is not an SQLite
+database (corrupt, or something else) is left untouched, a :class:`CacheFileWarning` is
+issued and the cache runs in memory only (a bad cache is a miss, never a failure).
 """
 
 from __future__ import annotations
@@ -17,11 +23,14 @@ import json
 import sqlite3
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DiskStore"]
+from ..errors import ConfigError
+
+__all__ = ["DiskStore", "CacheFileWarning", "open_disk_store"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -35,28 +44,78 @@ CREATE INDEX IF NOT EXISTS entries_created ON entries(created);
 FILE_NAME = "unified-cache.sqlite3"
 
 
+class CacheFileWarning(UserWarning):
+    """The disk cache file cannot be read as a cache; the cache runs in memory only."""
+
+
+class _CorruptFile(Exception):
+    """The cache file exists but is not an SQLite database."""
+
+
+def open_disk_store(directory: str | Path, *, max_size_mb: float, ttl_seconds: float,
+                    clock: Callable[[], float] = time.time) -> DiskStore | None:
+    """A :class:`DiskStore` under ``directory``, or None (with a :class:`CacheFileWarning`)
+    when the file there is corrupt; a :class:`ConfigError` when the directory is unusable."""
+    try:
+        return DiskStore(directory, max_size_mb=max_size_mb, ttl_seconds=ttl_seconds,
+                         clock=clock)
+    except _CorruptFile as exc:
+        warnings.warn(f"cache file {exc} is not a usable SQLite database; the cache runs "
+                      "in memory only (the file is left as it is: delete or move it to "
+                      "get a disk cache again)", CacheFileWarning, stacklevel=3)
+        return None
+
+
+def _unusable(path: Path, reason: str) -> ConfigError:
+    return ConfigError(f"cache.directory: cannot use {str(path)!r} for the disk cache: "
+                       f"{reason}", field="cache.directory", value=str(path),
+                       allowed="a writable directory (or a path where one can be created)")
+
+
 class DiskStore:
     """A size-capped, TTL-bounded key -> JSON store shared safely across processes."""
 
     def __init__(self, directory: str | Path, *, max_size_mb: float, ttl_seconds: float,
                  clock: Callable[[], float] = time.time) -> None:
-        self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory = Path(directory).expanduser()
         self.path = self.directory / FILE_NAME
         self.max_bytes = int(max_size_mb * 1024 * 1024)
         self.ttl_seconds = ttl_seconds
         self._clock = clock
         self._local = threading.local()
-        with self._connect() as conn:
-            conn.executescript(_SCHEMA)
+        self._open()
+
+    def _open(self) -> None:
+        """Create the directory and the schema; raise for what :func:`open_disk_store`
+        turns into an error or a warning."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise _unusable(self.directory, "it is a file, not a directory") from None
+        except OSError as exc:
+            raise _unusable(self.directory, f"cannot create it ({exc.strerror})") from None
+        try:
+            with self._connect() as conn:
+                conn.executescript(_SCHEMA)
+        except sqlite3.OperationalError as exc:
+            self.close()
+            raise _unusable(self.directory, f"cannot create or open {FILE_NAME} in it "
+                                            f"({exc}; is the directory read-only?)") from None
+        except sqlite3.DatabaseError:
+            self.close()
+            raise _CorruptFile(str(self.path)) from None
 
     def _connect(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA busy_timeout=30000")
+            except sqlite3.Error:
+                conn.close()
+                raise
             self._local.conn = conn
         return conn
 
