@@ -123,27 +123,14 @@ def _feed(digest: Any, obj: Any, depth: int, seen: set[int]) -> None:
         digest.update(repr(obj).encode("utf-8", "surrogatepass"))
         return
     seen = seen | {id(obj)}
-    if isinstance(obj, (tuple, list, frozenset, set)):
-        items: Iterable[Any] = sorted(obj, key=repr) if isinstance(obj, (set, frozenset)) else obj
+    parts = _parts(obj)
+    if parts is not None:
         digest.update(type(obj).__name__.encode())
-        for item in items:
-            _feed(digest, item, depth + 1, seen)
-        return
-    if isinstance(obj, dict):
-        for key, value in sorted(obj.items(), key=lambda kv: repr(kv[0])):
-            _feed(digest, key, depth + 1, seen)
-            _feed(digest, value, depth + 1, seen)
+        for part in parts:
+            _feed(digest, part, depth + 1, seen)
         return
     if isinstance(obj, types.CodeType):
         _feed_code(digest, obj, depth, seen)
-        return
-    if isinstance(obj, types.MethodType):
-        _feed(digest, obj.__func__, depth + 1, seen)
-        _feed(digest, obj.__self__, depth + 1, seen)
-        return
-    if isinstance(obj, functools.partial):
-        for part in (obj.func, obj.args, obj.keywords):
-            _feed(digest, part, depth + 1, seen)
         return
     if isinstance(obj, types.FunctionType):
         _feed_function(digest, obj, depth, seen)
@@ -168,6 +155,21 @@ def _feed(digest: Any, obj: Any, depth: int, seen: set[int]) -> None:
         _feed(digest, state, depth + 1, seen)
     else:
         digest.update(repr(obj).encode("utf-8", "surrogatepass"))
+
+
+def _parts(obj: Any) -> Iterable[Any] | None:
+    """The parts a container, a bound method or a partial is made of (in a stable order)."""
+    if isinstance(obj, (tuple, list)):
+        return obj
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj, key=repr)
+    if isinstance(obj, dict):
+        return [x for kv in sorted(obj.items(), key=lambda kv: repr(kv[0])) for x in kv]
+    if isinstance(obj, types.MethodType):
+        return (obj.__func__, obj.__self__)
+    if isinstance(obj, functools.partial):
+        return (obj.func, obj.args, obj.keywords)
+    return None
 
 
 def _feed_function(digest: Any, func: types.FunctionType, depth: int, seen: set[int]) -> None:
