@@ -69,7 +69,7 @@ def _read_yaml(raw: str, file: str) -> Any:
         return yaml.load(raw, Loader=_strict_loader())  # noqa: S506 - a SafeLoader subclass
     except _DuplicateKey as dup:
         raise ConfigError(f"{file}: line {dup.line}: key {str(dup.key)!r} given twice "
-                          f"(first at line {dup.first})", field=str(dup.key),
+                          f"(first at line {dup.first})", field=file,
                           file=file) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{file}: invalid YAML{_where(exc)}: {_problem(exc)}", field=file,
