@@ -93,7 +93,7 @@ def validator_fingerprint(func: Validator) -> str:
     digest = hashlib.sha256()
     try:
         _feed(digest, func, 0, set())
-    except _Opaque:
+    except Exception:  # noqa: BLE001 - _Opaque, or a repr() that raised: keep it unshared
         return f"process:{_PROCESS_TOKEN}:{id(func)}"
     prefix = f"registered:{found[0]}:" if found is not None else "code:"
     return prefix + digest.hexdigest()

@@ -77,7 +77,7 @@ class _AsDict:
     """Gives a config section ``to_dict()`` (the same form ``from_dict`` reads)."""
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain, JSON/YAML-ready dict of this section."""
+        """A plain dict of this section (JSON/YAML-ready but for unregistered validators)."""
         return dump(self, redact=False)
 
 

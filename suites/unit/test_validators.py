@@ -82,3 +82,14 @@ def test_the_rules_fingerprint_covers_the_other_rules_too() -> None:
     base = rules_fingerprint(ValidationConfig(min_length=1, validators=(_make(3),)))
     assert base != rules_fingerprint(ValidationConfig(min_length=2, validators=(_make(3),)))
     assert rules_fingerprint(None) == ""
+
+
+def test_a_validator_holding_an_object_that_cannot_be_described_keeps_its_key_unshared() -> None:
+    class Unprintable:
+        __slots__ = ()
+
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    thing = Unprintable()
+    assert validator_fingerprint(lambda text: thing is not None).startswith("process:")
