@@ -193,6 +193,13 @@ class ValidationConfig(_AsDict):
         for func in self.validators:
             _check(callable(func), "validators", func, "callables text -> bool")
 
+    def cache_fingerprint(self) -> str:
+        """What the cache keys these rules on: every rule, custom validators by a
+        fingerprint that changes when they do (see :mod:`unified._validators`)."""
+        from ._validators import rules_fingerprint
+
+        return rules_fingerprint(self)
+
     @property
     def is_empty(self) -> bool:
         """True when no rule is configured."""

@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ._validators import rules_fingerprint
 from .config import UnifiedConfig
 from .errors import TransientError
 from .features.base import CallRecord, Handler
@@ -70,7 +69,7 @@ class Pipeline:
         self.cache: CacheLayer | None = None
         cache = self.config.cache
         if cache is not None and cache.enabled:
-            rules = rules_fingerprint(validation)  # custom validators by code/version
+            rules = validation.cache_fingerprint() if validation is not None else ""
             self.cache = CacheLayer(cache, primary.identity(), rules=rules,  # type: ignore[attr-defined]
                                     clock=self.clock.wall)
             handler = self.cache.wrap(handler)
