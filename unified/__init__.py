@@ -41,7 +41,8 @@ from .errors import (
     UnifiedError,
     ValidationError,
 )
-from .features.cache import CacheFileWarning, bypass_cache
+from .features.cache import bypass_cache
+from .features.diskstore import CacheFileWarning
 from .pipeline import Clock
 from .types import BackendIdentity, LMRequest, LMResponse, Message, Usage
 from .wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper, __version__

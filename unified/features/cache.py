@@ -29,10 +29,9 @@ from typing import Any
 from ..config import CacheConfig
 from ..types import BackendIdentity, LMRequest, LMResponse, Usage, canonical_json
 from .base import CallRecord, Handler
-from .diskstore import CacheFileWarning, open_disk_store
+from .diskstore import DiskStore
 
-__all__ = ["CacheLayer", "MemoryLRU", "bypass_cache", "rollout", "cache_key",
-           "CacheFileWarning"]
+__all__ = ["CacheLayer", "MemoryLRU", "bypass_cache", "rollout", "cache_key"]
 
 _BYPASS: contextvars.ContextVar[bool] = contextvars.ContextVar("unified_cache_bypass",
                                                                default=False)
@@ -125,8 +124,8 @@ class CacheLayer:
         self.rules = rules
         self._clock = clock
         self.memory = MemoryLRU(config.memory_entries)
-        self.disk = (open_disk_store(config.directory, max_size_mb=config.max_size_mb,
-                                     ttl_seconds=config.ttl_seconds, clock=clock)
+        self.disk = (DiskStore.open(config.directory, max_size_mb=config.max_size_mb,
+                                    ttl_seconds=config.ttl_seconds, clock=clock)
                      if config.directory else None)
 
     def key_for(self, request: LMRequest, identity: BackendIdentity | None = None) -> str:

@@ -10,7 +10,7 @@ text, parsed with ``json.loads`` and never unpickled.
 Keys are sha256 hex digests chosen by the cache layer, never paths: nothing a caller
 passes can name a file. A row whose value does not parse is a miss and is deleted.
 
-Opening (:func:`open_disk_store`): ``~`` in the directory is expanded. A directory that
+Opening (:meth:`DiskStore.open`): ``~`` in the directory is expanded. A directory that
 cannot be used at all (it is a file, cannot be created, is read-only) is a
 :class:`~unified.errors.ConfigError` naming the path; a file there that is not an SQLite
 database (corrupt, or something else) is left untouched, a :class:`CacheFileWarning` is
@@ -30,7 +30,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["DiskStore", "CacheFileWarning", "open_disk_store"]
+__all__ = ["DiskStore", "CacheFileWarning"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -52,20 +52,6 @@ class _CorruptFile(Exception):
     """The cache file exists but is not an SQLite database."""
 
 
-def open_disk_store(directory: str | Path, *, max_size_mb: float, ttl_seconds: float,
-                    clock: Callable[[], float] = time.time) -> DiskStore | None:
-    """A :class:`DiskStore` under ``directory``, or None (with a :class:`CacheFileWarning`)
-    when the file there is corrupt; a :class:`ConfigError` when the directory is unusable."""
-    try:
-        return DiskStore(directory, max_size_mb=max_size_mb, ttl_seconds=ttl_seconds,
-                         clock=clock)
-    except _CorruptFile as exc:
-        warnings.warn(f"cache file {exc} is not a usable SQLite database; the cache runs "
-                      "in memory only (the file is left as it is: delete or move it to "
-                      "get a disk cache again)", CacheFileWarning, stacklevel=3)
-        return None
-
-
 def _unusable(path: Path, reason: str) -> ConfigError:
     return ConfigError(f"cache.directory: cannot use {str(path)!r} for the disk cache: "
                        f"{reason}", field="cache.directory", value=str(path),
@@ -84,6 +70,20 @@ class DiskStore:
         self._clock = clock
         self._local = threading.local()
         self._open()
+
+    @classmethod
+    def open(cls, directory: str | Path, *, max_size_mb: float, ttl_seconds: float,
+             clock: Callable[[], float] = time.time) -> DiskStore | None:
+        """A store under ``directory``, or None (with a :class:`CacheFileWarning`) when
+        the file there is corrupt; a :class:`ConfigError` when the directory is unusable."""
+        try:
+            return cls(directory, max_size_mb=max_size_mb, ttl_seconds=ttl_seconds,
+                       clock=clock)
+        except _CorruptFile as exc:
+            warnings.warn(f"cache file {exc} is not a usable SQLite database; the cache "
+                          "runs in memory only (the file is left as it is: delete or move "
+                          "it to get a disk cache again)", CacheFileWarning, stacklevel=3)
+            return None
 
     def _open(self) -> None:
         """Create the directory and the schema; raise for what :func:`open_disk_store`
