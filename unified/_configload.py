@@ -71,8 +71,8 @@ def load(cls: type, data: Any, path: str) -> Any:
     unknown = sorted((k for k in data if k not in known), key=str)  # YAML keys may be 1, true
     if unknown:
         name = f"{path}.{unknown[0]}" if path else str(unknown[0])
-        raise ConfigError.for_field(name, data[unknown[0]],
-                                    "one of the known fields: " + ", ".join(known))
+        raise ConfigError.for_field(name, data[unknown[0]],  # a misspelt key may be secret
+                                    "one of the known fields: " + ", ".join(known), hide=True)
     _refuse_redacted(data, path)
     kwargs = {}
     for key, value in sorted(data.items(), key=lambda kv: kv[0] == "fallbacks"):

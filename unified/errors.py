@@ -60,9 +60,13 @@ class ConfigError(UnifiedError, ValueError):
         super().__init__(message)
 
     @classmethod
-    def for_field(cls, field: str, value: Any, allowed: str) -> ConfigError:
-        """Build the standard message: which field, what value, what is allowed."""
-        if is_secret_name(field):
+    def for_field(cls, field: str, value: Any, allowed: str, *,
+                  hide: bool = False) -> ConfigError:
+        """Build the standard message: which field, what value, what is allowed.
+
+        The value is hidden (its type shown) for a secret-named field or with ``hide``.
+        """
+        if hide or is_secret_name(field):
             value = _Hidden(value)
         return cls(f"{field}: got {_short_repr(value)}; expected {allowed}", field=field,
                    value=value, allowed=allowed)

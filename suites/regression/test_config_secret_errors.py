@@ -76,3 +76,10 @@ def test_the_unredacted_dict_still_round_trips() -> None:
     config = UnifiedConfig(backend="gateway", gateway_uri="http://u:pw@127.0.0.1:5000",
                            gateway_api_key=SECRET_TEXT)
     assert UnifiedConfig.from_dict(config.to_dict()) == config
+
+
+def test_the_value_of_any_unknown_key_is_never_shown() -> None:
+    with pytest.raises(ConfigError) as caught:
+        UnifiedConfig.from_dict({"fallbacks": [{"backend": "mock", "api_kee": SECRET_TEXT}]})
+    assert SECRET_TEXT not in str(caught.value)
+    assert str(caught.value).startswith("fallbacks[0].api_kee: got <hidden str>")
