@@ -119,6 +119,7 @@ NON_CONFIG_VARIABLES = frozenset({
     "UNIFIED_LOAD_CALLS",          # suites/reliability/test_load.py
     "UNIFIED_RECORD_LIVE",         # harness.recording: record against real endpoints
     "UNIFIED_RECORD_API_BASE",     # harness.recording: the live upstream to record
+    "UNIFIED_PERF_INSTRUMENT",     # harness.perf_count: force the perf instrument
 })
 
 
