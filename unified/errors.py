@@ -111,7 +111,8 @@ class _Hidden:
     __slots__ = ("type_name",)
 
     def __init__(self, value: Any) -> None:
-        self.type_name = value.type_name if isinstance(value, _Hidden) else type(value).__name__
+        self.type_name: str = (value.type_name if isinstance(value, _Hidden)
+                               else type(value).__name__)
 
     def __repr__(self) -> str:
         return f"<hidden {self.type_name}>"
