@@ -85,9 +85,8 @@ class ConfigError(UnifiedError, ValueError):
         """Return the same error naming ``file`` (the config file it came from)."""
         if self.file is not None:
             return self
-        exc = ConfigError(f"{file}: {self}", field=self.field, value=self.value,
-                          allowed=self.allowed, file=file)
-        return exc
+        return ConfigError(f"{file}: {self}", field=self.field, value=self.value,
+                           allowed=self.allowed, file=file)
 
 
 _SECRET_WORDS = frozenset({"key", "apikey", "secret", "token", "password", "passwd",
