@@ -11,7 +11,9 @@ For each scenario every applicable implementation runs inside the scenario's rep
   ``unified/compat/DIFFERENCES.md`` and named by the scenario covers the field
   (EXPECTED-DIFF, citing the id).
 
-A replay miss, or an implementation that failed to set up, is always a FAIL.
+A replay miss, or an implementation that failed to set up, is always a FAIL; so is a
+missing cassette or one edited after it was recorded (:mod:`harness.replay.integrity`),
+reported once on the reference, the other implementations SKIPPED.
 """
 
 from __future__ import annotations
@@ -244,6 +246,13 @@ def run_scenario(scenario: Scenario, only: Iterable[str] = (),
     """
     differences = load_differences() if differences is None else differences
     impls = implementations_for(scenario, only)
+    blocked = _cassette_problems(scenario)
+    if blocked:
+        return ScenarioResult(scenario.id, scenario.pattern, scenario.backend,
+                              scenario.description,
+                              [ImplResult(impls[0].name, "FAIL", problems=blocked)]
+                              + [ImplResult(impl.name, "SKIPPED") for impl in impls[1:]],
+                              scenario.cassette)
     played: set[int] = set()
     observations = []
     for index, impl in enumerate(impls):
@@ -268,6 +277,14 @@ def run_scenario(scenario: Scenario, only: Iterable[str] = (),
         results[0].problems.append(f"expected_differences names unknown ids {unknown}")
     return ScenarioResult(scenario.id, scenario.pattern, scenario.backend, scenario.description,
                           results, scenario.cassette, sorted(played))
+
+
+def _cassette_problems(scenario: Scenario) -> list[str]:
+    """A missing or hand-edited cassette FAILs the scenario before anything runs (one
+    message, not one replay miss per implementation)."""
+    from .replay.integrity import cassette_problems
+
+    return cassette_problems(scenario)
 
 
 def _run_one(args: tuple[str, tuple[str, ...]]) -> ScenarioResult:

@@ -6,7 +6,9 @@ process group) in front of the deterministic scripted upstream for ``gateway`` a
 scenario's ``upstream`` steps script the upstream afresh for every implementation, so
 each sees the same sequence (e.g. 429 then 200). Volatile response fields (ids,
 timestamps, latency) are normalised by :mod:`harness.replay.http`, so re-recording the
-same thing gives no diff.
+same thing gives no diff. Each recorded cassette is stamped with the hash of its
+interactions and of the scenario's ``upstream`` script (:mod:`harness.replay.integrity`):
+the lint and parity refuse a cassette edited by hand afterwards.
 
 With ``UNIFIED_RECORD_LIVE=1`` HTTP scenarios are recorded against real endpoints
 instead: ``MLFLOW_GATEWAY_URI`` for gateway scenarios and ``UNIFIED_RECORD_API_BASE``
@@ -24,10 +26,11 @@ from typing import Any
 from .replay.http import CASSETTE_DIR
 from .scenarios import SCENARIO_DIR, Scenario, load_scenarios
 
-__all__ = ["record_scenarios", "upstream_steps", "bedrock_steps", "local_stack"]
+__all__ = ["record_scenarios", "upstream_steps", "bedrock_steps", "local_stack", "reply_text"]
 
 
-def _reply_text(reply: Any) -> str:
+def reply_text(reply: Any) -> str:
+    """The raw text an upstream ``reply`` step answers with."""
     from unified.backends.mock import format_fields
 
     return reply if isinstance(reply, str) else format_fields(reply)
@@ -40,7 +43,7 @@ def upstream_steps(scenario: Scenario) -> list[Any]:
     steps: list[Any] = []
     for step in scenario.upstream:
         if "reply" in step:
-            steps.append(Reply(_reply_text(step["reply"])))
+            steps.append(Reply(reply_text(step["reply"])))
         elif "fault" in step:
             steps.append(Fault(**step["fault"]))
     return steps
@@ -53,7 +56,7 @@ def bedrock_steps(scenario: Scenario) -> list[Any]:
     steps: list[Any] = []
     for step in scenario.upstream:
         if "reply" in step:
-            steps.append(BedrockReply(_reply_text(step["reply"])))
+            steps.append(BedrockReply(reply_text(step["reply"])))
         elif "bedrock_fault" in step:
             steps.append(BedrockFault(**step["bedrock_fault"]))
     return steps
@@ -75,6 +78,7 @@ def record_scenarios(patterns: Sequence[str] = ("*",),
                      progress: Callable[[str], None] = print) -> list[str]:
     """Re-record the cassettes of the matching scenarios; return the files written."""
     from .parity import implementations_for, observe
+    from .replay.integrity import stamp_cassette
 
     scenarios = load_scenarios(SCENARIO_DIR, patterns)
     live = os.environ.get("UNIFIED_RECORD_LIVE") == "1"
@@ -98,6 +102,8 @@ def record_scenarios(patterns: Sequence[str] = ("*",),
                                          upstream_url=upstream_url, before_run=script)
                 if observation.setup_error:
                     progress(f"  ! {impl.name}: {observation.setup_error}")
+            if path.is_file():
+                stamp_cassette(path, scenario)
             written.append(str(path))
             progress(f"[{index}/{len(scenarios)}] recorded {scenario.cassette}")
     return written

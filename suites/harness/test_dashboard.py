@@ -97,7 +97,7 @@ def test_page_is_self_contained(tmp_path: Path) -> None:
     assert "<script" not in html and "<link" not in html and "@import" not in html
     urls = set(re.findall(r"https?://[^\s\"'<>)]+", html))
     assert urls <= {"http://www.w3.org/2000/svg"}, urls
-    assert html.count('class="chart"') == 4  # gate ratios + predict, batch, import
+    assert html.count('class="chart"') == 5  # two gate pairs + predict, batch, import
     assert 'id="parity-matrix"' in html and 'id="perf-gate"' in html
 
 
@@ -128,7 +128,7 @@ def test_one_point_per_commit_latest_run_wins(tmp_path: Path) -> None:
     history.write_text("\n".join(json.dumps(x) for x in [*lines, rerun]) + "\n")
     html = render_dashboard(tmp_path)
     assert html.count('class="regression"') == 1  # the re-run replaced the flagged point
-    assert len(re.findall(r"unified-mock-miss @ c3d4e5f6", html)) == 1
+    assert len(re.findall(r"unified-mock-miss @ c3d4e5f:", html)) == 1
 
 
 def test_svg_helpers() -> None:
@@ -184,7 +184,7 @@ def test_dashboard_renders_in_headless_chromium(tmp_path: Path) -> None:
     html = dom.stdout
     charts = re.findall(r'<svg class="chart"[^>]*data-series="(\d+)"[^>]*>(.*?)</svg>', html,
                         re.S)
-    assert len(charts) == 4 and all(int(n) > 0 and "<circle" in body for n, body in charts)
+    assert len(charts) == 5 and all(int(n) > 0 and "<circle" in body for n, body in charts)
     assert all(("<polyline" in body) or ("<rect" in body) for _, body in charts)
     matrix = re.search(r'<table id="parity-matrix">(.*?)</table>', html, re.S)
     assert matrix and matrix.group(1).count("<tr>") == 3  # header + two scenarios
@@ -200,7 +200,7 @@ def test_dashboard_renders_in_headless_chromium(tmp_path: Path) -> None:
 
 
 def test_legend_labels_are_the_test_parameters() -> None:
-    from harness.report.dashboard import _label
+    from harness.report.history import legend_label
 
-    assert _label("test_pattern[enhanced-compat]") == "enhanced-compat"
-    assert _label("test_parity_replay") == "parity_replay"
+    assert legend_label("test_pattern[enhanced-compat]") == "enhanced-compat"
+    assert legend_label("test_parity_replay") == "parity_replay"

@@ -1,0 +1,25 @@
+"""The README's counts are generated (``make publish`` rewrites them), never typed."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.readme_numbers import MARKER, render_readme
+from harness.report.locations import ROOT
+
+
+def test_the_readme_marks_its_scenario_and_mutant_counts_and_they_are_current() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    names = {m.group("name") for m in MARKER.finditer(text)}
+    assert {"scenarios", "mutants"} <= names
+    assert render_readme(text) == text, "stale README numbers: run `make publish`"
+
+
+def test_an_unknown_marker_is_an_error_naming_the_known_ones() -> None:
+    with pytest.raises(KeyError, match="scenarios"):
+        render_readme("<!-- gen:nonsense -->1<!-- /gen -->")
+
+
+def test_rendering_replaces_only_the_marked_value() -> None:
+    text = "a <!-- gen:scenarios -->0<!-- /gen --> b 0"
+    assert render_readme(text).endswith(" b 0") and "-->0<!--" not in render_readme(text)
