@@ -204,3 +204,90 @@ def test_legend_labels_are_the_test_parameters() -> None:
 
     assert legend_label("test_pattern[enhanced-compat]") == "enhanced-compat"
     assert legend_label("test_parity_replay") == "parity_replay"
+
+
+# -- what the page says ----------------------------------------------------------------------
+def _filtered_parity() -> dict[str, Any]:
+    return {"commit": COMMITS[2], "failed": False, "summary": {"REFERENCE": 1, "PASS": 2},
+            "selection": {"filtered": True, "matched": 1, "total": 38,
+                          "filter": "--scenario 'enhanced-*'",
+                          "description": "1 of 38 scenarios, filter: --scenario 'enhanced-*'"},
+            "scenarios": [{"scenario": "enhanced-direct-basic", "pattern": "enhanced",
+                           "backend": "direct", "description": "", "results": [
+                               {"implementation": "legacy:enhanced", "status": "REFERENCE"},
+                               {"implementation": "compat:enhanced", "status": "PASS"},
+                               {"implementation": "unified", "status": "PASS"}]}]}
+
+
+def test_a_filtered_run_shows_its_filter_and_never_a_plain_pass(tmp_path: Path) -> None:
+    html = render_dashboard(write_reports(tmp_path, _filtered_parity()))
+    assert "1 of 38 scenarios, filter: --scenario &#x27;enhanced-*&#x27;" in html
+    assert "a filtered run, not a verdict on the whole suite" in html
+    parity = html[html.index('id="glance"'):html.index('id="failures"')]
+    assert 'badge diff">PARTIAL' in parity and 'Parity <span class="badge pass">' not in parity
+
+
+def test_failures_come_first_with_what_differed(tmp_path: Path) -> None:
+    html = render_dashboard(write_reports(tmp_path))
+    order = [html.index(f'<h2 id="{name}"') for name in
+             ("glance", "failures", "parity", "perf", "self-test", "reliability", "history")]
+    assert order == sorted(order)
+    failures = html[html.index('id="failures-table"'):]
+    failures = failures[:failures.index("</table>")]
+    assert "gateway-retry-&lt;script&gt;" in failures and "attempts: legacy [1] != [2]" in failures
+    assert "unified:floor" in failures and "ratio 1.300 above its limit 1.1" in failures
+    matrix = html[html.index('id="parity-matrix"'):]
+    assert matrix.index("gateway-retry-&lt;script&gt;") < matrix.index("enhanced-direct-basic")
+
+
+def test_the_legend_explains_the_dash(tmp_path: Path) -> None:
+    html = render_dashboard(write_reports(tmp_path))
+    assert "— = the implementation does not apply to the scenario" in html
+
+
+def test_the_mutant_self_test_and_reliability_figures_are_shown(tmp_path: Path) -> None:
+    reports = write_reports(tmp_path)
+    (reports / "mutants.json").write_text(json.dumps({
+        "detected": 1, "total": 2, "detection_rate": 0.5, "mutants": [
+            {"name": "retry-off-by-one", "description": "one attempt too many",
+             "expected": ["a"], "failed": ["a"], "detected": True},
+            {"name": "temperature", "description": "a default temperature",
+             "expected": ["b"], "failed": [], "detected": False}]}))
+    (reports / "reliability.json").write_text(json.dumps({
+        "suite": "suites/reliability", "python": "3.11", "cpus": 2, "seconds": 40.0,
+        "tests": {"passed": 162}, "load": {"calls": 640, "results_lost": 0}}))
+    html = render_dashboard(reports)
+    table = html[html.index('<table id="mutants">'):]
+    assert "retry-off-by-one" in table and ">MISSED<" in table and ">caught<" in table
+    assert "1 of 2 deliberate deviations detected" in html
+    assert "162 tests passed" in html and "calls: 640, results_lost: 0" in html
+
+
+def test_gate_history_is_one_small_chart_per_pair_on_a_fitted_axis(tmp_path: Path) -> None:
+    html = render_dashboard(write_reports(tmp_path))
+    gate = html[html.index("<h3>Perf-gate ratio per pair"):html.index("<h3>Benchmarks")]
+    charts = re.findall(r'<svg class="chart"[^>]*aria-label="([^"]+)"(.*?)</svg>', gate, re.S)
+    assert [name for name, _ in charts] == ["compat:enhanced", "unified:floor"]
+    for _, body in charts:
+        ticks = [float(t) for t in re.findall(r'text-anchor="end">([\d.]+)<', body)]
+        assert ticks and min(ticks) > 0.5  # not squeezed against a zero baseline
+        assert 'class="limit"' in body
+    assert "a red ring marks a run in which the gate FAILed that pair" in html
+    assert "regression flagged against" not in html
+
+
+def test_the_batch_legend_names_workers(tmp_path: Path) -> None:
+    html = render_dashboard(write_reports(tmp_path))
+    batch = html[html.index('aria-label="benchmark group: batch"'):]
+    batch = batch[:batch.index("</svg>")]
+    assert "1 worker</text>" in batch and "4 workers</text>" in batch
+
+
+def test_commit_labels_are_thinned_to_stay_readable() -> None:
+    labels = [f"c{i:06d}" for i in range(40)]
+    points = [Point(i, 1.0 + i / 100, 0.99, 1.1) for i in range(40)]
+    chart = history_chart("t", labels, [Series("s", points)], unit="ratio", width=320,
+                          height=200, zero_based=False, legend=False)
+    shown = re.findall(r'class="tick" x="[\d.]+" y="[\d.]+" text-anchor="middle">(c\d+)', chart)
+    assert 2 <= len(shown) <= 5 and shown[-1] == "c000039"
+    assert chart.count("<circle") == 40  # every commit keeps its point and tooltip
