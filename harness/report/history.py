@@ -102,7 +102,8 @@ def gate_charts(history: Sequence[dict[str, Any]]) -> list[str]:
                 x, ratio, pair.get("ratio_q1", ratio), pair.get("ratio_q3", ratio),
                 pair.get("status") == "FAIL",
                 f"; limit {limit:g}" if limit is not None else ""))
-    return [history_chart(name, labels, [series], unit="ratio", width=320, height=200,
+    return [history_chart(f"{name}, limit {limits[-1]:g}" if limits else name, labels,
+                          [series], unit="ratio", width=320, height=200,
                           reference=limits[-1] if limits else None, x_notes=notes,
                           zero_based=False, legend=False, flag_label="gate FAILed this pair")
             for name, (series, limits) in sorted(pairs.items())]

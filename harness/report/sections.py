@@ -54,8 +54,12 @@ def summary_section(parity: dict[str, Any] | None, perf: dict[str, Any] | None,
     if perf:
         failing = [p["name"] for p in perf.get("pairs", []) if p.get("status") in
                    ("FAIL", "ERROR")]
+        statuses: dict[str, int] = {}
+        for pair in perf.get("pairs", []):
+            statuses[pair.get("status", "?")] = statuses.get(pair.get("status", "?"), 0) + 1
         items.append(f"<li>Performance gate {badge('FAIL' if perf.get('failed') else 'PASS')}"
-                     f" {len(perf.get('pairs', []))} pairs"
+                     f" {len(perf.get('pairs', []))} pairs ("
+                     + ", ".join(f"{escape(k)} {v}" for k, v in sorted(statuses.items())) + ")"
                      + (f", failing: {escape(', '.join(failing))}" if failing else "") + "</li>")
     else:
         items.append(f"<li>Performance gate {badge('NOT RUN')} run <code>make parity</code>"

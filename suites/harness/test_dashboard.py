@@ -236,6 +236,7 @@ def test_failures_come_first_with_what_differed(tmp_path: Path) -> None:
     failures = failures[:failures.index("</table>")]
     assert "gateway-retry-&lt;script&gt;" in failures and "attempts: legacy [1] != [2]" in failures
     assert "unified:floor" in failures and "ratio 1.300 above its limit 1.1" in failures
+    assert "2 pairs (FAIL 1, PASS 1)" in html
     matrix = html[html.index('id="parity-matrix"'):]
     assert matrix.index("gateway-retry-&lt;script&gt;") < matrix.index("enhanced-direct-basic")
 
@@ -267,7 +268,8 @@ def test_gate_history_is_one_small_chart_per_pair_on_a_fitted_axis(tmp_path: Pat
     html = render_dashboard(write_reports(tmp_path))
     gate = html[html.index("<h3>Perf-gate ratio per pair"):html.index("<h3>Benchmarks")]
     charts = re.findall(r'<svg class="chart"[^>]*aria-label="([^"]+)"(.*?)</svg>', gate, re.S)
-    assert [name for name, _ in charts] == ["compat:enhanced", "unified:floor"]
+    assert [name for name, _ in charts] == ["compat:enhanced, limit 1.05",
+                                            "unified:floor, limit 1.1"]
     for _, body in charts:
         ticks = [float(t) for t in re.findall(r'text-anchor="end">([\d.]+)<', body)]
         assert ticks and min(ticks) > 0.5  # not squeezed against a zero baseline
