@@ -27,21 +27,19 @@ from pathlib import Path
 
 from .report.locations import LATEST, display_path
 
-__all__ = ["main", "cmd_parity", "cmd_record", "cmd_lint", "HARNESS_ERRORS"]
+__all__ = ["main", "cmd_parity", "cmd_record", "cmd_lint", "harness_errors"]
 
 
-def _harness_errors() -> tuple[type[BaseException], ...]:
+def harness_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean "the input or the environment is wrong": printed as one
+    ``error:`` line each (exit 2), never as a traceback."""
     from unified.errors import UnifiedError
 
     from .publish import PublishError
     from .replay.files import CassetteError
     from .scenarios import ScenarioError
 
-    return (ScenarioError, CassetteError, PublishError, UnifiedError)
-
-
-#: Errors that mean "the input is wrong", printed as one line each (exit 2).
-HARNESS_ERRORS = _harness_errors
+    return (ScenarioError, CassetteError, PublishError, UnifiedError, OSError)
 
 
 def _quiet_environment() -> None:
@@ -105,10 +103,13 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 def cmd_lint(args: argparse.Namespace) -> int:
     """Lint every cassette against a quiet parity run."""
+    from .logroute import logs_to_file
     from .parity import run_parity
     from .replay import lint_cassettes
 
-    problems = lint_cassettes(run_parity(["*"]).played_by_cassette())
+    with logs_to_file(LATEST / "lint.log"):
+        played = run_parity(["*"]).played_by_cassette()
+    problems = lint_cassettes(played)
     for problem in problems:
         print(problem)
     print(f"{len(problems)} cassette problem(s)")
@@ -152,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_environment()
     try:
         return int(args.func(args))
-    except HARNESS_ERRORS() as error:
+    except harness_errors() as error:
         _print_error(error)
         return 2
 
