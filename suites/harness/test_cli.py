@@ -12,17 +12,9 @@ import harness.__main__ as cli
 import harness.parity  # noqa: F401 - bound to the real scenario folder before any monkeypatch
 from harness import scenarios as scenario_module
 from harness.report.markdown import LEGEND
+from suites.harness.test_scenarios import VALID as GOOD
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-GOOD = """id: {id}
-description: a test scenario
-pattern: enhanced
-backend: direct
-calls:
-  - {{question: "q"}}
-upstream:
-  - reply: {{answer: "a"}}
-"""
 
 
 @pytest.fixture
