@@ -3,7 +3,8 @@
 A generated number sits between markers: ``<!-- gen:scenarios -->38<!-- /gen -->``.
 :func:`update_readme` (run by ``python -m harness publish``) rewrites every marked
 value from the checkout; ``suites/harness/test_readme_numbers.py`` fails when one is
-stale. Known names: see :data:`GENERATORS`.
+stale. Known names: those of :data:`GENERATORS`, and ``reliability.<dotted key>`` for a
+figure of the committed ``reports/reliability.json`` (e.g. ``reliability.tests.passed``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 __all__ = ["GENERATORS", "generated_values", "render_readme", "update_readme", "MARKER"]
 
-MARKER = re.compile(r"<!-- gen:(?P<name>[a-z_-]+) -->(?P<value>.*?)<!-- /gen -->", re.S)
+MARKER = re.compile(r"<!-- gen:(?P<name>[a-z_.-]+) -->(?P<value>.*?)<!-- /gen -->", re.S)
+_REPORTS = ("reliability",)
 
 
 def _scenario_count() -> str:
@@ -43,13 +46,31 @@ GENERATORS: dict[str, Callable[[], str]] = {
 }
 
 
+def _report_figure(name: str) -> str:
+    """``reliability.a.b`` -> the value at ``["a"]["b"]`` of the committed report."""
+    import json
+
+    from .report.locations import COMMITTED
+
+    report, *keys = name.split(".")
+    value: Any = json.loads((COMMITTED / f"{report}.json").read_text(encoding="utf-8"))
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            raise KeyError(f"README marker {name!r}: reports/{report}.json has no {key!r}")
+        value = value[key]
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def generated_values(text: str) -> dict[str, str]:
     """The current value of every marker in ``text`` (unknown names raise KeyError)."""
     names = {m.group("name") for m in MARKER.finditer(text)}
-    unknown = sorted(names - set(GENERATORS))
+    unknown = sorted(n for n in names
+                     if n not in GENERATORS and n.split(".")[0] not in _REPORTS)
     if unknown:
-        raise KeyError(f"unknown README marker(s) {unknown}; known: {sorted(GENERATORS)}")
-    return {name: GENERATORS[name]() for name in names}
+        raise KeyError(f"unknown README marker(s) {unknown}; known: {sorted(GENERATORS)} "
+                       f"and {', '.join(r + '.<key>' for r in _REPORTS)}")
+    return {name: GENERATORS[name]() if name in GENERATORS else _report_figure(name)
+            for name in names}
 
 
 def render_readme(text: str) -> str:

@@ -67,6 +67,8 @@ def test_a_filtered_run_records_its_filter_in_json_and_markdown(tmp_path: Path) 
                                          "--scenario 'enhanced-direct-plain'")
     markdown = (tmp_path / "parity.md").read_text()
     assert f"**Filtered run: 1 of {total} scenarios" in markdown
+    junit = (tmp_path / "parity-junit.xml").read_text()
+    assert 'name="selection.filter" value="--scenario \'enhanced-direct-plain\'"' in junit
 
 
 def test_retry_log_lines_go_to_the_run_log_not_the_progress(tmp_path: Path, capsys) -> None:

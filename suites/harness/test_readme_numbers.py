@@ -23,3 +23,15 @@ def test_an_unknown_marker_is_an_error_naming_the_known_ones() -> None:
 def test_rendering_replaces_only_the_marked_value() -> None:
     text = "a <!-- gen:scenarios -->0<!-- /gen --> b 0"
     assert render_readme(text).endswith(" b 0") and "-->0<!--" not in render_readme(text)
+
+
+def test_a_report_figure_is_read_from_the_committed_report() -> None:
+    import json
+
+    from harness.report.locations import COMMITTED
+
+    passed = json.loads((COMMITTED / "reliability.json").read_text())["tests"]["passed"]
+    text = "<!-- gen:reliability.tests.passed -->0<!-- /gen -->"
+    assert render_readme(text) == f"<!-- gen:reliability.tests.passed -->{passed:,}<!-- /gen -->"
+    with pytest.raises(KeyError, match="no 'nope'"):
+        render_readme("<!-- gen:reliability.tests.nope -->0<!-- /gen -->")
