@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .report.locations import COMMITTED, LATEST, ROOT
+from .report.locations import COMMITTED, LATEST, ROOT, display_path
 
 __all__ = ["PublishError", "Published", "publish", "merge_history", "register",
            "COPIED", "HISTORIES"]
@@ -112,7 +112,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     print(f"published: {', '.join(result.copied) or 'no report files'}")
     for name, count in result.appended.items():
         print(f"  {name}: {count} new line(s)")
-    print(f"  dashboard: {result.dashboard.relative_to(ROOT) if result.dashboard.is_relative_to(ROOT) else result.dashboard}")
+    print(f"  dashboard: {display_path(result.dashboard)}")
     print(f"  README numbers {'updated' if result.readme_changed else 'unchanged'}")
     return 0
 
