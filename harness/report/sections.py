@@ -50,7 +50,7 @@ def summary_section(parity: dict[str, Any] | None, perf: dict[str, Any] | None,
         items.append(f"<li>Parity {badge(parity_verdict(parity))} "
                      f"{escape(_scope(parity))}{note} ({counts})</li>")
     else:
-        items.append(f"<li>Parity {badge('NOT RUN')} run <code>make parity</code></li>")
+        items.append(f"<li>Parity {badge('NOT RUN')} — run <code>make parity</code></li>")
     if perf:
         failing = [p["name"] for p in perf.get("pairs", []) if p.get("status") in
                    ("FAIL", "ERROR")]
@@ -62,7 +62,7 @@ def summary_section(parity: dict[str, Any] | None, perf: dict[str, Any] | None,
                      + ", ".join(f"{escape(k)} {v}" for k, v in sorted(statuses.items())) + ")"
                      + (f", failing: {escape(', '.join(failing))}" if failing else "") + "</li>")
     else:
-        items.append(f"<li>Performance gate {badge('NOT RUN')} run <code>make parity</code>"
+        items.append(f"<li>Performance gate {badge('NOT RUN')} — run <code>make parity</code>"
                      "</li>")
     if mutants:
         whole = mutants.get("detected") == mutants.get("total")
@@ -70,14 +70,14 @@ def summary_section(parity: dict[str, Any] | None, perf: dict[str, Any] | None,
                      f"{mutants.get('detected')} of {mutants.get('total')} deliberate "
                      "deviations detected</li>")
     else:
-        items.append(f"<li>Harness self-test {badge('NOT RUN')} run <code>make test</code>"
+        items.append(f"<li>Harness self-test {badge('NOT RUN')} — run <code>make test</code>"
                      "</li>")
     if reliability:
         passed = (reliability.get("tests") or {}).get("passed")
         items.append(f"<li>Reliability suite: {passed} tests passed in "
                      f"{reliability.get('seconds')} s on {reliability.get('cpus')} CPUs</li>")
     else:
-        items.append(f"<li>Reliability suite {badge('NOT RUN')} run <code>make test</code>"
+        items.append(f"<li>Reliability suite {badge('NOT RUN')} — run <code>make test</code>"
                      "</li>")
     return f'<ul class="summary" id="summary">{"".join(items)}</ul>'
 
@@ -107,7 +107,9 @@ def failures_section(parity: dict[str, Any] | None, perf: dict[str, Any] | None)
                         f'<td>{escape(str(pair.get("candidate", "")))}</td>'
                         f'<td>{escape(text)}</td></tr>')
     if not rows:
-        return '<p class="notice">No failures in these reports.</p>'
+        scope = (f" (a filtered run: {escape(_scope(parity))})"
+                 if parity_verdict(parity) == "PARTIAL" and parity else "")
+        return f'<p class="notice">No failures in these reports{scope}.</p>'
     return ('<table id="failures-table"><tr><th>where</th><th>scenario / pair</th>'
             "<th>implementation</th><th>what differed</th></tr>" + "".join(rows) + "</table>")
 
