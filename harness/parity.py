@@ -244,15 +244,11 @@ def run_scenario(scenario: Scenario, only: Iterable[str] = (),
     ``references`` caches the legacy reference's observation per scenario id (the
     mutant self-test changes only unified code, so the reference need not run again).
     """
+    blocked = _blocked_by_cassette(scenario, only)
+    if blocked is not None:
+        return blocked
     differences = load_differences() if differences is None else differences
     impls = implementations_for(scenario, only)
-    blocked = _cassette_problems(scenario)
-    if blocked:
-        return ScenarioResult(scenario.id, scenario.pattern, scenario.backend,
-                              scenario.description,
-                              [ImplResult(impls[0].name, "FAIL", problems=blocked)]
-                              + [ImplResult(impl.name, "SKIPPED") for impl in impls[1:]],
-                              scenario.cassette)
     played: set[int] = set()
     observations = []
     for index, impl in enumerate(impls):
@@ -279,12 +275,20 @@ def run_scenario(scenario: Scenario, only: Iterable[str] = (),
                           results, scenario.cassette, sorted(played))
 
 
-def _cassette_problems(scenario: Scenario) -> list[str]:
-    """A missing or hand-edited cassette FAILs the scenario before anything runs (one
-    message, not one replay miss per implementation)."""
+def _blocked_by_cassette(scenario: Scenario, only: Iterable[str]) -> ScenarioResult | None:
+    """A missing or hand-edited cassette FAILs the scenario before anything runs: one
+    message on the first implementation (not one replay miss each), the others SKIPPED."""
     from .replay.integrity import cassette_problems
 
-    return cassette_problems(scenario)
+    problems = cassette_problems(scenario)
+    if not problems:
+        return None
+    first, *rest = implementations_for(scenario, only)
+    return ScenarioResult(scenario.id, scenario.pattern, scenario.backend,
+                          scenario.description,
+                          [ImplResult(first.name, "FAIL", problems=problems)]
+                          + [ImplResult(impl.name, "SKIPPED") for impl in rest],
+                          scenario.cassette)
 
 
 def _run_one(args: tuple[str, tuple[str, ...]]) -> ScenarioResult:

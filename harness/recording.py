@@ -26,11 +26,10 @@ from typing import Any
 from .replay.http import CASSETTE_DIR
 from .scenarios import SCENARIO_DIR, Scenario, load_scenarios
 
-__all__ = ["record_scenarios", "upstream_steps", "bedrock_steps", "local_stack", "reply_text"]
+__all__ = ["record_scenarios", "upstream_steps", "bedrock_steps", "local_stack"]
 
 
-def reply_text(reply: Any) -> str:
-    """The raw text an upstream ``reply`` step answers with."""
+def _reply_text(reply: Any) -> str:
     from unified.backends.mock import format_fields
 
     return reply if isinstance(reply, str) else format_fields(reply)
@@ -43,7 +42,7 @@ def upstream_steps(scenario: Scenario) -> list[Any]:
     steps: list[Any] = []
     for step in scenario.upstream:
         if "reply" in step:
-            steps.append(Reply(reply_text(step["reply"])))
+            steps.append(Reply(_reply_text(step["reply"])))
         elif "fault" in step:
             steps.append(Fault(**step["fault"]))
     return steps
@@ -56,7 +55,7 @@ def bedrock_steps(scenario: Scenario) -> list[Any]:
     steps: list[Any] = []
     for step in scenario.upstream:
         if "reply" in step:
-            steps.append(BedrockReply(reply_text(step["reply"])))
+            steps.append(BedrockReply(_reply_text(step["reply"])))
         elif "bedrock_fault" in step:
             steps.append(BedrockFault(**step["bedrock_fault"]))
     return steps

@@ -22,7 +22,7 @@ from . import http as _http
 from .files import read_cassette
 
 __all__ = ["cassette_problems", "stamp_cassette", "interactions_sha256", "upstream_sha256",
-           "recorded_answers", "missing_cassette_message"]
+           "recorded_answers", "missing_cassette_message", "scripted_texts"]
 
 
 def _sha256(value: Any) -> str:
@@ -40,10 +40,24 @@ def upstream_sha256(scenario: Any) -> str:
     return _sha256(list(scenario.upstream))
 
 
-def _reply_texts(scenario: Any) -> set[str]:
-    from ..recording import reply_text
+def _text(value: Any) -> str:
+    from unified.backends.mock import format_fields
 
-    return {reply_text(step["reply"]) for step in scenario.upstream if "reply" in step}
+    return value if isinstance(value, str) else format_fields(value)
+
+
+def scripted_texts(scenario: Any) -> set[str]:
+    """Every answer text the scenario's ``upstream`` script sends: a ``reply`` (raw text
+    or output fields) or the ``text``/``fields`` of a rich ``answer`` step."""
+    texts = set()
+    for step in scenario.upstream:
+        if "reply" in step:
+            texts.add(_text(step["reply"]))
+        answer = step.get("answer")
+        if isinstance(answer, dict):
+            texts.add(str(answer.get("text") or (_text(answer["fields"])
+                                                 if "fields" in answer else "")))
+    return texts
 
 
 def recorded_answers(data: dict[str, Any]) -> list[tuple[int, str]]:
@@ -98,7 +112,7 @@ def cassette_problems(scenario: Any, directory: Path | None = None) -> list[str]
         if stamp.get("upstream_sha256") != upstream_sha256(scenario):
             problems.append(f"scenario {scenario.id}'s upstream script changed since "
                             f"{name} was recorded: {rerecord}")
-    allowed = _reply_texts(scenario)
+    allowed = scripted_texts(scenario)
     for index, text in recorded_answers(data):
         if text not in allowed:
             problems.append(f"{name} interaction {index} answers {text[:80]!r}, which "
