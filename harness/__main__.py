@@ -12,6 +12,10 @@
   interactions, cassettes no scenario uses, cassettes edited after recording); exit 1
   on findings.
 - ``publish``: make the latest run the committed record (:mod:`harness.publish`).
+- ``readme``: regenerate the README's ``<!-- gen:… -->`` numbers
+  (:mod:`harness.readme_numbers`).
+- ``stamp [--scenario GLOB]...``: give a cassette recorded before recording stamps
+  existed its stamp, when every answer in it is one its scenario's script sends.
 
 A harness error (a malformed scenario or cassette, nothing to publish, …) prints one
 ``error:`` line per problem, no traceback, and exits 2.
@@ -27,7 +31,8 @@ from pathlib import Path
 
 from .report.locations import LATEST, display_path
 
-__all__ = ["main", "cmd_parity", "cmd_record", "cmd_lint", "harness_errors"]
+__all__ = ["main", "cmd_parity", "cmd_record", "cmd_lint", "cmd_stamp", "cmd_readme",
+           "harness_errors"]
 
 
 def harness_errors() -> tuple[type[BaseException], ...]:
@@ -101,6 +106,27 @@ def cmd_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stamp(args: argparse.Namespace) -> int:
+    """Stamp cassettes recorded before stamps existed (exit 1 when one is refused)."""
+    from .replay.integrity import stamp_unstamped
+    from .scenarios import load_scenarios
+
+    done = stamp_unstamped(load_scenarios(patterns=args.scenario or ["*"]))
+    for scenario, outcome in done.items():
+        print(f"{scenario}: {outcome}")
+    return 1 if any(o.startswith("refused") for o in done.values()) else 0
+
+
+def cmd_readme(args: argparse.Namespace) -> int:
+    """Regenerate the README's marked numbers (``make publish`` does it too)."""
+    from .readme_numbers import update_readme
+    from .report.locations import ROOT
+
+    changed = update_readme(ROOT / "README.md")
+    print(f"README numbers {'updated' if changed else 'unchanged'}")
+    return 0
+
+
 def cmd_lint(args: argparse.Namespace) -> int:
     """Lint every cassette against a quiet parity run."""
     from .logroute import logs_to_file
@@ -135,6 +161,11 @@ def _parser() -> argparse.ArgumentParser:
     record.set_defaults(func=cmd_record)
     lint = sub.add_parser("lint", help="lint the cassettes")
     lint.set_defaults(func=cmd_lint)
+    stamp = sub.add_parser("stamp", help="stamp cassettes recorded before stamps existed")
+    stamp.add_argument("--scenario", action="append", help="glob of scenario ids")
+    stamp.set_defaults(func=cmd_stamp)
+    sub.add_parser("readme", help="regenerate the README's marked numbers").set_defaults(
+        func=cmd_readme)
     register_publish(sub)
     return parser
 

@@ -1,7 +1,7 @@
 """Numbers in ``README.md`` that are generated, not typed.
 
 A generated number sits between markers: ``<!-- gen:scenarios -->38<!-- /gen -->``.
-:func:`update_readme` (run by ``python -m harness publish``) rewrites every marked
+:func:`update_readme` (``python -m harness readme``, and ``publish``) rewrites every marked
 value from the checkout; ``suites/harness/test_readme_numbers.py`` fails when one is
 stale. Known names: those of :data:`GENERATORS`, and ``reliability.<dotted key>`` for a
 figure of the committed ``reports/reliability.json`` (e.g. ``reliability.tests.passed``).

@@ -22,7 +22,8 @@ from . import http as _http
 from .files import read_cassette
 
 __all__ = ["cassette_problems", "stamp_cassette", "interactions_sha256", "upstream_sha256",
-           "recorded_answers", "missing_cassette_message", "scripted_texts"]
+           "recorded_answers", "missing_cassette_message", "scripted_texts",
+           "stamp_unstamped"]
 
 
 def _sha256(value: Any) -> str:
@@ -104,7 +105,9 @@ def cassette_problems(scenario: Any, directory: Path | None = None) -> list[str]
     stamp = data.get("recording")
     problems = []
     if not isinstance(stamp, dict):
-        problems.append(f"{name} carries no recording stamp: {rerecord}")
+        problems.append(f"{name} carries no recording stamp: {rerecord} (or, for a cassette "
+                        f"recorded before stamps existed, `python -m harness stamp "
+                        f"--scenario {scenario.id}`)")
     else:
         if stamp.get("interactions_sha256") != interactions_sha256(data):
             problems.append(f"{name} was edited after it was recorded (its interactions no "
@@ -129,3 +132,25 @@ def stamp_cassette(path: Path, scenario: Any) -> None:
     stamp = (f"recording:\n  interactions_sha256: {interactions_sha256(data)}\n"
              f"  upstream_sha256: {upstream_sha256(scenario)}\n")
     path.write_text(head + stamp, encoding="utf-8")
+
+
+def stamp_unstamped(scenarios: Any, directory: Path | None = None) -> dict[str, str]:
+    """Stamp the cassettes recorded before stamps existed: scenario id -> what was done.
+    A cassette is stamped only when the stamp is its one problem (it exists and every
+    answer in it is one its ``upstream`` script sends); a stamped one is left alone."""
+    directory = directory or _http.CASSETTE_DIR
+    done = {}
+    for scenario in scenarios:
+        path = directory / scenario.cassette
+        problems = cassette_problems(scenario, directory)
+        if not path.is_file():
+            done[scenario.id] = "no cassette (nothing to stamp)" if not problems else \
+                "refused: " + problems[0]
+        elif not problems:
+            done[scenario.id] = "already stamped"
+        elif len(problems) == 1 and "carries no recording stamp" in problems[0]:
+            stamp_cassette(path, scenario)
+            done[scenario.id] = "stamped"
+        else:
+            done[scenario.id] = "refused: " + "; ".join(problems)
+    return done

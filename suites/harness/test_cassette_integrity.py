@@ -93,3 +93,26 @@ def test_stamping_keeps_the_recorded_text_and_replaces_an_old_stamp(cassettes: P
     stamp_cassette(path, SCENARIO)
     assert path.read_text(encoding="utf-8") == before
     assert before.count("\nrecording:\n") == 1
+
+
+def test_stamp_gives_an_unstamped_cassette_its_stamp_only_when_its_answers_are_scripted(
+        cassettes: Path) -> None:
+    from harness.replay.integrity import stamp_unstamped
+
+    path = cassettes / SCENARIO.cassette
+    path.write_text(path.read_text(encoding="utf-8").split("\nrecording:\n")[0] + "\n",
+                    encoding="utf-8")
+    assert "carries no recording stamp" in cassette_problems(SCENARIO)[0]
+    assert stamp_unstamped([SCENARIO]) == {SCENARIO.id: "stamped"}
+    assert cassette_problems(SCENARIO) == []
+    assert stamp_unstamped([SCENARIO]) == {SCENARIO.id: "already stamped"}
+
+
+def test_stamp_refuses_a_forged_unstamped_cassette(cassettes: Path) -> None:
+    from harness.replay.integrity import stamp_unstamped
+
+    path = _forge(cassettes)
+    path.write_text(path.read_text(encoding="utf-8").split("\nrecording:\n")[0] + "\n",
+                    encoding="utf-8")
+    assert stamp_unstamped([SCENARIO])[SCENARIO.id].startswith("refused: ")
+    assert "\nrecording:\n" not in path.read_text(encoding="utf-8")

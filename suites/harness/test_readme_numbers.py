@@ -12,7 +12,8 @@ def test_the_readme_marks_its_scenario_and_mutant_counts_and_they_are_current() 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     names = {m.group("name") for m in MARKER.finditer(text)}
     assert {"scenarios", "mutants"} <= names
-    assert render_readme(text) == text, "stale README numbers: run `make publish`"
+    assert render_readme(text) == text, \
+        "stale README numbers: run `python -m harness readme` (or `make publish`)"
 
 
 def test_an_unknown_marker_is_an_error_naming_the_known_ones() -> None:
