@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test lint parity bench record dashboard clean
+.PHONY: install test lint parity bench record dashboard publish clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,3 +37,8 @@ bench: install
 
 dashboard: install
 	$(PY) -m harness dashboard $(DASHBOARD_ARGS)
+
+# Runs write to reports/latest/ (ignored); publish copies the latest run into the
+# committed reports/, appends its history lines and regenerates the README's numbers.
+publish: install
+	$(PY) -m harness publish $(PUBLISH_ARGS)

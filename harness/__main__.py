@@ -1,13 +1,24 @@
-"""``python -m harness parity|record|lint`` — the harness's command line.
+"""``python -m harness parity|record|lint|publish|...`` — the harness's command line.
 
 - ``parity [--scenario GLOB]... [--impl NAME]... [--jobs N] [--reports DIR]``: replay
   every scenario through every implementation, print progress and the matrix, write
-  ``parity.json``, ``parity.md`` and ``parity-junit.xml``; exit 1 on any FAIL.
+  ``parity.json``, ``parity.md`` and ``parity-junit.xml`` (default ``reports/latest/``,
+  ignored by git; library log lines go to ``parity.log`` there, not into the progress);
+  exit 1 on any FAIL. A filtered run says so in every report.
 - ``record [--scenario GLOB]...``: re-record cassettes against the local stack (see
   :mod:`harness.recording`).
 - ``perf`` (and ``parity --perf``): the performance gate (:mod:`harness.perf_gate`).
 - ``lint``: run the parity replay quietly and lint every cassette (secrets, unused
-  interactions, cassettes no scenario uses); exit 1 on findings.
+  interactions, cassettes no scenario uses, cassettes edited after recording); exit 1
+  on findings.
+- ``publish``: make the latest run the committed record (:mod:`harness.publish`).
+- ``readme``: regenerate the README's ``<!-- gen:… -->`` numbers
+  (:mod:`harness.readme_numbers`).
+- ``stamp [--scenario GLOB]...``: give a cassette recorded before recording stamps
+  existed its stamp, when every answer in it is one its scenario's script sends.
+
+A harness error (a malformed scenario or cassette, nothing to publish, …) prints one
+``error:`` line per problem, no traceback, and exits 2.
 """
 
 from __future__ import annotations
@@ -18,7 +29,22 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from .report.locations import LATEST, display_path
+
+__all__ = ["main", "cmd_parity", "cmd_record", "cmd_lint", "cmd_stamp", "cmd_readme",
+           "harness_errors"]
+
+
+def harness_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean "the input or the environment is wrong": printed as one
+    ``error:`` line each (exit 2), never as a traceback."""
+    from unified.errors import UnifiedError
+
+    from .publish import PublishError
+    from .replay.files import CassetteError
+    from .scenarios import ScenarioError
+
+    return (ScenarioError, CassetteError, PublishError, UnifiedError, OSError)
 
 
 def _quiet_environment() -> None:
@@ -37,22 +63,30 @@ def _progress(result, done: int, total: int) -> None:  # type: ignore[no-untyped
 
 def cmd_parity(args: argparse.Namespace) -> int:
     """Run the parity suite and write the reports."""
+    from .logroute import logs_to_file
     from .parity import run_parity
     from .report import matrix_rows, write_reports
+    from .report.selection import selection_of
 
-    run = run_parity(args.scenario or ["*"], only=args.impl or (), jobs=args.jobs,
-                     progress=_progress)
-    if not run.scenarios:
-        print("no scenario matched", file=sys.stderr)
+    patterns = args.scenario or ["*"]
+    selection = selection_of(patterns, args.impl or ())
+    if not selection["matched"]:
+        print(f"error: no scenario matched {' '.join(patterns)}", file=sys.stderr)
         return 2
-    paths = write_reports(run, Path(args.reports), getattr(args, "report_extra", None))
+    reports = Path(args.reports)
+    with logs_to_file(reports / "parity.log") as log:
+        run = run_parity(patterns, only=args.impl or (), jobs=args.jobs, progress=_progress)
+    extra = {**(getattr(args, "report_extra", None) or {}), "selection": selection}
+    paths = write_reports(run, reports, extra)
     from unified.datatable import DataTableFrame
 
     print()
     print(DataTableFrame(matrix_rows(run)).to_markdown())
     counts = ", ".join(f"{k}: {v}" for k, v in sorted(run.counts().items()))
-    print(f"\n{len(run.scenarios)} scenarios, {counts}; {run.wall_time:.1f} s")
-    print("reports: " + ", ".join(str(p) for p in paths))
+    print(f"\n{selection['description']}; {counts}; {run.wall_time:.1f} s")
+    print("reports: " + ", ".join(display_path(p) for p in paths))
+    if log.lines:
+        print(f"library log: {log.lines} line(s) in {display_path(log.path)}")
     if run.failed:
         for scenario in run.scenarios:
             for result in scenario.results:
@@ -72,20 +106,43 @@ def cmd_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stamp(args: argparse.Namespace) -> int:
+    """Stamp cassettes recorded before stamps existed (exit 1 when one is refused)."""
+    from .replay.integrity import stamp_unstamped
+    from .scenarios import load_scenarios
+
+    done = stamp_unstamped(load_scenarios(patterns=args.scenario or ["*"]))
+    for scenario, outcome in done.items():
+        print(f"{scenario}: {outcome}")
+    return 1 if any(o.startswith("refused") for o in done.values()) else 0
+
+
+def cmd_readme(args: argparse.Namespace) -> int:
+    """Regenerate the README's marked numbers (``make publish`` does it too)."""
+    from .readme_numbers import update_readme
+    from .report.locations import ROOT
+
+    changed = update_readme(ROOT / "README.md")
+    print(f"README numbers {'updated' if changed else 'unchanged'}")
+    return 0
+
+
 def cmd_lint(args: argparse.Namespace) -> int:
     """Lint every cassette against a quiet parity run."""
+    from .logroute import logs_to_file
     from .parity import run_parity
     from .replay import lint_cassettes
 
-    problems = lint_cassettes(run_parity(["*"]).played_by_cassette())
+    with logs_to_file(LATEST / "lint.log"):
+        played = run_parity(["*"]).played_by_cassette()
+    problems = lint_cassettes(played)
     for problem in problems:
         print(problem)
     print(f"{len(problems)} cassette problem(s)")
     return 1 if problems else 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m harness``."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -93,21 +150,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     parity.add_argument("--scenario", action="append", help="glob of scenario ids")
     parity.add_argument("--impl", action="append", help="implementation name prefix")
     parity.add_argument("--jobs", type=int, default=1, help="parallel processes")
-    parity.add_argument("--reports", default=str(ROOT / "reports"), help="report directory")
+    parity.add_argument("--reports", default=str(LATEST), help="report directory")
     parity.set_defaults(func=cmd_parity)
     from .perf_gate import register as register_perf
+    from .publish import register as register_publish
 
-    register_perf(sub, parity, reports=str(ROOT / "reports"), command=cmd_parity)
+    register_perf(sub, parity, reports=str(LATEST), command=cmd_parity)
     record = sub.add_parser("record", help="re-record cassettes against the local stack")
     record.add_argument("--scenario", action="append", help="glob of scenario ids")
     record.set_defaults(func=cmd_record)
     lint = sub.add_parser("lint", help="lint the cassettes")
     lint.set_defaults(func=cmd_lint)
+    stamp = sub.add_parser("stamp", help="stamp cassettes recorded before stamps existed")
+    stamp.add_argument("--scenario", action="append", help="glob of scenario ids")
+    stamp.set_defaults(func=cmd_stamp)
+    sub.add_parser("readme", help="regenerate the README's marked numbers").set_defaults(
+        func=cmd_readme)
+    register_publish(sub)
+    return parser
+
+
+def _print_error(error: BaseException) -> None:
+    for problem in getattr(error, "errors", None) or [error]:
+        print(f"error: {problem}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m harness``."""
+    parser = _parser()
     args = parser.parse_args(argv)
     if getattr(args, "jobs", 1) < 1:
         parser.error("--jobs must be >= 1")
     _quiet_environment()
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except harness_errors() as error:
+        _print_error(error)
+        return 2
 
 
 if __name__ == "__main__":

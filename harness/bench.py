@@ -2,8 +2,9 @@
 
 1. ``pytest suites/bench -m bench --benchmark-only --benchmark-json=<file>`` writes
    pytest-benchmark's JSON (every round's timing, ``machine_info``, ``commit_info``) to
-   ``reports/bench/<UTC time>_<commit>.json``;
-2. one summary line per run is appended to ``reports/bench/history.jsonl``: commit,
+   ``reports/latest/bench/<UTC time>_<commit>.json`` (ignored by git; ``make publish``
+   appends the history lines to the committed ``reports/bench/history.jsonl``);
+2. one summary line per run is appended to ``history.jsonl`` next to it: commit,
    time, machine, and per benchmark its group, median, quartiles and rounds;
 3. each benchmark is compared with the latest earlier run of another commit (its JSON
    file, when still there) by :func:`harness.perf.decide`: ``regression: true`` when it

@@ -11,7 +11,9 @@ For each scenario every applicable implementation runs inside the scenario's rep
   ``unified/compat/DIFFERENCES.md`` and named by the scenario covers the field
   (EXPECTED-DIFF, citing the id).
 
-A replay miss, or an implementation that failed to set up, is always a FAIL.
+A replay miss, or an implementation that failed to set up, is always a FAIL; so is a
+missing cassette or one edited after it was recorded (:mod:`harness.replay.integrity`),
+reported once on the reference, the other implementations SKIPPED.
 """
 
 from __future__ import annotations
@@ -242,6 +244,9 @@ def run_scenario(scenario: Scenario, only: Iterable[str] = (),
     ``references`` caches the legacy reference's observation per scenario id (the
     mutant self-test changes only unified code, so the reference need not run again).
     """
+    blocked = _blocked_by_cassette(scenario, only)
+    if blocked is not None:
+        return blocked
     differences = load_differences() if differences is None else differences
     impls = implementations_for(scenario, only)
     played: set[int] = set()
@@ -268,6 +273,22 @@ def run_scenario(scenario: Scenario, only: Iterable[str] = (),
         results[0].problems.append(f"expected_differences names unknown ids {unknown}")
     return ScenarioResult(scenario.id, scenario.pattern, scenario.backend, scenario.description,
                           results, scenario.cassette, sorted(played))
+
+
+def _blocked_by_cassette(scenario: Scenario, only: Iterable[str]) -> ScenarioResult | None:
+    """A missing or hand-edited cassette FAILs the scenario before anything runs: one
+    message on the first implementation (not one replay miss each), the others SKIPPED."""
+    from .replay.integrity import cassette_problems
+
+    problems = cassette_problems(scenario)
+    if not problems:
+        return None
+    first, *rest = implementations_for(scenario, only)
+    return ScenarioResult(scenario.id, scenario.pattern, scenario.backend,
+                          scenario.description,
+                          [ImplResult(first.name, "FAIL", problems=problems)]
+                          + [ImplResult(impl.name, "SKIPPED") for impl in rest],
+                          scenario.cassette)
 
 
 def _run_one(args: tuple[str, tuple[str, ...]]) -> ScenarioResult:

@@ -6,7 +6,9 @@ process group) in front of the deterministic scripted upstream for ``gateway`` a
 scenario's ``upstream`` steps script the upstream afresh for every implementation, so
 each sees the same sequence (e.g. 429 then 200). Volatile response fields (ids,
 timestamps, latency) are normalised by :mod:`harness.replay.http`, so re-recording the
-same thing gives no diff.
+same thing gives no diff. Each recorded cassette is stamped with the hash of its
+interactions and of the scenario's ``upstream`` script (:mod:`harness.replay.integrity`):
+the lint and parity refuse a cassette edited by hand afterwards.
 
 With ``UNIFIED_RECORD_LIVE=1`` HTTP scenarios are recorded against real endpoints
 instead: ``MLFLOW_GATEWAY_URI`` for gateway scenarios and ``UNIFIED_RECORD_API_BASE``
@@ -75,6 +77,7 @@ def record_scenarios(patterns: Sequence[str] = ("*",),
                      progress: Callable[[str], None] = print) -> list[str]:
     """Re-record the cassettes of the matching scenarios; return the files written."""
     from .parity import implementations_for, observe
+    from .replay.integrity import stamp_cassette
 
     scenarios = load_scenarios(SCENARIO_DIR, patterns)
     live = os.environ.get("UNIFIED_RECORD_LIVE") == "1"
@@ -98,6 +101,8 @@ def record_scenarios(patterns: Sequence[str] = ("*",),
                                          upstream_url=upstream_url, before_run=script)
                 if observation.setup_error:
                     progress(f"  ! {impl.name}: {observation.setup_error}")
+            if path.is_file():
+                stamp_cassette(path, scenario)
             written.append(str(path))
             progress(f"[{index}/{len(scenarios)}] recorded {scenario.cassette}")
     return written

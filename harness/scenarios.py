@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["Scenario", "ScenarioError", "load_scenario", "load_scenarios", "SCENARIO_DIR",
+__all__ = ["Scenario", "ScenarioError", "ScenarioFilesError", "load_scenario", "load_scenarios", "SCENARIO_DIR",
            "PATTERNS", "BACKENDS", "PROGRAMS", "IMPLEMENTATION_KINDS"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,8 +205,33 @@ def _mapping_list(value: Any, name: str, fail: Any, *, allow_empty: bool) -> tup
     return tuple(value)
 
 
+class ScenarioFilesError(ScenarioError):
+    """Several scenario files are malformed; ``errors`` holds one :class:`ScenarioError`
+    per file (each naming file, field and line), the message lists them all."""
+
+    def __init__(self, errors: Sequence[ScenarioError]):
+        self.errors = list(errors)
+        self.path, self.field, self.line = errors[0].path, errors[0].field, errors[0].line
+        ValueError.__init__(self, f"{len(self.errors)} malformed scenario files:\n"
+                            + "\n".join(str(e) for e in self.errors))
+
+
 def load_scenarios(directory: Path | str = SCENARIO_DIR,
                    patterns: Sequence[str] = ("*",)) -> list[Scenario]:
-    """Every scenario in ``directory`` whose id matches one of the glob ``patterns``."""
-    scenarios = [load_scenario(p) for p in sorted(Path(directory).glob("*.yaml"))]
-    return [s for s in scenarios if any(fnmatch.fnmatch(s.id, g) for g in patterns)]
+    """Every scenario in ``directory`` whose id (= file stem) matches one of the glob
+    ``patterns``. Files outside the patterns are not read, so a broken file does not
+    block a run that does not select it; every broken selected file is reported
+    (:class:`ScenarioFilesError` when more than one)."""
+    scenarios, errors = [], []
+    for path in sorted(Path(directory).glob("*.yaml")):
+        if not any(fnmatch.fnmatch(path.stem, g) for g in patterns):
+            continue
+        try:
+            scenarios.append(load_scenario(path))
+        except ScenarioError as error:
+            errors.append(error)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ScenarioFilesError(errors)
+    return scenarios

@@ -1,11 +1,14 @@
-"""Cassette lint: secrets, unused interactions, cassettes no scenario uses."""
+"""Cassette lint: secrets, unused interactions, cassettes no scenario uses, and cassettes
+that are not what was recorded for their scenario (missing, edited by hand, answers the
+scenario's ``upstream`` script never gives: :mod:`harness.replay.integrity`)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .files import read_cassette
 from .http import CASSETTE_DIR
@@ -52,14 +55,26 @@ def interaction_count(path: Path) -> int:
 
 
 def lint_cassettes(used: Mapping[str, set[int]], *, directory: Path = CASSETTE_DIR,
-                   extra_secrets: Iterable[str] = ()) -> list[CassetteProblem]:
+                   extra_secrets: Iterable[str] = (),
+                   scenarios: Sequence[Any] | None = None) -> list[CassetteProblem]:
     """Lint every cassette under ``directory``.
 
     ``used`` maps a cassette's relative path to the indices of its interactions that a
     parity run played; cassettes absent from it are unused by every scenario.
+    ``scenarios`` (default: every scenario file, when ``directory`` is the project's
+    cassette folder) are checked against their cassettes' recording stamps.
     """
+    from .integrity import cassette_problems
+
     problems = []
     secrets = list(extra_secrets)
+    if scenarios is None:
+        from ..scenarios import load_scenarios
+
+        scenarios = load_scenarios() if directory == CASSETTE_DIR else ()
+    for scenario in scenarios:
+        problems += [CassetteProblem(scenario.cassette, "recording", detail)
+                     for detail in cassette_problems(scenario, directory)]
     for path in sorted(directory.rglob("*.yaml")):
         rel = path.relative_to(directory).as_posix()
         text = path.read_text(encoding="utf-8")

@@ -18,7 +18,7 @@ def write_reports(run, directory, extra: dict | None = None) -> list:  # type: i
     extra = _with_mutants(dict(extra or {}), directory / "mutants.json")
     return [write_json(run, directory / "parity.json", extra),
             write_markdown(run, directory / "parity.md", extra),
-            write_junit(run, directory / "parity-junit.xml")]
+            write_junit(run, directory / "parity-junit.xml", extra.get("selection"))]
 
 
 def _with_mutants(extra: dict, path) -> dict:  # type: ignore[no-untyped-def,type-arg]

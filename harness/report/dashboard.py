@@ -1,15 +1,20 @@
-"""``reports/dashboard/index.html``: one static, self-contained page (no script, no
-network) with
+"""``reports/latest/dashboard/index.html``: one static, self-contained page (no script, no
+network), in the order a team reads it:
 
-1. the latest perf gate (``reports/perf.json``): ratio with IQR against each limit;
-2. the latest parity matrix (``reports/parity.json``): scenario × implementation;
-3. the history (``reports/bench/history.jsonl``): one chart per benchmark group, one
-   point per commit (its latest run), median line with an IQR band, a red ring where a
-   regression was flagged; and the perf-gate ratios over commits
-   (``reports/perf-history.jsonl``, each ratio divided by its limit, FAIL ringed).
+1. at a glance: each report's verdict (a filtered parity run is PARTIAL, with its
+   filter, never a plain PASS);
+2. failures first: every parity FAIL and perf-gate FAIL with what differed;
+3. the parity matrix (failing scenarios on top) with its legend;
+4. the latest perf gate (``perf.json``, :func:`perf_section`);
+5. the harness self-test (``mutants.json``) and the reliability figures
+   (``reliability.json``);
+6. history (:mod:`harness.report.history`): the perf-gate ratios as small multiples,
+   one chart per pair, and one chart per benchmark group.
 
-``python -m harness dashboard`` (``make dashboard``) writes it; missing inputs give a
-short notice in their section, never an error.
+``python -m harness dashboard`` (``make dashboard``) draws it from ``reports/latest/``
+with the committed histories plus the local runs; ``python -m harness publish`` draws
+the committed one. Missing inputs give a short notice in their section, never an error;
+no absolute path of the machine appears on the page.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .svg import Point, Series, history_chart, ratio_bar
+from .svg import ratio_bar
 
 __all__ = ["render_dashboard", "write_dashboard", "cmd_dashboard", "register"]
 
@@ -44,6 +49,9 @@ svg .tick,svg .legend{font-size:11px;fill:#555}svg .title{font-size:13px;font-we
 svg .band{fill-opacity:.18;stroke:none}svg .median{fill:none;stroke-width:2}
 svg .regression{fill:none;stroke-width:2.5}svg .limit{stroke:#d62728;stroke-dasharray:5 4}
 svg .axis{stroke:#bbb}svg .frame{fill:none;stroke:#ddd}svg .limit-mark{stroke:#d62728;stroke-width:2}.notice{color:#777}
+h3{font-size:15px;margin:18px 0 4px}ul.summary{list-style:none;padding:0;margin:6px 0}
+ul.summary li{margin:3px 0}ul.details{margin:0;padding-left:16px}.legend{max-width:80em}
+.badge.diff{color:#8a6100}.badge.skip{color:#777}
 """
 
 
@@ -116,144 +124,82 @@ def perf_section(perf: dict[str, Any] | None) -> str:
             "one-sided Mann-Whitney U p &lt; α against limit × baseline.</p>")
 
 
-def parity_section(parity: dict[str, Any] | None) -> str:
-    """The scenario × implementation matrix with a verdict per cell."""
-    if not parity:
-        return '<p class="notice">No parity report yet: run <code>make parity</code>.</p>'
-    scenarios = parity.get("scenarios", [])
-    kinds: list[str] = []
-    for scenario in scenarios:
-        for result in scenario.get("results", []):
-            kind = result["implementation"].split(":")[0]
-            if kind not in kinds:
-                kinds.append(kind)
-    head = "<tr><th>scenario</th><th>pattern</th><th>backend</th>" + "".join(
-        f"<th>{escape(k)}</th>" for k in kinds) + "</tr>"
-    rows = []
-    for scenario in scenarios:
-        cells = {r["implementation"].split(":")[0]: r for r in scenario.get("results", [])}
-        tds = []
-        for kind in kinds:
-            result = cells.get(kind)
-            if result is None:
-                tds.append('<td class="skip">—</td>')
-                continue
-            status = result["status"]
-            cited = f' <small>({escape(", ".join(result["cited"]))})</small>' \
-                if result.get("cited") else ""
-            detail = "; ".join([*result.get("problems", []),
-                                *(f"{k}: {v}" for k, v in result.get("diffs", {}).items())])
-            tds.append(f'<td class="{_STATUS_CLASS.get(status, "")}" title="{escape(detail)}">'
-                       f'{escape(status)}{cited}</td>')
-        rows.append(f'<tr><td title="{escape(scenario.get("description", ""))}">'
-                    f'{escape(scenario["scenario"])}</td><td>{escape(scenario["pattern"])}</td>'
-                    f'<td>{escape(scenario["backend"])}</td>{"".join(tds)}</tr>')
-    counts = ", ".join(f"{escape(k)}: {v}" for k, v in sorted(parity.get("summary", {}).items()))
-    verdict = "FAIL" if parity.get("failed") else "PASS"
-    return (f'<p>Parity {_badge(verdict)} — {len(scenarios)} scenarios ({counts}) at '
-            f'<code>{escape(str(parity.get("commit", ""))[:10])}</code>, '
-            f'{escape(str(parity.get("generated_at", "")))}.</p>'
-            f'<table id="parity-matrix">{head}{"".join(rows)}</table>')
+def render_dashboard(reports: Path, history_from: Sequence[Path] = ()) -> str:
+    """The whole page for the reports under ``reports``; the histories are those of
+    ``history_from`` (e.g. the committed ``reports/``) followed by those of ``reports``."""
+    from .history import bench_charts, gate_charts, merged_history
+    from .locations import display_path
+    from .sections import (
+        failures_section,
+        mutants_section,
+        parity_section,
+        reliability_section,
+        summary_section,
+    )
 
-
-def _per_commit(history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The latest run of each commit, commits in order of first appearance."""
-    latest: dict[str, dict[str, Any]] = {}
-    for line in history:
-        latest[str(line.get("commit"))] = line
-    order = list(dict.fromkeys(str(line.get("commit")) for line in history))
-    return [latest[c] for c in order]
-
-
-def _label(name: str) -> str:
-    """A legend label: the parameter of ``test_x[param]``, else the name sans ``test_``."""
-    if "[" in name and name.endswith("]"):
-        return name[name.index("[") + 1:-1]
-    return name.removeprefix("test_")
-
-
-def bench_charts(history: Sequence[dict[str, Any]]) -> list[str]:
-    """One chart per benchmark group over commits."""
-    runs = _per_commit(history)
-    labels = [str(r.get("short_commit") or str(r.get("commit"))[:10])[:8] +
-              ("*" if r.get("dirty") else "") for r in runs]
-    notes = {i: f"{r.get('commit')} {r.get('generated_at', '')}" for i, r in enumerate(runs)}
-    groups: dict[str, dict[str, Series]] = {}
-    for x, run in enumerate(runs):
-        for bench in run.get("benchmarks", []):
-            group = groups.setdefault(bench["group"], {})
-            label = _label(bench["short"])
-            series = group.setdefault(label, Series(label))
-            note = (f"; x{bench['ratio']:.3f} vs {str(bench.get('vs_commit'))[:8]}, "
-                    f"p={bench['p_value']:.2g}") if bench.get("ratio") is not None else ""
-            series.points.append(Point(x, bench["median"], bench["q1"], bench["q3"],
-                                       bool(bench.get("regression")), note))
-    return [history_chart(f"benchmark group: {name}", labels, list(series.values()),
-                          x_notes=notes) for name, series in sorted(groups.items())]
-
-
-def gate_chart(history: Sequence[dict[str, Any]]) -> str:
-    """The perf-gate ratios over commits, each divided by its limit (1 = at the limit)."""
-    runs = _per_commit(history)
-    labels = [str(r.get("commit"))[:8] for r in runs]
-    lines: dict[str, Series] = {}
-    for x, run in enumerate(runs):
-        for name, pair in run.get("pairs", {}).items():
-            if pair.get("ratio") is None:
-                continue
-            limit = pair["limit"]
-            lines.setdefault(name, Series(name)).points.append(Point(
-                x, pair["ratio"] / limit, pair["ratio_q1"] / limit, pair["ratio_q3"] / limit,
-                pair.get("status") == "FAIL", f"; ratio {pair['ratio']:.3f}, limit {limit:g}"))
-    return history_chart("perf gate ratios, dashed line = limit", labels,
-                         list(lines.values()), unit="ratio ÷ limit", reference=1.0)
-
-
-def render_dashboard(reports: Path) -> str:
-    """The whole page for the reports under ``reports``."""
     perf = _load_json(reports / "perf.json")
     parity = _load_json(reports / "parity.json")
-    history = _load_lines(reports / "bench" / "history.jsonl")
-    gate_history = _load_lines(reports / "perf-history.jsonl")
-    charts = bench_charts(history)
-    if gate_history:
-        charts.insert(0, gate_chart(gate_history))
-    chart_html = ('<div class="charts">' + "".join(charts) + "</div>" if charts else
+    mutants = _load_json(reports / "mutants.json")
+    reliability = _load_json(reports / "reliability.json")
+    sources = [*history_from, reports]
+    gates = gate_charts(merged_history(d / "perf-history.jsonl" for d in sources))
+    benches = bench_charts(merged_history(d / "bench" / "history.jsonl" for d in sources))
+    gate_html = ('<div class="charts">' + "".join(gates) + "</div>" if gates else
+                 '<p class="notice">No perf-gate history yet: run <code>make parity</code>.</p>')
+    bench_html = ('<div class="charts">' + "".join(benches) + "</div>" if benches else
                   '<p class="notice">No benchmark history yet: run <code>make bench</code>.</p>')
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    where = ", ".join(dict.fromkeys(display_path(d) for d in sources))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>unified-dspy dashboard</title><style>{_CSS}</style></head><body>"
             f"<h1>unified-dspy: parity and performance</h1><p class=\"meta\">Generated "
-            f"{stamp} from <code>{escape(str(reports))}</code> — <code>make bench</code> adds "
-            "history, <code>make parity</code> refreshes the gate and the matrix, "
-            "<code>make dashboard</code> redraws this page.</p>"
-            f"<h2 id=\"perf\">Performance gate (latest)</h2>{perf_section(perf)}"
+            f"{stamp} from <code>{escape(where)}</code> — runs write "
+            "<code>reports/latest/</code>; <code>make publish</code> makes a run the "
+            "committed record.</p>"
+            f"<h2 id=\"glance\">At a glance</h2>"
+            f"{summary_section(parity, perf, mutants, reliability)}"
+            f"<h2 id=\"failures\">Failures</h2>{failures_section(parity, perf)}"
             f"<h2 id=\"parity\">Parity matrix (latest)</h2>{parity_section(parity)}"
+            f"<h2 id=\"perf\">Performance gate (latest)</h2>{perf_section(perf)}"
+            f"<h2 id=\"self-test\">Harness self-test (mutants)</h2>{mutants_section(mutants)}"
+            f"<h2 id=\"reliability\">Reliability</h2>{reliability_section(reliability)}"
             f"<h2 id=\"history\">History</h2><p class=\"meta\">One point per commit (its "
-            "latest run; * = uncommitted changes), median with its IQR band; a red ring "
-            "marks a regression flagged against the previous commit.</p>"
-            f"{chart_html}</body></html>\n")
+            "latest run; * = uncommitted changes; hover a point for the full commit), the "
+            "line is the median and the band its IQR.</p>"
+            "<h3>Perf-gate ratio per pair</h3><p class=\"meta\">Candidate ÷ baseline per "
+            "call (lower is faster); dashed red line = the pair's limit; a red ring marks a "
+            "run in which the gate FAILed that pair.</p>"
+            f"{gate_html}<h3>Benchmarks per group</h3><p class=\"meta\">Time per call; in "
+            "<code>batch</code> the series are worker counts; a red ring marks a benchmark "
+            "<code>make bench</code> flagged as slower than the previous commit (Mann-"
+            "Whitney U, a hint: runs of different commits are not interleaved).</p>"
+            f"{bench_html}</body></html>\n")
 
 
-def write_dashboard(reports: Path, output: Path | None = None) -> Path:
-    """Write ``index.html`` (default ``reports/dashboard/index.html``)."""
+def write_dashboard(reports: Path, output: Path | None = None,
+                    history_from: Sequence[Path] = ()) -> Path:
+    """Write ``index.html`` (default ``<reports>/dashboard/index.html``)."""
     target = output or reports / "dashboard" / "index.html"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_dashboard(reports), encoding="utf-8")
+    target.write_text(render_dashboard(reports, history_from), encoding="utf-8")
     return target
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """``python -m harness dashboard``."""
-    path = write_dashboard(Path(args.reports), Path(args.output) if args.output else None)
-    print(f"dashboard: {path}")
+    from .locations import COMMITTED, display_path
+
+    reports = Path(args.reports)
+    history = [COMMITTED] if reports.resolve() != COMMITTED.resolve() else []
+    path = write_dashboard(reports, Path(args.output) if args.output else None, history)
+    print(f"dashboard: {display_path(path)}")
     return 0
 
 
 def register(sub: Any, *, reports: str) -> None:
     """Add the ``dashboard`` subcommand to the harness CLI."""
-    parser = sub.add_parser("dashboard", help="render reports/dashboard/index.html")
+    parser = sub.add_parser("dashboard", help="render <reports>/dashboard/index.html")
     parser.add_argument("--reports", default=reports, help="report directory to read")
     parser.add_argument("--output", default=None, help="HTML file to write")
     parser.set_defaults(func=cmd_dashboard)

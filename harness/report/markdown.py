@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["matrix_rows", "write_markdown", "render_markdown"]
+__all__ = ["matrix_rows", "write_markdown", "render_markdown", "LEGEND"]
+
+#: What each cell of the matrix means (the dashboard shows the same words).
+LEGEND = ("Legend: REFERENCE = the legacy pattern, what the others are compared with; "
+          "PASS = identical on every compared field; EXPECTED-DIFF = differs only as "
+          "listed in unified/compat/DIFFERENCES.md (ids cited); FAIL = any other "
+          "difference, a replay miss or a setup error; SKIPPED = not run because the "
+          "scenario's cassette is unusable; — = the implementation does not apply to the "
+          "scenario (its `implementations` leave it out) or the run's --impl filter did.")
 
 _IMPL_ORDER = ("legacy", "compat", "unified")
 
@@ -32,12 +40,16 @@ def render_markdown(run: Any, extra: dict[str, Any] | None = None) -> str:
     """The report text."""
     from unified.datatable import DataTableFrame
 
+    from .selection import describe
+
     counts = run.counts()
-    lines = ["# Parity report", "",
-             f"{len(run.scenarios)} scenarios in {run.wall_time:.1f} s — " +
-             ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())), "",
-             "Legend: REFERENCE = the legacy pattern; PASS = identical; EXPECTED-DIFF = "
-             "differs only as listed in unified/compat/DIFFERENCES.md (ids cited); FAIL.", ""]
+    selection = (extra or {}).get("selection")
+    lines = ["# Parity report", ""]
+    if selection and selection.get("filtered"):
+        lines += [f"**Filtered run: {describe(selection, len(run.scenarios))}** — not a "
+                  "verdict on the whole suite.", ""]
+    lines += [f"{describe(selection, len(run.scenarios))} in {run.wall_time:.1f} s — " +
+              ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())), "", LEGEND, ""]
     lines.append(DataTableFrame(matrix_rows(run)).to_markdown())
     failures = [(s, r) for s in run.scenarios for r in s.results if r.status == "FAIL"]
     if failures:

@@ -81,13 +81,15 @@ def _fmt(value: float) -> str:
 class _Axis:
     """Maps data values to pixel rows (linear or log)."""
 
-    def __init__(self, low: float, high: float, top: float, bottom: float, log: bool) -> None:
+    def __init__(self, low: float, high: float, top: float, bottom: float, log: bool,
+                 zero_based: bool = True) -> None:
         self.log = log and low > 0
         if self.log:
             self.ticks = [10.0 ** e for e in range(math.floor(math.log10(low)),
                                                    math.ceil(math.log10(high)) + 1)]
         else:
-            self.ticks = nice_ticks(min(0.0, low) if low > 0 and high / low < 3 else low, high)
+            start = min(0.0, low) if zero_based and low > 0 and high / low < 3 else low
+            self.ticks = nice_ticks(start, high, 4 if not zero_based else 5)
         self.low, self.high = min(self.ticks[0], low), max(self.ticks[-1], high)
         self.top, self.bottom = top, bottom
 
@@ -103,10 +105,14 @@ class _Axis:
 
 def history_chart(title: str, x_labels: Sequence[str], series: Sequence[Series], *,
                   unit: str = "s", width: int = 620, height: int = 280,
-                  reference: float | None = None, x_notes: Mapping[int, str] | None = None
-                  ) -> str:
+                  reference: float | None = None, x_notes: Mapping[int, str] | None = None,
+                  zero_based: bool = True, legend: bool = True,
+                  flag_label: str = "regression flagged") -> str:
     """An ``<svg>`` line chart (see the module docstring); ``reference`` draws a dashed
-    horizontal line (e.g. a limit) in data units."""
+    horizontal line (e.g. a limit) in data units. ``zero_based=False`` fits the y axis
+    to the data (ratios near 1 stay readable); at most one x label per ~64 px is
+    printed (counted back from the newest), every point keeps its full label as a
+    tooltip; ``flag_label`` is the tooltip of a ringed point."""
     values = [v for s in series for p in s.points for v in (p.median, p.q1, p.q3) if v > 0]
     if reference is not None:
         values.append(reference)
@@ -114,10 +120,11 @@ def history_chart(title: str, x_labels: Sequence[str], series: Sequence[Series],
         return (f'<svg class="chart empty" role="img" width="{width}" height="40">'
                 f'<text x="8" y="24">{escape(title)}: no data yet</text></svg>')
     factor, label = scale_unit(max(values), unit)
-    left, right, top, legend_h = 70, 16, 30, 18 * math.ceil(len(series) / 3)
+    left, right, top = 70 if width > 400 else 52, 16, 30
+    legend_h = 18 * math.ceil(len(series) / 3) if legend else 0
     bottom = height - 44 - legend_h
     axis = _Axis(min(values) * factor, max(values) * factor, top, bottom,
-                 log=max(values) / min(values) > LOG_SPAN)
+                 log=max(values) / min(values) > LOG_SPAN, zero_based=zero_based)
     slots = max(len(x_labels), 1)
 
     inset = 28  # keeps the first and last commit labels inside the frame
@@ -139,7 +146,10 @@ def history_chart(title: str, x_labels: Sequence[str], series: Sequence[Series],
         out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y:.1f}" '
                    f'y2="{y:.1f}"/><text class="tick" x="{left - 6}" y="{y + 4:.1f}" '
                    f'text-anchor="end">{_fmt(tick)}</text>')
+    every = max(1, math.ceil(slots / max(1, (width - left - right) // 64)))
     for index, text in enumerate(x_labels):
+        if (slots - 1 - index) % every:
+            continue
         note = (x_notes or {}).get(index, "")
         out.append(f'<text class="tick" x="{x_of(index):.1f}" y="{bottom + 16}" '
                    f'text-anchor="middle">{escape(text)}<title>{escape(note or text)}'
@@ -173,9 +183,9 @@ def history_chart(title: str, x_labels: Sequence[str], series: Sequence[Series],
                        f'fill="{color}"><title>{escape(tip)}</title></circle>')
             if p.flagged:
                 out.append(f'<circle class="regression" cx="{cx:.1f}" cy="{cy:.1f}" r="8" '
-                           f'stroke="{FLAG}"><title>regression flagged: {escape(tip)}</title>'
+                           f'stroke="{FLAG}"><title>{escape(flag_label)}: {escape(tip)}</title>'
                            f'</circle>')
-    for number, line in enumerate(series):
+    for number, line in enumerate(series if legend else ()):
         col, row = number % 3, number // 3
         x, y = left + col * (width - left) / 3, bottom + 34 + row * 18
         color = PALETTE[number % len(PALETTE)]

@@ -97,7 +97,7 @@ def test_page_is_self_contained(tmp_path: Path) -> None:
     assert "<script" not in html and "<link" not in html and "@import" not in html
     urls = set(re.findall(r"https?://[^\s\"'<>)]+", html))
     assert urls <= {"http://www.w3.org/2000/svg"}, urls
-    assert html.count('class="chart"') == 4  # gate ratios + predict, batch, import
+    assert html.count('class="chart"') == 5  # two gate pairs + predict, batch, import
     assert 'id="parity-matrix"' in html and 'id="perf-gate"' in html
 
 
@@ -128,7 +128,7 @@ def test_one_point_per_commit_latest_run_wins(tmp_path: Path) -> None:
     history.write_text("\n".join(json.dumps(x) for x in [*lines, rerun]) + "\n")
     html = render_dashboard(tmp_path)
     assert html.count('class="regression"') == 1  # the re-run replaced the flagged point
-    assert len(re.findall(r"unified-mock-miss @ c3d4e5f6", html)) == 1
+    assert len(re.findall(r"unified-mock-miss @ c3d4e5f:", html)) == 1
 
 
 def test_svg_helpers() -> None:
@@ -184,7 +184,7 @@ def test_dashboard_renders_in_headless_chromium(tmp_path: Path) -> None:
     html = dom.stdout
     charts = re.findall(r'<svg class="chart"[^>]*data-series="(\d+)"[^>]*>(.*?)</svg>', html,
                         re.S)
-    assert len(charts) == 4 and all(int(n) > 0 and "<circle" in body for n, body in charts)
+    assert len(charts) == 5 and all(int(n) > 0 and "<circle" in body for n, body in charts)
     assert all(("<polyline" in body) or ("<rect" in body) for _, body in charts)
     matrix = re.search(r'<table id="parity-matrix">(.*?)</table>', html, re.S)
     assert matrix and matrix.group(1).count("<tr>") == 3  # header + two scenarios
@@ -200,7 +200,99 @@ def test_dashboard_renders_in_headless_chromium(tmp_path: Path) -> None:
 
 
 def test_legend_labels_are_the_test_parameters() -> None:
-    from harness.report.dashboard import _label
+    from harness.report.history import legend_label
 
-    assert _label("test_pattern[enhanced-compat]") == "enhanced-compat"
-    assert _label("test_parity_replay") == "parity_replay"
+    assert legend_label("test_pattern[enhanced-compat]") == "enhanced-compat"
+    assert legend_label("test_parity_replay") == "parity_replay"
+
+
+# -- what the page says ----------------------------------------------------------------------
+def _filtered_parity() -> dict[str, Any]:
+    return {"commit": COMMITS[2], "failed": False, "summary": {"REFERENCE": 1, "PASS": 2},
+            "selection": {"filtered": True, "matched": 1, "total": 38,
+                          "filter": "--scenario 'enhanced-*'",
+                          "description": "1 of 38 scenarios, filter: --scenario 'enhanced-*'"},
+            "scenarios": [{"scenario": "enhanced-direct-basic", "pattern": "enhanced",
+                           "backend": "direct", "description": "", "results": [
+                               {"implementation": "legacy:enhanced", "status": "REFERENCE"},
+                               {"implementation": "compat:enhanced", "status": "PASS"},
+                               {"implementation": "unified", "status": "PASS"}]}]}
+
+
+def test_a_filtered_run_shows_its_filter_and_never_a_plain_pass(tmp_path: Path) -> None:
+    html = render_dashboard(write_reports(tmp_path, _filtered_parity()))
+    assert "1 of 38 scenarios, filter: --scenario &#x27;enhanced-*&#x27;" in html
+    assert "a filtered run, not a verdict on the whole suite" in html
+    parity = html[html.index('id="glance"'):html.index('id="failures"')]
+    assert 'badge diff">PARTIAL' in parity and 'Parity <span class="badge pass">' not in parity
+    (tmp_path / "perf.json").unlink()  # its FAIL would fill the failures section
+    assert "No failures in these reports (a filtered run: 1 of 38 scenarios" in \
+        render_dashboard(tmp_path)
+
+
+def test_failures_come_first_with_what_differed(tmp_path: Path) -> None:
+    html = render_dashboard(write_reports(tmp_path))
+    order = [html.index(f'<h2 id="{name}"') for name in
+             ("glance", "failures", "parity", "perf", "self-test", "reliability", "history")]
+    assert order == sorted(order)
+    failures = html[html.index('id="failures-table"'):]
+    failures = failures[:failures.index("</table>")]
+    assert "gateway-retry-&lt;script&gt;" in failures and "attempts: legacy [1] != [2]" in failures
+    assert "unified:floor" in failures and "ratio 1.300 above its limit 1.1" in failures
+    assert "2 pairs (FAIL 1, PASS 1)" in html
+    matrix = html[html.index('id="parity-matrix"'):]
+    assert matrix.index("gateway-retry-&lt;script&gt;") < matrix.index("enhanced-direct-basic")
+
+
+def test_the_legend_explains_the_dash(tmp_path: Path) -> None:
+    html = render_dashboard(write_reports(tmp_path))
+    assert "— = the implementation does not apply to the scenario" in html
+
+
+def test_the_mutant_self_test_and_reliability_figures_are_shown(tmp_path: Path) -> None:
+    reports = write_reports(tmp_path)
+    (reports / "mutants.json").write_text(json.dumps({
+        "detected": 1, "total": 2, "detection_rate": 0.5, "mutants": [
+            {"name": "retry-off-by-one", "description": "one attempt too many",
+             "expected": ["a"], "failed": ["a"], "detected": True},
+            {"name": "temperature", "description": "a default temperature",
+             "expected": ["b"], "failed": [], "detected": False}]}))
+    (reports / "reliability.json").write_text(json.dumps({
+        "suite": "suites/reliability", "python": "3.11", "cpus": 2, "seconds": 40.0,
+        "tests": {"passed": 162}, "load": {"calls": 640, "results_lost": 0}}))
+    html = render_dashboard(reports)
+    table = html[html.index('<table id="mutants">'):]
+    assert "retry-off-by-one" in table and ">MISSED<" in table and ">caught<" in table
+    assert "1 of 2 deliberate deviations detected" in html
+    assert "162 tests passed" in html and "calls: 640, results_lost: 0" in html
+
+
+def test_gate_history_is_one_small_chart_per_pair_on_a_fitted_axis(tmp_path: Path) -> None:
+    html = render_dashboard(write_reports(tmp_path))
+    gate = html[html.index("<h3>Perf-gate ratio per pair"):html.index("<h3>Benchmarks")]
+    charts = re.findall(r'<svg class="chart"[^>]*aria-label="([^"]+)"(.*?)</svg>', gate, re.S)
+    assert [name for name, _ in charts] == ["compat:enhanced, limit 1.05",
+                                            "unified:floor, limit 1.1"]
+    for _, body in charts:
+        ticks = [float(t) for t in re.findall(r'text-anchor="end">([\d.]+)<', body)]
+        assert ticks and min(ticks) > 0.5  # not squeezed against a zero baseline
+        assert 'class="limit"' in body
+    assert "a red ring marks a run in which the gate FAILed that pair" in html
+    assert "regression flagged against" not in html
+
+
+def test_the_batch_legend_names_workers(tmp_path: Path) -> None:
+    html = render_dashboard(write_reports(tmp_path))
+    batch = html[html.index('aria-label="benchmark group: batch"'):]
+    batch = batch[:batch.index("</svg>")]
+    assert "1 worker</text>" in batch and "4 workers</text>" in batch
+
+
+def test_commit_labels_are_thinned_to_stay_readable() -> None:
+    labels = [f"c{i:06d}" for i in range(40)]
+    points = [Point(i, 1.0 + i / 100, 0.99, 1.1) for i in range(40)]
+    chart = history_chart("t", labels, [Series("s", points)], unit="ratio", width=320,
+                          height=200, zero_based=False, legend=False)
+    shown = re.findall(r'class="tick" x="[\d.]+" y="[\d.]+" text-anchor="middle">(c\d+)', chart)
+    assert 2 <= len(shown) <= 5 and shown[-1] == "c000039"
+    assert chart.count("<circle") == 40  # every commit keeps its point and tooltip

@@ -3,19 +3,19 @@
 Each mutant is injected into the unified code at run time; the parity suite (its
 ``suite`` subset, with the legacy references observed once) must then report FAIL for
 every scenario the mutant names. The detection rate is written to
-``reports/mutants.json``, which the parity report quotes.
+``reports/latest/mutants.json``, which the parity report quotes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from harness.mutants import CATALOGUE, MutantResult, run_mutant, write_mutants_report
+from harness.report.locations import LATEST
 
-REPORT = Path(__file__).resolve().parents[2] / "reports" / "mutants.json"
+REPORT = LATEST / "mutants.json"
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 

@@ -3,7 +3,7 @@ fault server, the fake secrets, and the log/exception capture the secrets scan r
 
 - ``reliability_report`` (session): the tests add figures to it; at the end of a session
   that ran every module of this suite unfiltered it is written to
-  ``reports/reliability.json`` (not under pytest-xdist, where a worker sees only a part).
+  ``reports/latest/reliability.json`` (not under pytest-xdist, where a worker sees only a part).
 - ``probe``: runs one call through a real ``UnifiedDSPyWrapper`` with the suite's retry
   policy, an injected ``Clock(sleep=recorder.append)`` (nothing really waits) and
   validation ``min_length=1``, and checks the exact outcome against an :class:`Expect`:
@@ -47,7 +47,7 @@ from unified import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-REPORT_PATH = ROOT / "reports" / "reliability.json"
+REPORT_PATH = ROOT / "reports" / "latest" / "reliability.json"  # published by make publish
 
 # The fake secrets every reliability test configures; none may ever be shown.
 GATEWAY_KEY = "gw-reliability-key-51c0d2e9"
@@ -110,7 +110,7 @@ class ReliabilityReport:
                     None if current.__suppress_context__ else current.__context__)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document of ``reports/reliability.json``."""
+        """The JSON document of ``reports/latest/reliability.json``."""
         outcomes = [o for faults in self.faults.values() for f in faults.values()
                     for o in f.values()]
         per_backend = {backend: {fault: {mode: _describe(o) for mode, o in modes.items()}
@@ -175,7 +175,7 @@ def _session_findings(report: ReliabilityReport, secrets: tuple[str, ...]) -> in
 
 @pytest.fixture(scope="session")
 def reliability_report(request: pytest.FixtureRequest) -> Iterator[ReliabilityReport]:
-    """The session's report. Written to ``reports/reliability.json`` only after a full,
+    """The session's report. Written to ``reports/latest/reliability.json`` only after a full,
     unfiltered run of this suite."""
     report = ReliabilityReport()
     _REPORTS.append(report)

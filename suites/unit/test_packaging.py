@@ -34,3 +34,21 @@ def test_the_wheel_registers_no_pytest_plugin(wheel: zipfile.ZipFile) -> None:
     assert entry_points, "the console script unified-migrate must still be declared"
     assert all("pytest11" not in text for text in entry_points)
     assert any("unified-migrate = unified.migrate.cli:main" in text for text in entry_points)
+
+
+def test_the_wheel_declares_its_license_as_an_spdx_expression(wheel: zipfile.ZipFile) -> None:
+    (metadata,) = [wheel.read(name).decode() for name in wheel.namelist()
+                   if name.endswith(".dist-info/METADATA")]
+    assert "License-Expression: Apache-2.0" in metadata.splitlines()
+
+
+def test_reading_the_project_configuration_gives_setuptools_no_warning() -> None:
+    import warnings
+
+    from setuptools.config.pyprojecttoml import apply_configuration
+    from setuptools.dist import Distribution
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        apply_configuration(Distribution(), ROOT / "pyproject.toml")
+    assert [str(w.message) for w in caught] == []
