@@ -170,7 +170,10 @@ USES: Mapping[str, Mapping[str, str] | None] = {
 #: Why a use that has no rewrite keeps the object legacy, where "legacy-only" is not it.
 USE_PROBLEMS: Mapping[tuple[str, str], str] = {
     ("bedrock_wrapper", "create_module"): "create_module() of the Bedrock wrapper ran on the "
-                                          "global DSPy LM, not on Bedrock: port it by hand",
+                                          "global DSPy LM, not on Bedrock, so the wrapper "
+                                          "stays on unified.compat: build a second "
+                                          "UnifiedDSPyWrapper for that LM's backend and create "
+                                          "the module there, then run unified-migrate again",
 }
 #: Kinds whose value must not be passed on (it would be used as the legacy object).
 STRICT_USES = frozenset({"simple_result"})
