@@ -163,8 +163,8 @@ USES: Mapping[str, Mapping[str, str] | None] = {
     "retry": {"max_retries": "keep", "base_delay": "keep", "backoff_factor": "keep",
               "max_delay": "keep"},
     "cache": {"enabled": "keep"},
-    "validation": {"min_length": "keep", "max_length": "keep", "required_keywords": "keep",
-                   "forbidden_keywords": "keep"},
+    # keyword lists are tuples on the unified class (lists on the legacy one)
+    "validation": {"min_length": "keep", "max_length": "keep"},
     "configure": None,  # the returned LM: anything but LEGACY_LM_ATTRS
 }
 #: Why a use that has no rewrite keeps the object legacy, where "legacy-only" is not it.

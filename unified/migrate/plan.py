@@ -27,7 +27,9 @@ from .rules import bind_for, synthesized
 
 __all__ = ["CallPlan", "Plan", "make_plan"]
 
-_WRAPPER_KINDS = frozenset({"simple_wrapper", "enhanced_wrapper", "bedrock_wrapper"})
+#: Migrated wrappers that stand for the global DSPy LM a legacy dynamic module ran on
+#: (the Bedrock wrapper and DSPyWrapper had backends of their own).
+_GLOBAL_LM_KINDS = frozenset({"enhanced_wrapper"})
 _TARGETS = {"simple_config": "UnifiedConfig", "simple_wrapper": "UnifiedDSPyWrapper",
             "enhanced_wrapper": "UnifiedDSPyWrapper", "bedrock_wrapper": "UnifiedDSPyWrapper"}
 _METHOD_LABELS = {"create_module": ".create_module(name, signature) -> .create_module(signature)",
@@ -138,7 +140,7 @@ class _Planner(Grouper):
         while changed:
             changed = False
             for key, group in groups.items():
-                for kind in (k for e in group for k in synthesized(e.kind, e.call)):
+                for kind in (k for e in group for k in sorted(synthesized(e.kind, e.call))):
                     if not blocked[key] and kind in owner and blocked[id(owner[kind])]:
                         blocked[key] = changed = True
                         self.held_by[key] = (CONFIG_SPECS[kind].name, owner[kind])
@@ -220,7 +222,7 @@ class _Planner(Grouper):
                 found.append(_Candidate(plan.arg, self.r.scope_of(node), self.r.line(node), True))
         for node in self.calls:
             entity = self.entities.get(node)
-            migrated = entity is not None and entity.kind in _WRAPPER_KINDS \
+            migrated = entity is not None and entity.kind in _GLOBAL_LM_KINDS \
                 and node in self.plan.calls
             existing = isinstance(node.func, cst.Name) and node.func.value == "UnifiedDSPyWrapper"
             var = self.r.variable(node) if migrated or existing else None
@@ -241,11 +243,18 @@ class _Planner(Grouper):
         if len(found) == 1:
             self.chosen[entity.call] = found[0].name
         elif found:
-            entity.problems.append("several wrappers in scope: use "
-                                   "<wrapper>.create_module(signature) with the right one")
+            entity.problems.append(
+                "several wrappers in scope: the codemod cannot tell which one stands for the "
+                "global DSPy LM this DynamicDSPyModule(...) ran on, so it stays on "
+                "unified.compat: use <wrapper>.create_module(signature) with the right one, "
+                "then run unified-migrate again")
         else:
-            entity.problems.append("no UnifiedDSPyWrapper in scope: create one and use "
-                                   "wrapper.create_module(signature)")
+            entity.problems.append(
+                "no UnifiedDSPyWrapper in scope stands for the global DSPy LM this "
+                "DynamicDSPyModule(...) ran on (a Bedrock wrapper or a DSPyWrapper has its own "
+                "backend), so it stays on unified.compat, which still uses that LM: create the "
+                "module with <wrapper>.create_module(signature) on a wrapper for that backend, "
+                "then run unified-migrate again")
 
     def _flag_methods(self) -> None:
         for node in self.calls:
