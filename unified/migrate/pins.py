@@ -6,10 +6,11 @@ unified wrapper is pinned to the same gateway route (``backend=BackendType.GATEW
 ``model=route``, ``gateway_uri=uri``); left on ``backend=auto`` it would pick Bedrock
 whenever AWS credentials are in the environment. A pin is written only when it is
 certain: every ``configure_dspy_with_gateway`` call of the file is migrated and names
-the same route and URI, as literals or module-level names visible at the wrapper.
-Otherwise the wrapper stays on ``unified.compat`` under a review comment that says
-what to write. A file that sets the global LM with ``dspy.configure(lm=...)`` instead
-gets a review comment on the migrated wrapper (the codemod cannot tell that LM's backend).
+the same route and URI, as literals or module-level names visible at the wrapper, and
+the file has no ``dspy.configure(lm=...)`` of its own. Otherwise the wrapper stays on
+``unified.compat`` -- whose enhanced wrapper answers from the configured LM, as the
+legacy one did -- under a review comment saying what to write. That comment is a *use
+problem* (:mod:`unified.migrate.groups`): shown only when nothing else keeps the wrapper.
 """
 
 from __future__ import annotations
@@ -22,14 +23,20 @@ from libcst.metadata import GlobalScope
 
 from .analysis import Resolver
 from .layout import code_of
-from .reviews import AGAIN, snippet
+from .reviews import AGAIN
 from .rules import bind_for
 
-__all__ = ["GATEWAY_TARGET", "global_lm_note", "pin_for"]
+__all__ = ["UNPINNED", "global_lm_calls", "pin_for"]
 
-#: What the review comment asks the user to write when no pin can be made.
-GATEWAY_TARGET = ("UnifiedDSPyWrapper(UnifiedConfig(backend=BackendType.GATEWAY, "
-                  "model=<route>, gateway_uri=<uri>, retry=..., cache=...))")
+#: Why an enhanced wrapper stays legacy when its global LM cannot be pinned. One text
+#: whatever the cause, so a second run (which sees ``dspy.configure(lm=...)`` where the
+#: first saw ``configure_dspy_with_gateway``) writes the same comment.
+UNPINNED = ("DSPyEnhancedWrapper(...) answered from the global DSPy LM this file configures "
+            "(configure_dspy_with_gateway or dspy.configure) and the codemod cannot pin that "
+            "backend here (several routes, a route it cannot copy, or an LM it cannot read), "
+            "so it stays on unified.compat, which answers from the configured LM too: write "
+            "UnifiedDSPyWrapper(UnifiedConfig(backend=BackendType.GATEWAY, model=<route>, "
+            f"gateway_uri=<uri>, retry=..., cache=...)) for that LM's backend, {AGAIN}")
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
 
 
@@ -55,43 +62,28 @@ def _key(call: cst.Call) -> tuple[str, str]:
                  ("route", "gateway_uri"))  # type: ignore[return-value]
 
 
-def pin_for(resolver: Resolver, wrapper: cst.Call,
-            configures: Sequence[tuple[cst.Call, bool]]) -> cst.Call | str | None:
-    """The configure call whose gateway ``wrapper`` must be pinned to, a review message
-    when that cannot be decided safely, or ``None`` when the file configures no gateway
-    LM. ``configures`` lists every configure call with whether it is migrated."""
-    if not configures:
+def global_lm_calls(calls: Sequence[cst.Call], dspy_name: str) -> list[cst.Call]:
+    """The ``dspy.configure(lm=...)`` / ``dspy.settings.configure(lm=...)`` calls."""
+    return [node for node in calls
+            if get_full_name_for_node(node.func) in (f"{dspy_name}.configure",
+                                                     f"{dspy_name}.settings.configure")
+            and any(a.keyword is not None and a.keyword.value == "lm" for a in node.args)]
+
+
+def pin_for(resolver: Resolver, wrapper: cst.Call, configures: Sequence[tuple[cst.Call, bool]],
+            global_lms: Sequence[cst.Call]) -> cst.Call | str | None:
+    """The configure call whose gateway ``wrapper`` must be pinned to; :data:`UNPINNED`
+    when the file configures a global LM that cannot be pinned safely (several routes, a
+    route that is not a literal or module-level name, a configure call that stays
+    legacy, or ``dspy.configure(lm=...)``); ``None`` when it configures none.
+    ``configures`` lists every configure call with whether it is migrated."""
+    if not configures and not global_lms:
         return None
-    places = ", ".join(snippet(code_of(c)) for c, _ in configures)
-    keys = {_key(c) for c, _ in configures}
+    if global_lms or len({_key(c) for c, _ in configures}) > 1 \
+            or not all(migrated for _, migrated in configures):
+        return UNPINNED
     first = configures[0][0]
     bound = bind_for("configure", first)
-    if len(keys) > 1:
-        why = "those calls name different routes"
-    elif not all(migrated for _, migrated in configures):
-        why = "that call stays on the legacy API"
-    elif not all(_portable(resolver, bound.value(p), wrapper) for p in bound.order):
-        why = "its route or URI is not a literal or a module-level name"
-    else:
-        return first
-    return (f"DSPyEnhancedWrapper(...) ran on the global DSPy LM set by {places}, but {why}, "
-            f"so the codemod cannot pin that gateway and the wrapper stays on unified.compat: "
-            f"write {GATEWAY_TARGET} with the route it should use, {AGAIN}")
-
-
-def global_lm_note(resolver: Resolver, calls: Sequence[cst.Call], dspy_name: str) -> str | None:
-    """A review note for migrated enhanced wrappers when the file sets the global DSPy
-    LM with ``dspy.configure(lm=...)`` (``None`` when it does not)."""
-    places = []
-    for node in calls:
-        name = get_full_name_for_node(node.func) or ""
-        if name in (f"{dspy_name}.configure", f"{dspy_name}.settings.configure") and any(
-                a.keyword is not None and a.keyword.value == "lm" for a in node.args):
-            places.append(snippet(code_of(node)))
-    if not places:
-        return None
-    return (f"the legacy DSPyEnhancedWrapper answered from the global DSPy LM set by "
-            f"{', '.join(places)}; the unified wrapper picks "
-            f"its backend from UnifiedConfig (backend=auto here): set backend= (and model=) "
-            f"to that LM's, {AGAIN}")
-
+    if not all(_portable(resolver, bound.value(p), wrapper) for p in bound.order):
+        return UNPINNED
+    return first

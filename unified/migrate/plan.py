@@ -21,7 +21,7 @@ from .analysis import Resolver, Statement
 from .groups import DERIVED, Entity, Grouper
 from .layout import code_of
 from .legacy import ALWAYS_UNIFIED, CONFIG_SPECS, FLAGGED_METHODS, SAME_NAME
-from .pins import global_lm_note, pin_for
+from .pins import global_lm_calls, pin_for
 from .reviews import held_back, snippet, synthesized_default
 from .rules import bind_for, synthesized
 
@@ -116,13 +116,14 @@ class _Planner(Grouper):
         :mod:`unified.migrate.pins`); whether a wrapper got a new problem."""
         configures = [(e.call, not blocked[id(e.root())]) for e in self.entities.values()
                       if e.kind == "configure"]
+        global_lms = global_lm_calls(self.calls, self.dspy_name)
         changed = False
         for entity in [e for e in self.entities.values() if e.kind == "enhanced_wrapper"]:
             if bind_for(entity.kind, entity.call).given("lm"):
                 continue
-            pin = pin_for(self.r, entity.call, configures)
+            pin = pin_for(self.r, entity.call, configures, global_lms)
             if isinstance(pin, str):
-                entity.problems.append(pin)
+                entity.use_problems.append(pin)
                 changed = True
             elif pin is not None:
                 self.pins[entity.call] = pin
@@ -181,8 +182,6 @@ class _Planner(Grouper):
         if blocked:
             self._review_blocked(group)
             return
-        note = global_lm_note(self.r, self.calls, self.plan.dspy_name) \
-            if not any(e.kind == "configure" for e in self.entities.values()) else None
         for entity in group:
             if entity.kind == "configure":
                 name = self._fresh_name()
@@ -197,8 +196,6 @@ class _Planner(Grouper):
                 label = f"{entity.legacy} -> {target}" + (" on the configured gateway"
                                                           if pin is not None else "")
                 self.plan.calls[entity.call] = CallPlan("build", entity.kind, label, pin)
-                if note is not None and entity.kind == "enhanced_wrapper":
-                    self.plan.reviews[self.r.statement(entity.call)].append(note)
             for node, action in entity.methods.items():
                 self.plan.calls[node] = CallPlan("method", action, _method_label(node, action))
                 if action == "predict_via_module":
