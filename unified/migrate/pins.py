@@ -33,7 +33,8 @@ __all__ = ["UNPINNED", "global_lm_calls", "pin_for"]
 #: first saw ``configure_dspy_with_gateway``) writes the same comment.
 UNPINNED = ("DSPyEnhancedWrapper(...) answered from the global DSPy LM this file configures "
             "(configure_dspy_with_gateway or dspy.configure) and the codemod cannot pin that "
-            "backend here (several routes, a route it cannot copy, or an LM it cannot read), "
+            "backend here (several routes, a route it cannot copy, a configure call that stays "
+            "legacy, or an LM it cannot read), "
             "so it stays on unified.compat, which answers from the configured LM too: write "
             "UnifiedDSPyWrapper(UnifiedConfig(backend=BackendType.GATEWAY, model=<route>, "
             f"gateway_uri=<uri>, retry=..., cache=...)) for that LM's backend, {AGAIN}")

@@ -248,10 +248,10 @@ class _Planner(Grouper):
         else:
             entity.problems.append(
                 "no UnifiedDSPyWrapper in scope stands for the global DSPy LM this "
-                "DynamicDSPyModule(...) ran on (a Bedrock wrapper or a DSPyWrapper has its own "
-                "backend), so it stays on unified.compat, which still uses that LM: create the "
-                "module with <wrapper>.create_module(signature) on a wrapper for that backend, "
-                "then run unified-migrate again")
+                "DynamicDSPyModule(...) ran on (Bedrock wrappers and DSPyWrapper have backends "
+                "of their own), so it stays on unified.compat, which still answers from that "
+                "LM: create the module with <wrapper>.create_module(signature) on a wrapper for "
+                "that LM's backend, then run unified-migrate again")
 
     def _flag_methods(self) -> None:
         for node in self.calls:

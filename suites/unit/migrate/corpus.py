@@ -22,7 +22,8 @@ _MODULES = {"DSPyEnhancedWrapper": "dspy_enhanced", "RetryConfig": "dspy_enhance
             "DSPyWrapper": "dspy_wrapper", "DSPyConfig": "dspy_wrapper",
             "configure_dspy_with_gateway": "dspy_gateway_backend",
             "DSPyBedrockEnhancedWrapper": "dspy_bedrock_enhanced",
-            "BedrockConfig": "dspy_bedrock_enhanced", "DynamicDSPyModule": "base_module"}
+            "BedrockConfig": "dspy_bedrock_enhanced", "DynamicDSPyModule": "base_module",
+            "production": "dspy_enhanced"}
 
 
 @dataclass
@@ -64,13 +65,16 @@ _ENHANCED_USES = [
     ["m{n} = w{n}.create_module('qa{n}', 'question -> answer')",
      "out{n} = w{n}.batch_process(m{n}, [{{'question': 'a'}}, {{'question': 'b'}}])",
      "print('batch{n}:', [getattr(p, 'answer', type(p).__name__) for p in out{n}])"],
+    ["m{n} = w{n}.create_module('qa{n}', 'question -> answer')",
+     "m{n}.predict(question='counted')",
+     "print('metrics{n}:', w{n}.get_metrics()['total_requests'])"],
 ]
 
 
 def _guarded(lines: list[str]) -> list[str]:
-    """``lines`` whose last statement prints the error class name when it raises."""
-    *head, last = lines
-    return [*head, "try:", f"    {last}", "except Exception as exc:",
+    """``lines`` whose calls after the first print the error class name when they raise."""
+    head, *calls = lines
+    return [head, "try:", *(f"    {line}" for line in calls), "except Exception as exc:",
             "    print('error:', type(exc).__name__)"]
 
 
@@ -84,6 +88,9 @@ def enhanced(rng: random.Random, n: int) -> Block:
         names |= used
         setup += [line.format(n=n) for line in lines]
     use = [line.format(n=n) for line in rng.choice(_ENHANCED_USES)]
+    if rng.random() < 0.15:  # a preset splat: stays legacy
+        parts = ["**production()"]
+        names.add("production")
     return Block([*setup, f"w{n} = DSPyEnhancedWrapper({', '.join(parts)})",
                   *_guarded(use)], names)
 
@@ -99,6 +106,9 @@ def simple(rng: random.Random, n: int) -> Block:
     names = {"DSPyWrapper"} | ({"DSPyConfig"} if config else set())
     lines = [f"s{n} = DSPyWrapper({config})",
              f"r{n} = s{n}.predict('question -> answer', question='Simple?')"]
+    if rng.random() < 0.2:  # the MCP helper: only the legacy wrapper has it
+        names.add("DSPyWrapper")
+        lines.append(f"print('tool{n}:', s{n}.as_mcp_tool('qa{n}', 'question -> answer')['name'])")
     if rng.random() < 0.5:
         lines.append(f"print('simple{n}:', r{n}.outputs['answer'])")
     else:
@@ -154,7 +164,7 @@ def _program(rng: random.Random) -> str:
     return "\n".join(["import dspy", *imports, "", flag, *body, ""])
 
 
-def programs(count: int = 64, seed: int = 17) -> dict[str, str]:
+def programs(count: int = 80, seed: int = 17) -> dict[str, str]:
     """``count`` generated legacy programs by file name."""
     rng = random.Random(seed)
     return {f"program_{i:03d}.py": _program(rng) for i in range(count)}
