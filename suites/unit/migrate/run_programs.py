@@ -44,7 +44,7 @@ answered: list[str] = []
 
 def answer(prompt: str) -> str:
     """The text every scripted backend answers ``prompt`` (a whole DSPy prompt) with."""
-    request = LMRequest(model="m", messages=(Message("user", prompt),))
+    request = LMRequest(model="m", messages=(Message("user", "answer"),), system=prompt)
     return str(MockBackend().complete(request).text)
 
 
