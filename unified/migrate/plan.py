@@ -95,7 +95,7 @@ class _Planner(Grouper):
         for entity in self.entities.values():
             groups[id(entity.root())].append(entity)
         blocked = self._blocked(groups)
-        if self._pin(groups, blocked):
+        while self._pin(blocked):  # a wrapper kept may keep a configure call: pin again
             blocked = self._blocked(groups)
         later = [key for key, group in groups.items()  # source order, for stable output
                  if any(e.kind == "dynamic_module" for e in group)]
@@ -111,9 +111,10 @@ class _Planner(Grouper):
         self._flag_methods()
         self._unified_names()
 
-    def _pin(self, groups: dict[int, list[Entity]], blocked: dict[int, bool]) -> bool:
+    def _pin(self, blocked: dict[int, bool]) -> bool:
         """Pin enhanced wrappers to the gateway the file configures (see
         :mod:`unified.migrate.pins`); whether a wrapper got a new problem."""
+        self.pins.clear()
         configures = [(e.call, not blocked[id(e.root())]) for e in self.entities.values()
                       if e.kind == "configure"]
         global_lms = global_lm_calls(self.calls, self.dspy_name)
@@ -123,8 +124,9 @@ class _Planner(Grouper):
                 continue
             pin = pin_for(self.r, entity.call, configures, global_lms)
             if isinstance(pin, str):
-                entity.use_problems.append(pin)
-                changed = True
+                if pin not in entity.use_problems:
+                    entity.use_problems.append(pin)
+                    changed = True
             elif pin is not None:
                 self.pins[entity.call] = pin
         return changed
@@ -171,9 +173,9 @@ class _Planner(Grouper):
                                     snippet(code_of(first.call)), f"{via}(...)" if via else None)
             else:
                 config, owner = self.held_by[id(group[0].root())]
-                cause = min((e for e in self.entities.values() if e.root() is owner
-                             and (e.problems or e.use_problems)),
-                            key=lambda e: self.r.line(e.call), default=owner)
+                theirs = [e for e in self.entities.values() if e.root() is owner]
+                shown = [e for e in theirs if e.problems] or [e for e in theirs if e.use_problems]
+                cause = min(shown, key=lambda e: self.r.line(e.call), default=owner)
                 message = synthesized_default(names, f"{config}(...)",
                                               snippet(code_of(cause.call)))
             self.plan.reviews[statement].append(message)

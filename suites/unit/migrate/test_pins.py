@@ -78,3 +78,18 @@ def test_without_a_configured_lm_the_wrapper_stays_automatic() -> None:
         w = DSPyEnhancedWrapper()
     """)
     assert "BackendType" not in out and REVIEW not in out
+
+
+def test_a_configure_call_kept_by_another_wrapper_leaves_no_wrapper_pinned_to_it() -> None:
+    # w2 cannot migrate; its RetryConfig keeps every RetryConfig -- and the configure call,
+    # which would write one -- on unified.compat, so w1 cannot be pinned to a unified
+    # gateway either: all of it stays, and the comments name w2 as the cause.
+    out = code("""
+        from tidyllm.dspy_gateway_backend import configure_dspy_with_gateway
+        from tidyllm.dspy_enhanced import DSPyEnhancedWrapper, RetryConfig
+        configure_dspy_with_gateway("a")
+        w1 = DSPyEnhancedWrapper(retry_config=RetryConfig(max_retries=1))
+        w2 = DSPyEnhancedWrapper(retry_config=RetryConfig(max_retries=2), metrics_config=m)
+    """)
+    assert "UnifiedDSPyWrapper" not in out and 'configure_dspy_with_gateway("a")\n' in out
+    assert "because of `DSPyEnhancedWrapper(retry_config=RetryConfig(max_retries=2)" in out
