@@ -44,7 +44,9 @@ def format_fields(fields: Mapping[str, Any]) -> str:
 
 
 def _auto_answer(request: LMRequest) -> Answer:
-    match = _OUTPUT_FIELDS.search(request.system or "")
+    # A legacy LM flattens DSPy's system prompt into the user message: read it there too.
+    match = _OUTPUT_FIELDS.search(request.system or "") or \
+        _OUTPUT_FIELDS.search(request.last_user_text)
     if not match:
         return f"mock answer to: {request.last_user_text}"
     names = _FIELD_NAME.findall(match.group(1))

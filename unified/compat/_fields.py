@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn
 
 from ..errors import ConfigError
-from .configs import field_defaults
+from .configs import field_defaults, rejected
 
 __all__ = ["fail", "int_field", "number_field", "optional", "bool_field", "text_field",
            "secret_field", "url_field", "strings_field", "callables_field", "legacy_values",
@@ -116,7 +116,8 @@ def legacy_values(legacy: Any, cls: type) -> dict[str, Any]:
                 fail(str(key), legacy[key], "one of the fields " + ", ".join(values))
         values.update(legacy)
         return values
-    fail(cls.__name__, legacy, f"a {cls.__name__} or a dict of its fields")
+    fail(cls.__name__, rejected(legacy, cls),
+         f"a {cls.__module__}.{cls.__name__} or a dict of its fields")
 
 
 @contextlib.contextmanager

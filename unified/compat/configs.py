@@ -29,12 +29,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, TypeVar
 
-from ..config import DEFAULT_MODEL
+from ..config import DEFAULT_MODEL, REDACTED
 from ..errors import ConfigError
 from ._deprecation import legacy_entry
 
 __all__ = ["RetryConfig", "CacheConfig", "ValidationConfig", "DSPyGatewayConfig",
-           "BedrockConfig", "DSPyConfig", "field_defaults"]
+           "BedrockConfig", "DSPyConfig", "field_defaults", "rejected"]
 
 T = TypeVar("T")
 Validator = Callable[[str], bool]
@@ -49,6 +49,16 @@ def field_defaults(cls: type) -> dict[str, Any]:
         elif f.default_factory is not MISSING:
             out[f.name] = f.default_factory()
     return out
+
+
+def rejected(value: Any, cls: type) -> Any:
+    """``value`` as an error message shows it: an object of another class with the
+    same name as ``cls`` is named by its module, so the message does not read as
+    "got X; expected an X"."""
+    kind = type(value)
+    if kind.__name__ == cls.__name__ and kind is not cls:
+        return f"<{kind.__module__}.{kind.__qualname__} object>"
+    return value
 
 
 def _legacy_config(new: str) -> Callable[[type[T]], type[T]]:
@@ -81,8 +91,20 @@ def _legacy_config(new: str) -> Callable[[type[T]], type[T]]:
     return decorate
 
 
+#: Legacy fields holding credentials: ``repr()`` shows ``'***'`` for them.
+_SECRET_FIELDS = frozenset({"api_key", "access_key_id", "secret_access_key", "session_token"})
+
+
 class _Checked:
-    """``check()``, ``to_unified()`` and ``from_value()`` through :mod:`.mapping`."""
+    """``check()``, ``to_unified()`` and ``from_value()`` through :mod:`.mapping`; a
+    ``repr()`` that never shows a credential."""
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f.name}={REDACTED!r}" if f.name in _SECRET_FIELDS and getattr(self, f.name)
+            is not None else f"{f.name}={getattr(self, f.name)!r}"
+            for f in fields(self))  # type: ignore[arg-type]
+        return f"{type(self).__name__}({shown})"
 
     def check(self) -> None:
         """Raise :class:`ConfigError` naming the first invalid field (types and ranges)."""
@@ -96,19 +118,29 @@ class _Checked:
 
     @classmethod
     def from_value(cls: type[T], value: Any) -> T:
-        """Accept an instance, a plain dict with the same keys, or ``None`` (defaults)."""
+        """Accept an instance, a plain dict with the same keys, ``None`` (defaults) or
+        the unified counterpart (``unified.RetryConfig`` for ``RetryConfig``, …: a
+        legacy view of it, whose unified form is that very object, so nothing the
+        unified one sets is lost)."""
+        from . import mapping
+
         if value is None:
             return cls()
         if isinstance(value, cls):
             return value
         if isinstance(value, Mapping):
             return cls(**{str(k): v for k, v in value.items()})
-        raise ConfigError.for_field(cls.__name__, value,
-                                    f"a {cls.__name__}, a dict of its fields or None")
+        view = mapping.legacy_view(cls.__name__, value)
+        if view is not None:
+            return view  # type: ignore[no-any-return]
+        raise ConfigError.for_field(
+            cls.__name__, rejected(value, cls),
+            f"a unified.compat.{cls.__name__}, {mapping.unified_counterpart(cls.__name__)}"
+            "a dict of its fields or None")
 
 
 @_legacy_config("unified.RetryConfig")
-@dataclass
+@dataclass(repr=False)
 class RetryConfig(_Checked):
     """Retry policy: ``max_retries + 1`` attempts; the delay before retry k is
     ``min(base_delay * backoff_factor ** (k - 1), max_delay)``, no jitter."""
@@ -124,7 +156,7 @@ class RetryConfig(_Checked):
 
 
 @_legacy_config("unified.CacheConfig(ttl_seconds=..., directory=...)")
-@dataclass
+@dataclass(repr=False)
 class CacheConfig(_Checked):
     """Response cache settings; the legacy field is ``ttl`` (seconds). ``cache_dir=None``
     (not possible in the legacy code) keeps the cache in memory only."""
@@ -135,7 +167,7 @@ class CacheConfig(_Checked):
 
 
 @_legacy_config("unified.ValidationConfig(validators=...)")
-@dataclass
+@dataclass(repr=False)
 class ValidationConfig(_Checked):
     """Output validation rules; ``validate(text)`` returns ``(ok, reason_code)``."""
 
@@ -153,7 +185,7 @@ class ValidationConfig(_Checked):
 
 
 @_legacy_config("UnifiedConfig(backend='gateway', model=route, gateway_uri=...)")
-@dataclass
+@dataclass(repr=False)
 class DSPyGatewayConfig(_Checked):
     """Where and how the legacy gateway backend called the gateway."""
 
@@ -167,7 +199,7 @@ class DSPyGatewayConfig(_Checked):
 
 
 @_legacy_config("UnifiedConfig(backend='bedrock', model=default_model, aws_region=region)")
-@dataclass
+@dataclass(repr=False)
 class BedrockConfig(_Checked):
     """Region, credentials and default model of the legacy Bedrock wrapper."""
 
@@ -180,7 +212,7 @@ class BedrockConfig(_Checked):
 
 
 @_legacy_config("UnifiedConfig(backend='gateway', model=model, gateway_uri=...)")
-@dataclass
+@dataclass(repr=False)
 class DSPyConfig(_Checked):
     """Settings of the legacy simple wrapper."""
 

@@ -10,11 +10,14 @@ the whole legacy wrapper as before, with exactly the legacy keys.
 
 Where the backend comes from:
 
-- ``lm=None``: the unified backend of ``config`` (keyword) or, by default, of
-  ``UnifiedConfig.from_env()`` (``UNIFIED_*`` variables). The legacy code used the
-  globally configured DSPy LM instead (DIFFERENCES.md D017).
+- ``lm=None``: the unified backend of ``config`` (keyword); without one, the DSPy LM
+  configured globally when the wrapper is built (``dspy.configure(lm=...)``, e.g. by
+  ``configure_dspy_with_gateway``), as in the legacy code -- which looked it up on every
+  call (DIFFERENCES.md D017); with none configured, ``UnifiedConfig.from_env()``
+  (``UNIFIED_*`` variables).
 - ``lm=<dspy LM>``: that LM becomes the backend (:class:`~unified.compat.lm_backend.DSPyLMBackend`);
-  an LM made by a compat shim (``DSPyGatewayLM``) lends its unified backend instead.
+  an LM made by a compat shim (``DSPyGatewayLM``) or by a ``UnifiedDSPyWrapper``
+  (``wrapper.lm``) lends its unified backend and config instead (no nested retries).
 - ``backend=<unified Backend>``: used as is (tests inject a ``MockBackend``).
 
 Test seams (keyword-only): ``clock`` (a :class:`~unified.pipeline.Clock`), or the
@@ -31,10 +34,12 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+import dspy
+
 from ..config import UnifiedConfig
 from ..errors import ValidationError
 from ..features.validation import SECURITY_KEYWORDS
-from ..pipeline import Clock
+from ..pipeline import Clock, Pipeline
 from ..wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper
 from ._deprecation import legacy_entry, quiet
 from ._runtime import BackendFactory, ShimRuntime, clock_from, legacy_metrics
@@ -156,12 +161,17 @@ class DSPyEnhancedWrapper:
         lent = getattr(lm, "unified_wrapper", None)
         if isinstance(lent, UnifiedDSPyWrapper):
             return lent.config, lent.backend
+        pipeline = getattr(getattr(lm, "engine", None), "pipeline", None)
+        if isinstance(pipeline, Pipeline):  # the .lm of a UnifiedDSPyWrapper
+            return pipeline.config, pipeline.backends[0]
         adapter = DSPyLMBackend(lm)
         return UnifiedConfig(model=adapter.model), adapter
 
     @classmethod
     def _base(cls, config: UnifiedConfig | None, lm: Any,
               backend: Any) -> tuple[UnifiedConfig, Any]:
+        if lm is None and config is None and backend is None:
+            lm = dspy.settings.lm  # the legacy default: the globally configured LM
         if lm is None:
             return config or UnifiedConfig.from_env(), backend
         lm_config, lm_backend = cls._lm_backend(lm)

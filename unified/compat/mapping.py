@@ -101,7 +101,8 @@ __all__ = ["retry_from_legacy", "cache_from_legacy", "validation_from_legacy",
            "dspy_config_to_unified", "gateway_retry", "resolve_bedrock_model",
            "retry_to_legacy", "cache_to_legacy", "validation_to_legacy",
            "unified_to_enhanced", "unified_to_gateway", "unified_to_bedrock",
-           "unified_to_dspy_config", "TO_UNIFIED", "GATEWAY_CACHE_ENTRIES"]
+           "unified_to_dspy_config", "TO_UNIFIED", "GATEWAY_CACHE_ENTRIES", "legacy_view",
+           "unified_counterpart"]
 
 #: The legacy gateway backend kept this many answers in memory.
 GATEWAY_CACHE_ENTRIES = 256
@@ -109,8 +110,24 @@ _GATEWAY_RETRY_ON = (ServerError, TimeoutError, ConnectionError)
 
 
 # -- legacy -> unified ---------------------------------------------------------------------
+def _origin(legacy: Any, cls: type, unified: type) -> Any:
+    """``legacy`` itself when it is already the ``unified`` config; the unified config
+    a legacy view was made from (:func:`legacy_view`), while the view's fields are
+    still the ones it was made with; else ``None``."""
+    if isinstance(legacy, unified):
+        return legacy
+    kept = getattr(legacy, "_unified_origin", None)
+    if kept is None or not isinstance(legacy, cls):
+        return None
+    unified, snapshot = kept
+    return unified if legacy_values(legacy, cls) == snapshot else None
+
+
 def retry_from_legacy(legacy: RetryConfig | Mapping[str, Any]) -> URetryConfig:
     """Enhanced ``RetryConfig`` -> ``unified.RetryConfig`` (same attempts and delays)."""
+    origin = _origin(legacy, RetryConfig, URetryConfig)
+    if origin is not None:
+        return origin  # type: ignore[no-any-return]
     v = legacy_values(legacy, RetryConfig)
     return URetryConfig(max_retries=int_field(v, "max_retries", 0, 100),
                         base_delay=number_field(v, "base_delay", 0.0),
@@ -121,6 +138,9 @@ def retry_from_legacy(legacy: RetryConfig | Mapping[str, Any]) -> URetryConfig:
 
 def cache_from_legacy(legacy: CacheConfig | Mapping[str, Any]) -> UCacheConfig:
     """Enhanced ``CacheConfig`` -> ``unified.CacheConfig`` (``ttl`` -> ``ttl_seconds``)."""
+    origin = _origin(legacy, CacheConfig, UCacheConfig)
+    if origin is not None:
+        return origin  # type: ignore[no-any-return]
     v = legacy_values(legacy, CacheConfig)
     with legacy_names({"ttl_seconds": "ttl", "directory": "cache_dir"}):
         return UCacheConfig(enabled=bool_field(v, "enabled"), ttl_seconds=int_field(v, "ttl", 1),
@@ -129,6 +149,9 @@ def cache_from_legacy(legacy: CacheConfig | Mapping[str, Any]) -> UCacheConfig:
 
 def validation_from_legacy(legacy: ValidationConfig | Mapping[str, Any]) -> UValidationConfig:
     """Enhanced ``ValidationConfig`` -> ``unified.ValidationConfig``."""
+    origin = _origin(legacy, ValidationConfig, UValidationConfig)
+    if origin is not None:
+        return origin  # type: ignore[no-any-return]
     v = legacy_values(legacy, ValidationConfig)
     with legacy_names({"validators": "custom_validators"}):
         return UValidationConfig(
@@ -238,13 +261,30 @@ def _inexpressible(field: str, value: Any, legacy: str) -> NoReturn:
     fail(field, value, f"a value the legacy {legacy} can express")
 
 
+def _retry_fields(retry: URetryConfig) -> RetryConfig:
+    with quiet():
+        return RetryConfig(max_retries=retry.max_retries, base_delay=retry.base_delay,
+                           backoff_factor=retry.backoff_factor, max_delay=retry.max_delay)
+
+
+def _as_list(words: tuple[str, ...] | None) -> list[str] | None:
+    return None if words is None else list(words)
+
+
+def _validation_fields(validation: UValidationConfig) -> ValidationConfig:
+    with quiet():
+        return ValidationConfig(min_length=validation.min_length,
+                                max_length=validation.max_length,
+                                required_keywords=_as_list(validation.required_keywords),
+                                forbidden_keywords=_as_list(validation.forbidden_keywords),
+                                custom_validators=tuple(validation.validators))
+
+
 def retry_to_legacy(retry: URetryConfig) -> RetryConfig:
     """``unified.RetryConfig`` -> enhanced ``RetryConfig`` (only without jitter)."""
     if retry.jitter:
         _inexpressible("retry.jitter", retry.jitter, "RetryConfig (no jitter)")
-    with quiet():
-        return RetryConfig(max_retries=retry.max_retries, base_delay=retry.base_delay,
-                           backoff_factor=retry.backoff_factor, max_delay=retry.max_delay)
+    return _retry_fields(retry)
 
 
 def cache_to_legacy(cache: UCacheConfig) -> CacheConfig:
@@ -254,20 +294,41 @@ def cache_to_legacy(cache: UCacheConfig) -> CacheConfig:
                            cache_dir=cache.directory)
 
 
-def _as_list(words: tuple[str, ...] | None) -> list[str] | None:
-    return None if words is None else list(words)
-
-
 def validation_to_legacy(validation: UValidationConfig) -> ValidationConfig:
     """``unified.ValidationConfig`` -> enhanced ``ValidationConfig`` (no ``pattern``)."""
     if validation.pattern is not None:
         _inexpressible("validation.pattern", validation.pattern, "ValidationConfig")
-    with quiet():
-        return ValidationConfig(min_length=validation.min_length,
-                                max_length=validation.max_length,
-                                required_keywords=_as_list(validation.required_keywords),
-                                forbidden_keywords=_as_list(validation.forbidden_keywords),
-                                custom_validators=tuple(validation.validators))
+    return _validation_fields(validation)
+
+
+#: Legacy config class -> (its unified counterpart, the legacy fields of one).
+_VIEWS: dict[str, tuple[type, Callable[[Any], Any]]] = {
+    "RetryConfig": (URetryConfig, _retry_fields),
+    "CacheConfig": (UCacheConfig, cache_to_legacy),
+    "ValidationConfig": (UValidationConfig, _validation_fields),
+}
+
+
+def unified_counterpart(legacy: str) -> str:
+    """``"a unified.RetryConfig, "`` for a legacy class that accepts its unified
+    counterpart (:func:`legacy_view`), else ``""`` (used in error messages)."""
+    return f"a unified.{_VIEWS[legacy][0].__name__}, " if legacy in _VIEWS else ""
+
+
+def legacy_view(legacy: str, value: Any) -> Any:
+    """The legacy ``legacy`` config (class name) standing for the unified config
+    ``value``, or ``None`` when ``value`` is not its unified counterpart.
+
+    The view shows the legacy fields; mapped back (``*_from_legacy``) it gives ``value``
+    itself, so settings the legacy form cannot express (``jitter``, ``pattern``,
+    ``memory_entries``, …) still apply -- unless the view's fields were changed since.
+    """
+    unified, fields_of = _VIEWS.get(legacy, (None, None))
+    if unified is None or fields_of is None or not isinstance(value, unified):
+        return None
+    view = fields_of(value)
+    view._unified_origin = (value, legacy_values(view, type(view)))
+    return view
 
 
 def unified_to_enhanced(config: UnifiedConfig) -> tuple[RetryConfig | None, CacheConfig | None,

@@ -25,7 +25,11 @@ migrated call behaves as the legacy one did):
   out unless ``enabled=False``); ``ValidationConfig``: ``custom_validators`` ->
   ``validators``. Positional arguments become keywords. On a migrated wrapper variable:
   ``create_module(name, sig)`` -> ``create_module(sig)``, ``batch_process`` -> ``batch``;
-  on its modules ``process(d)`` -> ``predict(**d)``.
+  on its modules ``process(d)`` -> ``predict(**d)``. The legacy wrapper answered from the
+  global DSPy LM: when the file sets it with ``configure_dspy_with_gateway(route, uri)``
+  the new ``UnifiedConfig`` is pinned to that gateway (``backend=BackendType.GATEWAY,
+  model=route, gateway_uri=uri, temperature=0.1, max_tokens=1000``); when that cannot be
+  decided safely the wrapper stays on ``unified.compat`` (see :mod:`unified.migrate.pins`).
 - ``DSPyBedrockEnhancedWrapper`` / ``DSPyBedrockEnhanced(bedrock_config=B, ...)`` with B
   an inline ``BedrockConfig(...)`` or dict literal -> ``UnifiedDSPyWrapper(UnifiedConfig(
   backend=BackendType.BEDROCK, aws_region=<region, default "us-east-1">, aws_profile /
@@ -41,10 +45,11 @@ migrated call behaves as the legacy one did):
   added when missing). Assigned (``lm = configure_dspy_with_gateway(...)``):
   ``lm = _unified_wrapper.lm`` then ``dspy.configure(lm=lm)``; returned:
   ``return _unified_wrapper.lm``. Inside a larger expression: review comment.
-- ``DynamicDSPyModule(Sig)`` -> ``<wrapper>.create_module(Sig)`` when exactly one unified
-  wrapper variable is in scope (a local one first, then module level; a
-  ``configure_dspy_with_gateway`` wrapper wins a tie, since the legacy module ran on the
-  global LM); ``module.forward(...)`` -> ``module.predict(...)``.
+- ``DynamicDSPyModule(Sig)`` -> ``<wrapper>.create_module(Sig)`` when exactly one wrapper
+  standing for the global LM the legacy module ran on is in scope (a migrated
+  ``configure_dspy_with_gateway`` or enhanced wrapper, or an existing
+  ``UnifiedDSPyWrapper``; a local one first, then module level; a configure wrapper wins a
+  tie); ``module.forward(...)`` -> ``module.predict(...)``.
 - Imports from ``tidyllm.<module>``, bare ``<module>`` (``dspy_enhanced``,
   ``dspy_wrapper``, ``dspy_gateway_backend``, ``dspy_bedrock_enhanced``, ``base_module``)
   and ``unified.compat`` -> ``from unified import <exactly the names used>``; names
@@ -53,13 +58,17 @@ migrated call behaves as the legacy one did):
   module alias still used -> ``from unified.compat import dspy_enhanced as de``.
 
 What cannot be rewritten safely stays untouched under a ``# unified-migrate: review:
-<why>`` comment: ``**kwargs`` splats, configs that are not inline literals (or variables
-bound to one), test seams, legacy-only attributes of a variable (``wrapper.as_mcp_tool``),
+<what, why, next step>`` comment (texts in :mod:`unified.migrate.reviews`): ``**kwargs``
+splats, configs that are not inline literals (or variables bound to one), configs used
+where the codemod cannot follow them (a conditional, a dict, a helper, ``print``), test
+seams, legacy-only attributes of a variable (``wrapper.as_mcp_tool``, ``result.success``),
 legacy-only methods on receivers it cannot see (``self.w.batch_process(`` -> suggests
 ``.batch(``). Calls that must move together -- a wrapper and the configs given to it,
 every call of one same-named config class in a file -- are rewritten together or not at
-all (see :mod:`unified.migrate.plan`). Files that import no legacy module are never
-changed. Running it twice changes nothing the second time.
+all (see :mod:`unified.migrate.groups`), so a migrated file never hands a unified config
+to a legacy wrapper or the reverse (the compat wrappers take both anyway). Files that
+import no legacy module are never changed. Running it twice changes nothing the second
+time.
 """
 
 from __future__ import annotations

@@ -116,12 +116,14 @@ def referenced(scopes: Mapping[cst.CSTNode, Scope | None], node: cst.CSTNode,
 class Use:
     """How a variable is used at one reference: ``attr`` is the attribute read off it
     (``"__call__"`` when the variable is called, ``None`` for any other use), ``call``
-    the call of that attribute (or of the variable), ``store`` an assignment to it."""
+    the call of that attribute (or of the variable), ``store`` an assignment to it,
+    ``ref`` the reference itself for any other use."""
 
     attr: str | None
     call: cst.Call | None
     store: bool
     node: cst.Attribute | None = None
+    ref: cst.CSTNode | None = None
 
 
 class Resolver:
@@ -215,7 +217,15 @@ class Resolver:
             return Use(parent.attr.value, called, store, parent)
         if isinstance(parent, cst.Call) and parent.func is node:
             return Use("__call__", parent, False)
-        return Use(None, None, False)
+        return Use(None, None, False, ref=node)
+
+    def argument_of(self, node: cst.CSTNode) -> cst.Call | None:
+        """The call ``node`` is passed to directly as an argument (not splatted)."""
+        parent = self.parents.get(node)
+        if isinstance(parent, cst.Arg) and parent.value is node and not parent.star:
+            call = self.parents.get(parent)
+            return call if isinstance(call, cst.Call) else None
+        return None
 
     def scope_of(self, node: cst.CSTNode) -> Scope | None:
         """The scope ``node`` is evaluated in."""

@@ -165,8 +165,10 @@ def _wrapped(original: cst.Call, updated: cst.Call, items: list[Item], env: Env)
                                 whitespace_before_args=cst.SimpleWhitespace(""))
 
 
-def build_call(kind: str, original: cst.Call, updated: cst.Call, env: Env) -> cst.Call:
-    """The replacement of a legacy constructor call of ``kind``."""
+def build_call(kind: str, original: cst.Call, updated: cst.Call, env: Env,
+               pin: cst.Call | None = None) -> cst.Call:
+    """The replacement of a legacy constructor call of ``kind``; an enhanced wrapper
+    with a ``pin`` (a ``configure_dspy_with_gateway`` call) gets that call's gateway."""
     if kind in CONFIG_SPECS:
         return _config(kind, original, updated, env)
     if kind == "simple_config":
@@ -175,20 +177,29 @@ def build_call(kind: str, original: cst.Call, updated: cst.Call, env: Env) -> cs
     if kind == "simple_wrapper":
         return _simple_wrapper(original, updated, env)
     if kind == "enhanced_wrapper":
-        return _wrapped(original, updated, _section_items(bind_for(kind, updated), env), env)
+        gateway = _gateway_items(pin, env, with_retry=False) if pin is not None else []
+        return _wrapped(original, updated,
+                        gateway + _section_items(bind_for(kind, updated), env), env)
     if kind == "bedrock_wrapper":
         return _wrapped(original, updated, _bedrock_items(bind_for(kind, updated), env), env)
     raise ValueError(f"no builder for {kind!r}")
 
 
-def _gateway_config(updated: cst.Call, env: Env, placement: Placement, prefix: int) -> cst.Call:
-    bound = bind_for("configure", updated)
+def _gateway_items(configure: cst.Call, env: Env, *, with_retry: bool) -> list[Item]:
+    """The gateway backend a ``configure_dspy_with_gateway`` call set up, as
+    ``UnifiedConfig`` items (its retry policy only with ``with_retry``)."""
+    bound = bind_for("configure", configure)
     items = [_backend(env, "GATEWAY")]
     renamed = {"route": "model", "gateway_uri": "gateway_uri"}
     given = {renamed[p] for p in bound.order if p in renamed and bound.given(p)}
     items += [Item(renamed[p], bound.args[p].value, bound.args[p]) for p in bound.order
               if renamed[p] in given]
-    items += [_default(env, key, code) for key, code in GATEWAY_DEFAULTS if key not in given]
+    return items + [_default(env, key, code) for key, code in GATEWAY_DEFAULTS
+                    if key not in given and (with_retry or key != "retry")]
+
+
+def _gateway_config(updated: cst.Call, env: Env, placement: Placement, prefix: int) -> cst.Call:
+    items = _gateway_items(updated, env, with_retry=True)
     return call(_name(env, CONFIG), items, Style(), placement, prefix)
 
 

@@ -163,14 +163,17 @@ USES: Mapping[str, Mapping[str, str] | None] = {
     "retry": {"max_retries": "keep", "base_delay": "keep", "backoff_factor": "keep",
               "max_delay": "keep"},
     "cache": {"enabled": "keep"},
-    "validation": {"min_length": "keep", "max_length": "keep", "required_keywords": "keep",
-                   "forbidden_keywords": "keep"},
+    # keyword lists are tuples on the unified class (lists on the legacy one)
+    "validation": {"min_length": "keep", "max_length": "keep"},
     "configure": None,  # the returned LM: anything but LEGACY_LM_ATTRS
 }
 #: Why a use that has no rewrite keeps the object legacy, where "legacy-only" is not it.
 USE_PROBLEMS: Mapping[tuple[str, str], str] = {
     ("bedrock_wrapper", "create_module"): "create_module() of the Bedrock wrapper ran on the "
-                                          "global DSPy LM, not on Bedrock: port it by hand",
+                                          "global DSPy LM, not on Bedrock, so the wrapper "
+                                          "stays on unified.compat: build a second "
+                                          "UnifiedDSPyWrapper for that LM's backend and create "
+                                          "the module there, then run unified-migrate again",
 }
 #: Kinds whose value must not be passed on (it would be used as the legacy object).
 STRICT_USES = frozenset({"simple_result"})

@@ -1,13 +1,12 @@
 """Deciding, before anything is changed, what in one module gets rewritten.
 
-Every legacy constructor call is an *entity*. Entities that must move together form a
-group: a wrapper and the configs passed to it, a variable's constructor and the modules
-made from it, and all calls of one same-named config class (``RetryConfig`` is imported
-either from ``unified`` or from ``unified.compat`` in a file, never both). A group is
-rewritten only when none of its members has a problem -- a problem being an argument
-that cannot be mapped safely, or a use of a variable that the unified object does not
-support (``wrapper.as_mcp_tool(...)``). Otherwise the whole group stays on the legacy
-API (imported from ``unified.compat``) with ``# unified-migrate: review`` comments.
+The entities and groups come from :mod:`unified.migrate.groups`. A group is rewritten
+only when none of its members has a problem; otherwise the whole group stays on the
+legacy API (imported from ``unified.compat``) with ``# unified-migrate: review``
+comments (:mod:`unified.migrate.reviews`): a member's own problems, and for members
+without one a single comment per statement naming the call that holds them back.
+Enhanced wrappers are pinned to the gateway the file configures
+(:mod:`unified.migrate.pins`).
 """
 
 from __future__ import annotations
@@ -16,39 +15,27 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import Assignment, FunctionScope, GlobalScope
+from libcst.metadata import FunctionScope, GlobalScope
 
 from .analysis import Resolver, Statement
-from .legacy import (
-    ALWAYS_UNIFIED,
-    CONFIG_SPECS,
-    FLAGGED_METHODS,
-    KINDS,
-    LEGACY_LM_ATTRS,
-    SAME_NAME,
-    STRICT_USES,
-    USE_PROBLEMS,
-    USES,
-)
-from .rules import check_call, check_method, synthesized
+from .groups import DERIVED, Entity, Grouper
+from .layout import code_of
+from .legacy import ALWAYS_UNIFIED, CONFIG_SPECS, FLAGGED_METHODS, SAME_NAME
+from .pins import global_lm_calls, pin_for
+from .reviews import held_back, snippet, synthesized_default
+from .rules import bind_for, synthesized
 
 __all__ = ["CallPlan", "Plan", "make_plan"]
 
-_WRAPPER_KINDS = frozenset({"simple_wrapper", "enhanced_wrapper", "bedrock_wrapper"})
+#: Migrated wrappers that stand for the global DSPy LM a legacy dynamic module ran on
+#: (the Bedrock wrapper and DSPyWrapper had backends of their own).
+_GLOBAL_LM_KINDS = frozenset({"enhanced_wrapper"})
 _TARGETS = {"simple_config": "UnifiedConfig", "simple_wrapper": "UnifiedDSPyWrapper",
             "enhanced_wrapper": "UnifiedDSPyWrapper", "bedrock_wrapper": "UnifiedDSPyWrapper"}
-_LINK_LABELS = {"simple_config": "config is not an inline DSPyConfig(...)",
-                "retry": "retry_config is not an inline RetryConfig(...)",
-                "cache": "cache_config is not an inline CacheConfig(...)",
-                "validation": "validation_config is not an inline ValidationConfig(...)"}
 _METHOD_LABELS = {"create_module": ".create_module(name, signature) -> .create_module(signature)",
                   "create_bedrock_module": ".create_bedrock_module -> .create_module",
                   "process": ".process(inputs) -> .predict(**inputs)",
                   "predict_via_module": "DSPyWrapper.predict -> .create_module(...).predict"}
-#: Method actions whose result is itself tracked: the kind of that result.
-_MADE = {"create_module": "enhanced_module", "create_bedrock_module": "enhanced_module",
-         "predict_via_module": "simple_result"}
-_DERIVED = frozenset(_MADE.values())
 _PREDICT_NOTE = ("predict() now raises on failure and returns a dspy.Prediction (the "
                  "legacy DSPyResult had success=False)")
 
@@ -56,11 +43,13 @@ _PREDICT_NOTE = ("predict() now raises on failure and returns a dspy.Prediction 
 @dataclass(frozen=True)
 class CallPlan:
     """What to do with one original call: ``build`` (kind), ``method`` (action) or
-    ``dynamic`` / ``configure`` (with the wrapper variable to use)."""
+    ``dynamic`` / ``configure`` (with the wrapper variable to use); ``pin`` is the
+    ``configure_dspy_with_gateway`` call whose gateway a built wrapper must use."""
 
     action: str
     arg: str
     label: str
+    pin: cst.Call | None = None
 
 
 @dataclass
@@ -73,31 +62,6 @@ class Plan:
     unified_names: set[str] = field(default_factory=set)
     dspy_name: str = "dspy"
     dspy_imported: bool = False
-
-
-@dataclass(eq=False)
-class _Entity:
-    call: cst.Call
-    kind: str
-    legacy: str
-    var: Assignment | None
-    problems: list[str] = field(default_factory=list)
-    methods: dict[cst.Call, str] = field(default_factory=dict)
-    attrs: dict[cst.Attribute, str] = field(default_factory=dict)
-    parent: _Entity | None = None
-
-    def root(self) -> _Entity:
-        """The representative of this entity's group (union-find)."""
-        node = self
-        while node.parent is not None:
-            node = node.parent
-        return node
-
-    def union(self, other: _Entity) -> None:
-        """Put ``other`` in this entity's group: they migrate together or not at all."""
-        a, b = self.root(), other.root()
-        if a is not b:
-            b.parent = a
 
 
 @dataclass(frozen=True)
@@ -115,150 +79,24 @@ def _method_label(node: cst.Call, action: str) -> str:
     return f".{old} -> .{action.removeprefix('rename:')}"
 
 
-class _Planner:
+class _Planner(Grouper):
     def __init__(self, resolver: Resolver) -> None:
-        self.r = resolver
+        super().__init__(resolver)
         self.plan = Plan()
-        self.entities: dict[cst.Call, _Entity] = {}
-        self.by_var: dict[cst.CSTNode, _Entity] = {}
-        self.calls: list[cst.Call] = []
-        self.names: set[str] = set()
         self.chosen: dict[cst.Call, str] = {}
-        self.kept: set[_Entity] = set()
-
-    # -- collecting --------------------------------------------------------------------
-    def collect(self) -> None:
-        """Find every call of a rewritable legacy name (an entity) and the dspy import."""
-        calls, names = self.calls, self.names
-
-        class Collect(cst.CSTVisitor):
-            def visit_Call(self, node: cst.Call) -> None:
-                calls.append(node)
-
-            def visit_Name(self, node: cst.Name) -> None:
-                names.add(node.value)
-
-        self.r.module.visit(Collect())
-        for node in calls:
-            legacy = self.r.legacy_name(node.func)
-            if legacy is not None and legacy in KINDS:
-                self._add(node, KINDS[legacy], legacy)
-        self._find_dspy()
-
-    def _add(self, node: cst.Call, kind: str, legacy: str) -> _Entity:
-        entity = _Entity(node, kind, legacy, self.r.variable(node))
-        self.entities[node] = entity
-        if entity.var is not None:
-            self.by_var[entity.var.node] = entity
-        return entity
-
-    def _find_dspy(self) -> None:
-        for statement in self.r.module.body:
-            if not isinstance(statement, cst.SimpleStatementLine):
-                continue
-            for small in statement.body:
-                if isinstance(small, cst.Import):
-                    for alias in small.names:
-                        if alias.evaluated_name == "dspy":
-                            self.plan.dspy_imported = True
-                            self.plan.dspy_name = alias.evaluated_alias or "dspy"
-
-    def entity_for(self, value: cst.BaseExpression) -> _Entity | None:
-        """The entity ``value`` is (an inline legacy call) or names (a variable)."""
-        if isinstance(value, cst.Call):
-            return self.entities.get(value)
-        var = self.r.bound_variable(value)
-        return self.by_var.get(var.node) if var is not None else None
-
-    # -- checking ----------------------------------------------------------------------
-    def check(self) -> None:
-        """Record each entity's problems and join the entities that must move together."""
-        for entity in list(self.entities.values()):
-            check = check_call(entity.kind, entity.call, self.r.legacy_name)
-            entity.problems += check.problems
-            for value, kind in check.links:
-                target = self.entity_for(value)
-                if target is None or target.kind != kind:
-                    entity.problems.append(f"{_LINK_LABELS[kind]} or a variable bound to one")
-                else:
-                    entity.union(target)
-            if entity.kind == "configure":
-                entity.problems += self._configure_form(entity.call)
-            if self.r.in_fstring(entity.call):
-                entity.problems.append(f"{entity.legacy}() inside an f-string: move it out "
-                                       "(the new code may need quotes or lines it cannot have)")
-        queue = list(self.entities.values())
-        while queue:
-            queue += self._check_uses(queue.pop())
-        for kind in CONFIG_SPECS:
-            same = [e for e in self.entities.values() if e.kind == kind]
-            for entity in same[1:]:
-                same[0].union(entity)
-
-    def _configure_form(self, node: cst.Call) -> list[str]:
-        line = self.r.statement(node)
-        small = line.body[0] if isinstance(line, cst.SimpleStatementLine) \
-            and len(line.body) == 1 else None
-        if isinstance(small, cst.Expr | cst.Return) and small.value is node:
-            return []
-        if isinstance(small, cst.Assign) and small.value is node and len(small.targets) == 1 \
-                and isinstance(small.targets[0].target, cst.Name | cst.Attribute | cst.Subscript):
-            return []
-        return ["configure_dspy_with_gateway() inside an expression: build a "
-                "UnifiedDSPyWrapper and call dspy.configure(lm=wrapper.lm)"]
-
-    def _check_uses(self, entity: _Entity) -> list[_Entity]:
-        strict = entity.kind in STRICT_USES
-        uses = list(self.r.uses(entity.var)) if entity.var is not None else \
-            self.r.value_uses(entity.call) if strict else []
-        allowed, made = USES[entity.kind], []
-        for use in uses:
-            for arg in use.call.args if use.call is not None else ():
-                passed = self.entity_for(arg.value)  # a legacy object handed to this one
-                if passed is not None:
-                    entity.union(passed)
-            if use.attr is None:
-                if strict:
-                    entity.problems.append("the DSPyResult of predict() is passed on: only "
-                                           "its .outputs has a dspy.Prediction equivalent")
-                continue
-            if use.store:
-                entity.problems.append(f"assigns .{use.attr} of a legacy object")
-                continue
-            if allowed is None:
-                if use.attr in LEGACY_LM_ATTRS:
-                    entity.problems.append(f"uses .{use.attr} of the legacy gateway LM")
-                continue
-            action = allowed.get(use.attr)
-            if action is None:
-                entity.problems.append(USE_PROBLEMS.get(
-                    (entity.kind, use.attr), f".{use.attr} is legacy-only (no unified equivalent)"))
-            elif action.startswith("attr:"):
-                if use.call is None and use.node is not None:
-                    entity.attrs[use.node] = action
-                else:
-                    entity.problems.append(f".{use.attr} is called")
-            elif action != "keep":
-                problem = check_method(action, use.call) if use.call is not None else \
-                    f".{use.attr} used without calling it"
-                if problem is not None:
-                    entity.problems.append(problem)
-                    continue
-                assert use.call is not None
-                entity.methods[use.call] = action
-                made_kind = _MADE.get(action)
-                if made_kind is not None:
-                    made.append(self._add(use.call, made_kind, use.attr))
-                    entity.union(made[-1])
-        return made
+        self.kept: set[Entity] = set()
+        self.pins: dict[cst.Call, cst.Call] = {}
+        self.held_by: dict[int, tuple[str, Entity]] = {}
 
     # -- deciding ----------------------------------------------------------------------
     def decide(self) -> None:
         """Turn groups into rewrites or review comments; then flags and import names."""
-        groups: dict[int, list[_Entity]] = defaultdict(list)
+        groups: dict[int, list[Entity]] = defaultdict(list)
         for entity in self.entities.values():
             groups[id(entity.root())].append(entity)
         blocked = self._blocked(groups)
+        while self._pin(blocked):  # a wrapper kept may keep a configure call: pin again
+            blocked = self._blocked(groups)
         later = [key for key, group in groups.items()  # source order, for stable output
                  if any(e.kind == "dynamic_module" for e in group)]
         for key, group in groups.items():
@@ -273,32 +111,80 @@ class _Planner:
         self._flag_methods()
         self._unified_names()
 
-    def _blocked(self, groups: dict[int, list[_Entity]]) -> dict[int, bool]:
+    def _pin(self, blocked: dict[int, bool]) -> bool:
+        """Pin enhanced wrappers to the gateway the file configures (see
+        :mod:`unified.migrate.pins`); whether a wrapper got a new problem."""
+        self.pins.clear()
+        configures = [(e.call, not blocked[id(e.root())]) for e in self.entities.values()
+                      if e.kind == "configure"]
+        global_lms = global_lm_calls(self.calls, self.dspy_name)
+        changed = False
+        for entity in [e for e in self.entities.values() if e.kind == "enhanced_wrapper"]:
+            if bind_for(entity.kind, entity.call).given("lm"):
+                continue
+            pin = pin_for(self.r, entity.call, configures, global_lms)
+            if isinstance(pin, str):
+                if pin not in entity.use_problems:
+                    entity.use_problems.append(pin)
+                    changed = True
+            elif pin is not None:
+                self.pins[entity.call] = pin
+        return changed
+
+    def _blocked(self, groups: dict[int, list[Entity]]) -> dict[int, bool]:
         """Which groups stay legacy: those with a problem, and those that would write a
         same-named config class (a legacy default made explicit) whose calls stay legacy
         in this file -- one name cannot come from both ``unified`` and the compat shims."""
-        blocked = {key: any(e.problems for e in group) for key, group in groups.items()}
-        owner = {e.kind: id(e.root()) for e in self.entities.values() if e.kind in CONFIG_SPECS}
+        blocked = {key: any(e.problems or e.use_problems for e in group)
+                   for key, group in groups.items()}
+        owner = {e.kind: e.root() for e in self.entities.values() if e.kind in CONFIG_SPECS}
+        self.held_by.clear()
         changed = True
         while changed:
             changed = False
             for key, group in groups.items():
-                if not blocked[key] and any(kind in owner and blocked[owner[kind]] for e in group
-                                            for kind in synthesized(e.kind, e.call)):
-                    blocked[key] = changed = True
+                for kind in (k for e in group for k in sorted(synthesized(e.kind, e.call))):
+                    if not blocked[key] and kind in owner and blocked[id(owner[kind])]:
+                        blocked[key] = changed = True
+                        self.held_by[key] = (CONFIG_SPECS[kind].name, owner[kind])
         return blocked
 
-    def _resolve(self, group: list[_Entity], blocked: bool) -> None:
+    def _review_blocked(self, group: list[Entity]) -> None:
+        """Review comments of a group that stays legacy (see :mod:`.reviews`)."""
+        hard = any(e.problems for e in group)
+        shown = {e: e.problems if hard else e.problems + e.use_problems for e in group}
+        blockers = sorted((e for e in group if shown[e]), key=lambda e: self.r.line(e.call))
+        held: dict[Statement, list[Entity]] = defaultdict(list)
         for entity in group:
+            self.kept.add(entity)
             statement = self.r.statement(entity.call)
-            if blocked:
-                self.kept.add(entity)
-                reasons = entity.problems or (
-                    [] if entity.kind in _DERIVED else
-                    [f"{entity.legacy}() kept on the legacy API with a related call that "
-                     "needs review"])
-                self.plan.reviews[statement] += reasons
-                continue
+            self.plan.reviews[statement] += shown[entity]
+            if not shown[entity] and entity.kind not in DERIVED:
+                held[statement].append(entity)
+        for statement, members in held.items():
+            names = [f"{e.legacy}(...)" for e in members]
+            if blockers:
+                first = blockers[0]
+                there = self.r.statement(first.call)
+                near = {e.legacy for e in group if e.kind in CONFIG_SPECS
+                        and self.r.statement(e.call) is there}
+                via = next((e.legacy for e in members if e.legacy in near), None)
+                message = held_back(names, None if there is statement else
+                                    snippet(code_of(first.call)), f"{via}(...)" if via else None)
+            else:
+                config, owner = self.held_by[id(group[0].root())]
+                theirs = [e for e in self.entities.values() if e.root() is owner]
+                shown = [e for e in theirs if e.problems] or [e for e in theirs if e.use_problems]
+                cause = min(shown, key=lambda e: self.r.line(e.call), default=owner)
+                message = synthesized_default(names, f"{config}(...)",
+                                              snippet(code_of(cause.call)))
+            self.plan.reviews[statement].append(message)
+
+    def _resolve(self, group: list[Entity], blocked: bool) -> None:
+        if blocked:
+            self._review_blocked(group)
+            return
+        for entity in group:
             if entity.kind == "configure":
                 name = self._fresh_name()
                 self.plan.calls[entity.call] = CallPlan(
@@ -306,10 +192,12 @@ class _Planner:
             elif entity.kind == "dynamic_module":
                 self.plan.calls[entity.call] = CallPlan(
                     "dynamic", self.chosen[entity.call], f"{entity.legacy} -> wrapper.create_module")
-            elif entity.kind not in _DERIVED:
+            elif entity.kind not in DERIVED:
                 target = _TARGETS.get(entity.kind, f"unified {entity.legacy}")
-                self.plan.calls[entity.call] = CallPlan("build", entity.kind,
-                                                        f"{entity.legacy} -> {target}")
+                pin = self.pins.get(entity.call)
+                label = f"{entity.legacy} -> {target}" + (" on the configured gateway"
+                                                          if pin is not None else "")
+                self.plan.calls[entity.call] = CallPlan("build", entity.kind, label, pin)
             for node, action in entity.methods.items():
                 self.plan.calls[node] = CallPlan("method", action, _method_label(node, action))
                 if action == "predict_via_module":
@@ -333,7 +221,7 @@ class _Planner:
                 found.append(_Candidate(plan.arg, self.r.scope_of(node), self.r.line(node), True))
         for node in self.calls:
             entity = self.entities.get(node)
-            migrated = entity is not None and entity.kind in _WRAPPER_KINDS \
+            migrated = entity is not None and entity.kind in _GLOBAL_LM_KINDS \
                 and node in self.plan.calls
             existing = isinstance(node.func, cst.Name) and node.func.value == "UnifiedDSPyWrapper"
             var = self.r.variable(node) if migrated or existing else None
@@ -341,7 +229,7 @@ class _Planner:
                 found.append(_Candidate(var.node.value, var.scope, self.r.line(node), False))
         return found
 
-    def _choose_wrapper(self, entity: _Entity, candidates: list[_Candidate]) -> None:
+    def _choose_wrapper(self, entity: Entity, candidates: list[_Candidate]) -> None:
         if entity.problems:
             return
         scope, line = self.r.scope_of(entity.call), self.r.line(entity.call)
@@ -354,11 +242,18 @@ class _Planner:
         if len(found) == 1:
             self.chosen[entity.call] = found[0].name
         elif found:
-            entity.problems.append("several wrappers in scope: use "
-                                   "<wrapper>.create_module(signature) with the right one")
+            entity.problems.append(
+                "several wrappers in scope: the codemod cannot tell which one stands for the "
+                "global DSPy LM this DynamicDSPyModule(...) ran on, so it stays on "
+                "unified.compat: use <wrapper>.create_module(signature) with the right one, "
+                "then run unified-migrate again")
         else:
-            entity.problems.append("no UnifiedDSPyWrapper in scope: create one and use "
-                                   "wrapper.create_module(signature)")
+            entity.problems.append(
+                "no UnifiedDSPyWrapper in scope stands for the global DSPy LM this "
+                "DynamicDSPyModule(...) ran on (Bedrock wrappers and DSPyWrapper have backends "
+                "of their own), so it stays on unified.compat, which still answers from that "
+                "LM: create the module with <wrapper>.create_module(signature) on a wrapper for "
+                "that LM's backend, then run unified-migrate again")
 
     def _flag_methods(self) -> None:
         for node in self.calls:
@@ -388,5 +283,6 @@ def make_plan(resolver: Resolver) -> Plan:
     planner = _Planner(resolver)
     planner.collect()
     planner.check()
+    planner.plan.dspy_name, planner.plan.dspy_imported = planner.dspy_name, planner.dspy_imported
     planner.decide()
     return planner.plan

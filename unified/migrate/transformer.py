@@ -66,7 +66,7 @@ class BodyTransformer(cst.CSTTransformer):
         if plan is None or plan.action == "configure":
             return updated_node
         if plan.action == "build":
-            new = build_call(plan.arg, original_node, updated_node, self)
+            new = build_call(plan.arg, original_node, updated_node, self, plan.pin)
         elif plan.action == "method":
             new = build_method(plan.arg, updated_node)
         else:

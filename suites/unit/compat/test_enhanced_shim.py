@@ -5,7 +5,16 @@ from __future__ import annotations
 import dspy
 import pytest
 
-from unified import AuthError, MockBackend, ServerError, UnifiedError, ValidationError
+from unified import (
+    AuthError,
+    MockBackend,
+    ServerError,
+    UnifiedConfig,
+    UnifiedDSPyWrapper,
+    UnifiedError,
+    ValidationError,
+)
+from unified import RetryConfig as URetryConfig
 from unified.compat.configs import CacheConfig, RetryConfig, ValidationConfig
 from unified.compat.dspy_enhanced import (
     SECURITY_FORBIDDEN_KEYWORDS,
@@ -14,7 +23,7 @@ from unified.compat.dspy_enhanced import (
     development,
     production,
 )
-from unified.compat.dspy_gateway_backend import DSPyGatewayLM
+from unified.compat.dspy_gateway_backend import DSPyGatewayLM, configure_dspy_with_gateway
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -255,3 +264,30 @@ def test_a_module_can_have_its_own_lm(make) -> None:
     own = wrapper.create_module("m", "question -> answer",
                                 lm=dspy.utils.DummyLM([{"answer": "own"}]))
     assert own.predict(question="q").answer == "own" and backend.call_count == 0
+
+
+def test_without_an_lm_the_globally_configured_gateway_lm_answers(monkeypatch) -> None:
+    monkeypatch.setenv("UNIFIED_BACKEND", "mock")  # what would answer if the LM were ignored
+    backend = MockBackend([{"answer": "from the gateway"}])
+    try:
+        configure_dspy_with_gateway("chat", backend=backend)
+        wrapper = DSPyEnhancedWrapper()
+        answer = wrapper.create_module("m", "question -> answer").predict(question="q").answer
+    finally:
+        dspy.configure(lm=None)
+    assert answer == "from the gateway" and backend.call_count == 1
+    assert wrapper.unified.config.gateway_endpoint == "chat"
+
+
+def test_a_unified_wrappers_lm_lends_its_backend_without_nested_retries(fake_clock) -> None:
+    backend = MockBackend([{"answer": "x"}], errors=[ServerError("down")] * 20)
+    lm = UnifiedDSPyWrapper(UnifiedConfig(backend="mock", retry=URetryConfig(max_retries=5)),
+                            backend=backend).lm
+    try:
+        dspy.configure(lm=lm)
+        wrapper = DSPyEnhancedWrapper(RetryConfig(max_retries=1), clock=fake_clock.as_clock())
+        with pytest.raises(ServerError):
+            wrapper.create_module("m", "question -> answer").predict(question="q")
+    finally:
+        dspy.configure(lm=None)
+    assert backend.call_count == 2

@@ -163,3 +163,11 @@ def test_a_zero_cache_size_turns_the_memory_cache_off(gateway, openai_reply, fak
     backend.query("r", MESSAGES)
     backend.query("r", MESSAGES)
     assert len(script.requests) == 2
+
+
+def test_the_configured_lm_over_the_automatic_mock_answers_usable_fields() -> None:
+    try:
+        configure_dspy_with_gateway("chat", backend=MockBackend())
+        assert dspy.Predict("question -> answer")(question="q").answer == "mock answer"
+    finally:
+        dspy.configure(lm=None)

@@ -168,3 +168,9 @@ def test_unknown_tools_and_missing_arguments_are_error_results(make) -> None:
     missing = wrapper.handle_mcp_call("ask", {})
     assert unknown["isError"] and "unknown tool" in unknown["content"][0]["text"]
     assert missing["isError"] and "question" in missing["content"][0]["text"]
+
+
+def test_the_automatic_mock_answers_the_flattened_prompt_with_parseable_fields(make) -> None:
+    wrapper, _ = make(None)  # MockBackend's automatic answerer, as in the non-compat path
+    result = wrapper.predict("question -> answer", question="Capital?")
+    assert result.success and result.outputs == {"answer": "mock answer"}

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from unified.migrate import Migration, migrate_source
 
-collect_ignore_glob = ["fixtures/*", "run_migrated.py"]
+collect_ignore_glob = ["fixtures/*", "run_programs.py", "corpus.py"]
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures"
+REPO = HERE.parents[2]
 REVIEW = "# unified-migrate: review: "
 
 
@@ -49,3 +56,20 @@ def assert_kept(source: str, *reasons: str, module: str) -> str:
         assert REVIEW + reason in out, reason
     assert without_reviews(out) == dedent(source).replace(module, "unified.compat")
     return out
+
+
+def run_programs(mode: str, files: Sequence[Path], root: Path) -> dict[str, dict[str, Any]]:
+    """Run ``files`` with ``run_programs.py`` in ``mode`` (``legacy`` or ``migrated``) in
+    one subprocess, with this checkout's packages first on the path; the report by file
+    name (see ``run_programs.py``)."""
+    work = root / "work"
+    work.mkdir(exist_ok=True)
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "DSPY_CACHEDIR": str(root / "dspy-cache"), "UNIFIED_ALLOW_MOCK": "1",
+           "PYTHONPATH": path}
+    done = subprocess.run([sys.executable, "-W", "ignore", str(HERE / "run_programs.py"), mode,
+                           *map(str, files)], cwd=work, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    return {Path(path).name: result for path, result in report.items()}

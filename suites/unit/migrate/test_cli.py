@@ -82,7 +82,7 @@ def test_summary_counts_rewrites_and_lists_review_comments(
     assert status == 1
     assert f"would rewrite {LEGACY / 'review_cases.py'}: 2 rewrites, 6 review comments\n" in out
     assert "    legacy imports -> unified / unified.compat: 2\n" in out
-    assert "    review: no UnifiedDSPyWrapper in scope: create one and use " in out
+    assert "    review: no UnifiedDSPyWrapper in scope stands for the global DSPy LM " in out
     _, out, _ = run(capsys, "--check", str(LEGACY / "gateway_backend.py"))
     assert "    configure_dspy_with_gateway -> UnifiedDSPyWrapper + dspy.configure: 3\n" in out
 

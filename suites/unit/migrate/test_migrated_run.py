@@ -1,27 +1,21 @@
 """The migrated fixtures and examples import and run against the mock backend.
 
 The legacy programs are migrated into a temporary directory with ``--write``; the results
-are run as ``__main__`` in one subprocess (``run_migrated.py``) whose wrappers all get a
-``MockBackend`` -- it answers every output field with ``"mock <field>"`` -- so nothing
-is sent anywhere. The subprocess also reports which backend each config asked for.
+are run as ``__main__`` in one subprocess (``run_programs.py migrated``) whose wrappers all
+get a ``MockBackend`` -- it answers every output field with ``"mock <field>"`` -- so
+nothing is sent anywhere. The subprocess also reports which backend each config asked for.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from suites.unit.migrate.conftest import FIXTURES, HERE
+from suites.unit.migrate.conftest import FIXTURES, REPO, run_programs
 from unified.migrate.cli import main
 
-REPO = HERE.parents[2]
 EXAMPLES = REPO / "examples" / "legacy"
 
 #: file -> (lines its stdout must contain, backends its configs ask for)
@@ -47,20 +41,10 @@ EXPECTED_RUNS: dict[str, tuple[list[str], list[str]]] = {
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     root = tmp_path_factory.mktemp("migrated")
-    work = root / "work"
-    work.mkdir()
     shutil.copytree(FIXTURES / "legacy", root / "fixtures")
     shutil.copytree(EXAMPLES, root / "examples")
     assert main(["--write", str(root / "fixtures"), str(root / "examples")]) == 0
-    files = sorted(str(p) for p in root.glob("*/*.py"))
-    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, "DSPY_CACHEDIR": str(root / "dspy-cache"), "UNIFIED_ALLOW_MOCK": "1",
-           "PYTHONPATH": path}  # the unified package of this checkout
-    done = subprocess.run([sys.executable, str(HERE / "run_migrated.py"), *files], cwd=work,
-                          env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    return {Path(path).name: result for path, result in report.items()}
+    return run_programs("migrated", sorted(root.glob("*/*.py")), root)
 
 
 def test_every_program_is_covered(runs: dict[str, dict[str, Any]]) -> None:
