@@ -103,7 +103,7 @@ def _parts(parts: Any) -> tuple[Part, ...]:
 
 
 def _message(message: Any) -> Message:
-    return Message(message.role, _parts(message.parts), continuation=_cont(message.continuation))
+    return Message.of_parts(message.role, _parts(message.parts), _cont(message.continuation))
 
 
 def _tool(tool: Any) -> ToolSpec:
@@ -115,7 +115,11 @@ def _tool(tool: Any) -> ToolSpec:
 def to_lm_request(request: Any, model: str, options: CallOptions = DEFAULT_OPTIONS) -> LMRequest:
     """Translate a ``dspy.lm15.Request`` into a canonical :class:`LMRequest`."""
     cfg = request.config
-    params: dict[str, Any] = {name: getattr(cfg, name) for name in CONFIG_PARAMS}
+    params: dict[str, Any] = {}
+    for name in CONFIG_PARAMS:
+        value = getattr(cfg, name)
+        if value is not None:
+            params[name] = value
     if cfg.stop:
         params["stop"] = list(cfg.stop)
     if cfg.extensions:

@@ -103,7 +103,7 @@ class Message:
     def __init__(self, role: str, content: str | Sequence[Part] | Part = "", *,
                  continuation: tuple[Continuation, ...] = ()) -> None:
         object.__setattr__(self, "role", role)
-        if isinstance(content, str):
+        if type(content) is str:
             parts: tuple[Part, ...] = (TextPart(content),)
         elif isinstance(content, Sequence):
             parts = tuple(TextPart(p) if isinstance(p, str) else p for p in content)
@@ -111,6 +111,16 @@ class Message:
             parts = (content,)
         object.__setattr__(self, "parts", parts)
         object.__setattr__(self, "continuation", tuple(continuation))
+
+    @classmethod
+    def of_parts(cls, role: str, parts: tuple[Part, ...],
+                 continuation: tuple[Continuation, ...] = ()) -> Message:
+        """A message of ready-made ``parts`` (no normalisation: the bridge's fast path)."""
+        message = object.__new__(cls)
+        object.__setattr__(message, "role", role)
+        object.__setattr__(message, "parts", parts)
+        object.__setattr__(message, "continuation", continuation)
+        return message
 
     @property
     def is_text_only(self) -> bool:

@@ -16,6 +16,7 @@ Feature names are those of :meth:`unified.types.LMRequest.features`: part kinds
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -42,6 +43,11 @@ class Capabilities:
 
     features: frozenset[str] = TEXT_PARAMS
     any_param: bool = False
+
+    @functools.cached_property
+    def param_names(self) -> frozenset[str]:
+        """The bare names of the flat parameters listed in ``features``."""
+        return frozenset(f[6:] for f in self.features if f.startswith("param:"))
 
     @classmethod
     def everything(cls) -> Capabilities:
@@ -95,8 +101,8 @@ def check_request(request: LMRequest, capabilities: Capabilities,
                   identity: BackendIdentity) -> None:
     """Raise :class:`UnsupportedFeatureError` for the first feature of ``request``
     that ``capabilities`` does not carry; cheap for plain text requests."""
-    if request.is_text_only and all(capabilities.carries(f"param:{p}")
-                                    for p in request.params):
+    if (capabilities.any_param or request.params.keys() <= capabilities.param_names) \
+            and request.is_text_only:
         return
     missing = capabilities.missing(request.features())
     if missing:
