@@ -88,7 +88,7 @@ def canonical_json(value: Any) -> str:
                       default=str)
 
 
-@dataclass(frozen=True, slots=True, init=False)
+@dataclass(frozen=True, init=False)
 class Message:
     """One chat message: ``role`` (user, assistant, system, tool, developer) and parts.
 
@@ -259,7 +259,7 @@ class LMRequest:
         return canonical_json(self.to_dict())
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Usage:
     """Token counts of one call: ``cached_tokens`` are input tokens read from the
     provider's prompt cache; ``reasoning_tokens`` the thinking share of the output
