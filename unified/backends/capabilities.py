@@ -39,7 +39,9 @@ ALL_FEATURES = frozenset({"image", "audio", "video", "document", "binary", "tool
 @dataclass(frozen=True)
 class Capabilities:
     """The features a backend carries; ``any_param`` accepts every flat parameter
-    (a passthrough wire such as litellm's), else only those in ``features``."""
+    (a passthrough wire such as litellm's), else only those in ``features``. DSPy is
+    told of ``response_format`` only when ``features`` names it (a passthrough would
+    hand lm15's shape to the wire unmapped)."""
 
     features: frozenset[str] = TEXT_PARAMS
     any_param: bool = False
@@ -52,7 +54,7 @@ class Capabilities:
     @classmethod
     def everything(cls) -> Capabilities:
         """Every part, setting and parameter (the mock's default)."""
-        return cls(ALL_FEATURES | TEXT_PARAMS, any_param=True)
+        return cls(ALL_FEATURES | TEXT_PARAMS | {"param:response_format"}, any_param=True)
 
     @classmethod
     def of(cls, features: Iterable[str], *, params: Iterable[str] = (),
@@ -81,15 +83,15 @@ class Capabilities:
 
     @property
     def response_schema(self) -> bool:
-        """DSPy's ``supports_response_schema``."""
-        return self.carries("param:response_format")
+        """DSPy's ``supports_response_schema``: ``response_format`` is mapped, not
+        merely passed through (``any_param`` alone does not say so)."""
+        return "param:response_format" in self.features
 
     def dspy_params(self) -> frozenset[str]:
         """DSPy's ``supported_params`` (OpenAI-style names)."""
         names = {f[6:] for f in self.features if f.startswith("param:")}
-        if self.any_param:
-            names |= {"stop", "seed", "logprobs", "top_k", "frequency_penalty",
-                      "presence_penalty", "response_format"}
+        if self.any_param:       # passed through verbatim: only OpenAI-shaped names
+            names |= {"stop", "seed", "frequency_penalty", "presence_penalty"}
         if self.function_calling:
             names |= {"tools", "tool_choice"}
         if self.reasoning:
