@@ -283,14 +283,22 @@ class Usage:
 
     def to_dict(self) -> dict[str, int]:
         """JSON-ready form (unreported counters omitted)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if getattr(self, f.name) is not None}
+        out = {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+        for name in _USAGE_OPTIONAL:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Usage:
         """Inverse of :meth:`to_dict`."""
         return cls(**{f.name: int(data[f.name]) for f in fields(cls)
                       if data.get(f.name) is not None})
+
+
+_USAGE_OPTIONAL = ("cached_tokens", "cache_write_tokens", "reasoning_tokens",
+                   "input_audio_tokens", "output_audio_tokens", "reported_total")
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,11 @@ class Capabilities:
     any_param: bool = False
 
     @functools.cached_property
+    def carries_all(self) -> bool:
+        """True when every feature and parameter is carried (nothing to check)."""
+        return self.any_param and ALL_FEATURES <= self.features
+
+    @functools.cached_property
     def param_names(self) -> frozenset[str]:
         """The bare names of the flat parameters listed in ``features``."""
         return frozenset(f[6:] for f in self.features if f.startswith("param:"))
@@ -103,8 +108,9 @@ def check_request(request: LMRequest, capabilities: Capabilities,
                   identity: BackendIdentity) -> None:
     """Raise :class:`UnsupportedFeatureError` for the first feature of ``request``
     that ``capabilities`` does not carry; cheap for plain text requests."""
-    if (capabilities.any_param or request.params.keys() <= capabilities.param_names) \
-            and request.is_text_only:
+    if capabilities.carries_all or (
+            (capabilities.any_param or request.params.keys() <= capabilities.param_names)
+            and request.is_text_only):
         return
     missing = capabilities.missing(request.features())
     if missing:
