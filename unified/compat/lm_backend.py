@@ -125,7 +125,7 @@ def to_dspy_request(request: LMRequest, model: str) -> Any:
     ``config.extensions``)."""
     from dspy import lm15
 
-    system = [request.system] if request.system else []
+    system = [request.system_text] if request.system_text else []
     messages = []
     for message in request.messages:
         if message.role == "system":
