@@ -18,6 +18,7 @@ from typing import Any
 
 from unified.errors import TransientError
 
+from ..expectations import jsonable, resolve_inputs
 from ..observation import CallOutcome, Observation
 from ..scenarios import Scenario
 from .base import DIRECT_MODEL, FAKE_API_KEY, RunEnv, as_is, batch_outcomes, outcomes
@@ -64,6 +65,7 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
         target = dict(backend="bedrock", aws_region="us-east-1",
                       model=str(scenario.config.get("model") or DEFAULT_BEDROCK_MODEL))
     defaults = _legacy_defaults(scenario)
+    defaults.update(scenario.section("unified") or {})   # native-only settings (routes, …)
     legacy_retry = defaults.pop("retry", None)
     cache_on = scenario.pattern == "simple" and (scenario.section("simple") or {}).get(
         "cache_enabled", True)                 # the simple wrapper's LRU was on by default
@@ -78,6 +80,16 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
     assert retry is not None           # enhanced_to_unified always sets one
     return migrated.with_overrides(retry=dataclasses.replace(
         retry, respect_retry_after=True, retry_on=(TransientError,)))
+
+
+def _tool_outputs(prediction: Any) -> dict[str, Any]:
+    """A prediction's fields as JSON (``dspy.ToolCalls`` dumped); ReAct's trajectory kept
+    to its tool names and observations."""
+    fields = jsonable(dict(prediction.items()))
+    if "trajectory" in fields:
+        fields["trajectory"] = {k: v for k, v in fields["trajectory"].items()
+                                if k.startswith(("tool_name", "tool_args", "observation"))}
+    return fields
 
 
 class NativeUnifiedAdapter:
@@ -119,6 +131,8 @@ class NativeUnifiedAdapter:
                 lambda response: {"content": response.text})
         if scenario.program == "mcp_tool":
             return outcomes(scenario.calls, functools.partial(self._mcp, scenario), as_is)
+        if scenario.program in ("tool_call", "react"):
+            return self._tool_program(scenario)
         if scenario.pattern == "dynamic":
             from unified.compat import get_signature_class
 
@@ -133,7 +147,31 @@ class NativeUnifiedAdapter:
             return outcomes(scenario.calls, lambda c: chained(**c))
         if scenario.program == "batch":
             return batch_outcomes(w.batch(modules[0], list(scenario.calls), max_workers=1))
-        return outcomes(scenario.calls, lambda c: modules[0].predict(**c))
+        return outcomes(scenario.calls, lambda c: modules[0].predict(**resolve_inputs(c)))
+
+    def _tool_program(self, scenario: Scenario) -> list[CallOutcome]:
+        """``tool_call``: a native tool-call signature (``tools: list[dspy.Tool]`` in,
+        ``dspy.ToolCalls`` out) under ``ChatAdapter(use_native_function_calling=True)``;
+        ``react``: ``dspy.ReAct`` over the scenario's tools under the same adapter."""
+        import dspy
+
+        from ..scenario_tools import tools_for
+
+        tools = tools_for(scenario.tools)
+        adapter = dspy.ChatAdapter(use_native_function_calling=True)
+        if scenario.program == "react":
+            program: Any = dspy.ReAct(_signature(scenario, scenario.signatures[0]), tools=tools)
+            extra: dict[str, Any] = {}
+        else:
+            program = dspy.Predict(_signature(scenario, scenario.signatures[0]))
+            extra = {"tools": tools}
+        lm = self.wrapper.lm
+
+        def run(call: dict[str, Any]) -> Any:
+            with dspy.context(lm=lm, adapter=adapter):
+                return program(**resolve_inputs(call), **extra)
+
+        return outcomes(scenario.calls, run, _tool_outputs)
 
     def _mcp(self, scenario: Scenario, inputs: dict[str, Any]) -> dict[str, Any]:
         from unified import mcp

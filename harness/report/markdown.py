@@ -17,7 +17,8 @@ def matrix_rows(run: Any) -> list[dict[str, str]]:
         row = {"scenario": scenario.scenario, "pattern": scenario.pattern,
                "backend": scenario.backend}
         for kind in _IMPL_ORDER:
-            row[kind] = "—"
+            row[kind] = "n/a" if getattr(scenario, "reference", "legacy") == "recorded" \
+                and kind != "unified" else "—"
         for result in scenario.results:
             kind = result.implementation.split(":")[0]
             label = result.status
