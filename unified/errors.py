@@ -29,6 +29,7 @@ __all__ = [
     "AuthError",
     "BadRequestError",
     "NotFoundError",
+    "UnsupportedFeatureError",
     "ValidationError",
     "CircuitOpenError",
     "BudgetExceededError",
@@ -121,6 +122,37 @@ class BadRequestError(PermanentError):
 
 class NotFoundError(PermanentError):
     """The endpoint, route or model does not exist (404, ResourceNotFound)."""
+
+
+class UnsupportedFeatureError(PermanentError):
+    """The request uses a part or parameter this backend's wire cannot carry.
+
+    Raised before any network call, never by dropping the feature silently.
+    ``feature`` names the part or parameter (``"image"``, ``"param:logprobs"``,
+    ``"tools"``), ``backend``/``model`` where it was refused, and ``carrier`` what
+    would carry it (another backend, route or model).
+    """
+
+    def __init__(self, message: str, *, feature: str, model: str | None = None,
+                 carrier: str | None = None, **context: Any) -> None:
+        self.feature = feature
+        self.model = model
+        self.carrier = carrier
+        super().__init__(message, **context)
+
+    @classmethod
+    def for_feature(cls, feature: str, *, backend: str | None = None,
+                    model: str | None = None, carrier: str | None = None,
+                    endpoint: str | None = None) -> UnsupportedFeatureError:
+        """The standard message: what, where, and what would carry it."""
+        where = f"backend {backend!r}" if backend else "this backend"
+        if model:
+            where += f" (model {model!r})"
+        message = f"{feature!r} cannot be carried by {where}"
+        if carrier:
+            message += f"; use {carrier}"
+        return cls(message, feature=feature, model=model, carrier=carrier, backend=backend,
+                   endpoint=endpoint)
 
 
 class ValidationError(UnifiedError):

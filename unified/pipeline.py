@@ -8,6 +8,9 @@ Order, outermost first::
 - the cache sits outside validation and retry: a hit costs no attempt, and only answers
   that passed validation are ever stored (the validation rules are part of the key);
 - validation failures are not retried (retry sits inside validation);
+- before a backend is called, the request is checked against its ``capabilities()``:
+  a part or parameter its wire cannot carry is an ``UnsupportedFeatureError`` (never
+  dropped), raised before any network call and never retried;
 - each backend has its own retry loop (the only one: backends switch SDK retries off);
   the fallback chain moves to the next backend only when one fails with a transient
   error after its retries, and records which backend answered so the cache stores a
@@ -21,6 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .backends.capabilities import Capabilities, check_request
 from .config import UnifiedConfig
 from .errors import TransientError
 from .features.base import CallRecord, Handler
@@ -81,7 +85,21 @@ class Pipeline:
 
         layer = RetryLayer(retry, backend=backend.kind,  # type: ignore[arg-type,attr-defined]
                            sleep=self.clock.sleep)
-        return backend, layer.wrap(call_backend)
+        retried = layer.wrap(call_backend)
+        capabilities = _capabilities_of(backend)
+        identity = backend.identity()  # type: ignore[attr-defined]
+
+        def checked(request: LMRequest, record: CallRecord) -> LMResponse:
+            check_request(request, capabilities, identity)
+            return retried(request, record)
+
+        return backend, checked
+
+    def capabilities(self) -> Capabilities:
+        """What every backend of the chain carries (the intersection)."""
+        found = [_capabilities_of(b) for b in self.backends]
+        features = frozenset.intersection(*(c.features for c in found))
+        return Capabilities(features, any_param=all(c.any_param for c in found))
 
     @property
     def backend(self) -> object:
@@ -107,6 +125,12 @@ class Pipeline:
             self.cache.close()
         for backend in self.backends:
             backend.close()  # type: ignore[attr-defined]
+
+
+def _capabilities_of(backend: object) -> Capabilities:
+    """The backend's declared capabilities (text only when it declares none)."""
+    declare = getattr(backend, "capabilities", None)
+    return declare() if callable(declare) else Capabilities()
 
 
 def _fallback_chain(chain: Sequence[tuple[object, Handler]]) -> Handler:

@@ -51,7 +51,7 @@ from ..errors import (
     TimeoutError,
 )
 from ..types import BackendIdentity, LMRequest, LMResponse
-from .base import BaseBackend
+from .base import BaseBackend, Capabilities
 from .bedrock_models import resolve_model_id
 from .common import (
     cause_for,
@@ -317,6 +317,11 @@ class BedrockBackend(BaseBackend):
     def _where(self) -> str:
         base = f"bedrock-runtime/{self.region}/{self.api}"
         return f"{base}@{safe_url(self.endpoint_url)}" if self.endpoint_url else base
+
+    def capabilities(self) -> Capabilities:
+        """Conservative default (refined per model by the wire mapping): text messages
+        with max_tokens, temperature, top_p and stop (what the bodies map today)."""
+        return Capabilities()
 
     def identity(self) -> BackendIdentity:
         """``bedrock`` + region/API (+ endpoint URL when set) + the resolved model id."""

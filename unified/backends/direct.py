@@ -48,7 +48,7 @@ from ..errors import (
     TimeoutError,
 )
 from ..types import BackendIdentity, LMRequest, LMResponse
-from .base import BaseBackend
+from .base import BaseBackend, Capabilities
 from .common import (
     cause_for,
     error_for_status,
@@ -259,6 +259,11 @@ class DirectBackend(BaseBackend):
                              input_tokens=getattr(usage, "prompt_tokens", None),
                              output_tokens=getattr(usage, "completion_tokens", None),
                              raw=answer)
+
+    def capabilities(self) -> Capabilities:
+        """Conservative default (refined from litellm's model info by the wire
+        mapping): text messages; flat parameters pass through to litellm as before."""
+        return Capabilities.of((), any_param=True)
 
     def identity(self) -> BackendIdentity:
         """``direct`` + the API base (or ``litellm:<provider>``) + the model string."""

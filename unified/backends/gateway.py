@@ -50,7 +50,7 @@ import httpx
 from ..config import GatewayRoute, UnifiedConfig
 from ..errors import ConfigError, ConnectionError, ServerError, TimeoutError
 from ..types import BackendIdentity, LMRequest, LMResponse
-from .base import BaseBackend
+from .base import BaseBackend, Capabilities
 from .bedrock_models import friendly_name
 from .common import (
     error_detail,
@@ -229,6 +229,11 @@ class GatewayBackend(BaseBackend):
                              raw=body)
 
     # -- the rest of the seam ---------------------------------------------------------
+    def capabilities(self) -> Capabilities:
+        """Conservative default (refined per route by the wire mapping): text messages;
+        flat parameters pass through to the OpenAI-shaped body as before."""
+        return Capabilities.of((), any_param=True)
+
     def identity(self) -> BackendIdentity:
         """``gateway`` + the invocation URL (no credentials) and endpoint name + the model.
 

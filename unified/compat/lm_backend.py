@@ -167,7 +167,8 @@ def _is_unchanged_lm15(request: LMRequest) -> bool:
     from ..lm import to_lm_request
 
     source = request.source
-    return isinstance(source, lm15.Request) and to_lm_request(source, request.model) == request
+    return isinstance(source, lm15.Request) and dataclasses.replace(
+        to_lm_request(source, request.model), options=request.options) == request
 
 
 class DSPyLMBackend(BaseBackend):
