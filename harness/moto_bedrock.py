@@ -259,7 +259,7 @@ def _converse(self: Any) -> Any:
     """``BedrockRuntimeResponse.converse``: a Converse answer from the active script."""
     from moto.core.responses import ActionResult
 
-    params = {name: value for name in _CONVERSE_PARAMS
+    params = {name: _wire_json(value) for name in _CONVERSE_PARAMS
               if (value := self._get_param(name)) is not None}
     reply, tokens_in, tokens_out, _ = _current_script().answer(
         BedrockCall("converse", self._get_param("modelId"), params))
@@ -269,6 +269,20 @@ def _converse(self: Any) -> Any:
         "usage": {"inputTokens": tokens_in, "outputTokens": tokens_out,
                   "totalTokens": tokens_in + tokens_out},
         "metrics": {"latencyMs": 0}})
+
+
+def _wire_json(value: Any) -> Any:
+    """``value`` as it was on the wire: moto decodes Converse blobs (image/document
+    ``bytes``) back to bytes; they travelled base64-encoded, and are recorded so."""
+    if isinstance(value, (bytes, bytearray)):
+        import base64
+
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, dict):
+        return {k: _wire_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wire_json(v) for v in value]
+    return value
 
 
 def check_moto() -> None:

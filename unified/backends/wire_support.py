@@ -1,0 +1,174 @@
+"""What each wire carries, in the vocabulary of :mod:`unified.backends.capabilities`.
+
+A wire (``openai-chat``, ``mlflow-chat``, ``bedrock-converse``, ``anthropic-messages``)
+carries a set of features: input part kinds (``image``, ``audio``, ``document``,
+``tool_call``, ``tool_result``, ``thinking``, …), ``tools``, ``tool_choice``,
+``reasoning`` and ``param:<name>`` for flat parameters. A backend declares
+``capabilities()`` from its wire narrowed by its model (or a config override); the
+pipeline refuses what is not declared before any network call. The finer limits a
+feature set cannot say (an audio format, a provider-native tool, a thinking budget on
+a wire without one) are refused here by :func:`refuse_details`, also before sending.
+
+:func:`unsupported` builds the error: the part or parameter, the backend and model,
+and the backends whose wire would carry it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import Any
+
+from ..errors import UnsupportedFeatureError
+from ..types import LMResponse, Usage
+from .capabilities import TEXT_PARAMS, Capabilities
+
+__all__ = ["WIRES", "AUDIO_FORMATS", "wire_capabilities", "unsupported", "refuse_details",
+           "iter_parts", "audio_format", "carriers_of", "declared_capabilities", "with_answer",
+           "needs_mapping"]
+
+_PARAMS = ("max_tokens", "temperature", "top_p", "stop")
+_OPENAI_PARAMS = _PARAMS + ("seed", "response_format", "logprobs", "frequency_penalty",
+                            "presence_penalty", "service_tier", "user_id", "store", "n")
+_MEDIA_TEXT = ("image", "audio", "document", "data", "tool_call", "tool_result", "refusal")
+
+#: Wire -> (features, any_param): ``any_param`` passes every other flat parameter on.
+WIRES: dict[str, tuple[frozenset[str], bool]] = {
+    "openai-chat": (frozenset(_MEDIA_TEXT) | {"tools", "tool_choice", "reasoning",
+                                              "system_parts", "prompt_cache"}
+                    | {f"param:{p}" for p in _OPENAI_PARAMS}, True),
+    "mlflow-chat": (frozenset({"image", "audio", "data", "tool_call", "tool_result",
+                               "tools", "tool_choice", "system_parts"})
+                    | {f"param:{p}" for p in _PARAMS + ("response_format", "top_k", "n",
+                                                       "frequency_penalty",
+                                                       "presence_penalty")}, False),
+    "bedrock-converse": (frozenset({"image", "document", "data", "tool_call", "tool_result",
+                                    "thinking", "tools", "tool_choice", "reasoning",
+                                    "system_parts"})
+                         | {f"param:{p}" for p in _PARAMS + ("top_k",)}, False),
+    "anthropic-messages": (frozenset({"image", "document", "data", "tool_call",
+                                      "tool_result", "thinking", "tools", "tool_choice",
+                                      "reasoning", "system_parts"})
+                           | {f"param:{p}" for p in _PARAMS + ("top_k", "user_id")}, False),
+}
+#: Audio formats each wire takes (an audio part in another format is refused).
+AUDIO_FORMATS = {"openai-chat": frozenset({"wav", "mp3"}),
+                 "mlflow-chat": frozenset({"wav", "mp3"})}
+_WHO = {"openai-chat": "direct (litellm) or the gateway's OpenAI route",
+        "mlflow-chat": "the gateway's endpoints route",
+        "bedrock-converse": "bedrock (api=converse)",
+        "anthropic-messages": "bedrock (api=invoke, Anthropic models)"}
+
+
+def wire_capabilities(wire: str, *, without: Iterable[str] = ()) -> Capabilities:
+    """The :class:`Capabilities` of ``wire`` minus the features in ``without``."""
+    features, any_param = WIRES[wire]
+    return Capabilities(features - frozenset(without), any_param=any_param)
+
+
+def carriers_of(feature: str, *, besides: str = "") -> str:
+    """Who carries ``feature`` (other wires than ``besides``), as a phrase."""
+    who = [_WHO[w] for w, (f, any_param) in WIRES.items() if w != besides and (
+        feature in f or (any_param and feature.startswith("param:")))]
+    return ", ".join(dict.fromkeys(who)) or "no backend of unified-dspy"
+
+
+def unsupported(feature: str, *, backend: str, model: str, wire: str,
+                detail: str = "") -> UnsupportedFeatureError:
+    """The error for ``feature`` on ``backend``/``model`` (``detail`` says why)."""
+    carrier = carriers_of(feature, besides=wire)
+    message = (f"{backend}: the {wire} wire (model {model!r}) cannot carry {feature!r}"
+               f"{' (' + detail + ')' if detail else ''}; carried by {carrier}. "
+               "Nothing was sent.")
+    return UnsupportedFeatureError(message, feature=feature, model=model, carrier=carrier,
+                                   backend=backend)
+
+
+def iter_parts(request: Any) -> Iterator[Any]:
+    """Every part of the request: system parts, then each message's parts (tool
+    results' own content included)."""
+    system = request.system
+    if system is not None and not isinstance(system, str):
+        yield from system
+    for message in request.messages:
+        for part in message.parts:
+            yield part
+            if part.type == "tool_result":
+                yield from part.content
+
+
+def audio_format(part: Any) -> str:
+    """``wav``/``mp3``/… from an audio part's media type (``audio/mpeg`` -> ``mp3``)."""
+    sub = part.media_type.split("/", 1)[-1].lower()
+    return {"mpeg": "mp3", "x-wav": "wav", "wave": "wav"}.get(sub, sub)
+
+
+#: Params whose wire spelling differs from the canonical one (mapped, never passed as is).
+MAPPED_PARAMS = frozenset({"response_format", "logprobs", "user_id", "top_k"})
+
+
+def needs_mapping(request: Any) -> bool:
+    """False on the fast path: plain text and only pass-through params."""
+    return not request.is_text_only or not MAPPED_PARAMS.isdisjoint(request.params)
+
+
+def refuse_details(request: Any, wire: str, *, backend: str, model: str) -> None:
+    """Refuse what the feature set cannot say: provider-native tools, an audio format
+    or a thinking budget / summary the wire has no slot for (before any network call)."""
+    choice = request.tool_choice
+    if wire == "mlflow-chat" and choice is not None and (len(choice.allowed) > 1
+                                                         or choice.parallel is not None):
+        raise unsupported("tool_choice", backend=backend, model=model, wire=wire,
+                          detail="MLflow's schema takes one named tool and no parallel flag")
+    for tool in request.tools:
+        if tool.builtin:
+            raise unsupported("tools", backend=backend, model=model, wire=wire,
+                              detail=f"provider-native tool {tool.name!r}")
+    reasoning = request.reasoning
+    if reasoning is not None and wire in ("openai-chat", "mlflow-chat"):
+        if reasoning.thinking_budget is not None:
+            raise unsupported("reasoning", backend=backend, model=model, wire=wire,
+                              detail="thinking_budget: the wire has reasoning_effort only")
+        if reasoning.summary is not None:
+            raise unsupported("reasoning", backend=backend, model=model, wire=wire,
+                              detail="summary: the wire has no reasoning summary setting")
+    formats = AUDIO_FORMATS.get(wire)
+    if formats is not None:
+        for part in iter_parts(request):
+            if part.type == "audio" and audio_format(part) not in formats:
+                raise unsupported("audio", backend=backend, model=model, wire=wire,
+                                  detail=f"format {audio_format(part)!r}; the wire takes "
+                                         + ", ".join(sorted(formats)))
+
+
+def declared_capabilities(config: Any, wire: str, *,
+                          without: Iterable[str] = ()) -> Capabilities:
+    """``config.capabilities_override`` when set (``"param:*"`` = every parameter), else
+    the wire's capabilities minus ``without`` (a model's limits)."""
+    override = getattr(config, "capabilities_override", None)
+    if override is None:
+        return wire_capabilities(wire, without=without)
+    names = frozenset(override)
+    return Capabilities((names - {"param:*"}) | TEXT_PARAMS, any_param="param:*" in names)
+
+
+def _adds_nothing(usage: Usage | None, base: Usage) -> bool:
+    if usage is None:
+        return True
+    extras = (usage.cached_tokens, usage.cache_write_tokens, usage.reasoning_tokens,
+              usage.input_audio_tokens, usage.output_audio_tokens)
+    return (all(x is None for x in extras) and (usage.input_tokens, usage.output_tokens)
+            == (base.input_tokens, base.output_tokens)
+            and usage.reported_total in (None, base.total_tokens))
+
+
+def with_answer(response: LMResponse, *, parts: tuple[Any, ...] = (), usage: Usage | None = None,
+                logprobs: Any = None) -> LMResponse:
+    """``response`` with the answer's parts, full usage and logprobs (unchanged when
+    there is nothing beyond text and the counts it has: no new object on the fast path)."""
+    if not parts and logprobs is None and _adds_nothing(usage, response.usage):
+        return response
+    changes: dict[str, Any] = {"parts": parts, "logprobs": logprobs}
+    if usage is not None:
+        changes["usage"] = usage
+    return replace(response, **changes)
