@@ -126,10 +126,15 @@ class GatewayBackend(BaseBackend):
         """The full invocation URL (may carry user info; shown only through ``safe_url``)."""
         return self.uri + self.path
 
+    #: MLflow's gateway validates every route (``/endpoints``, ``/gateway`` and its
+    #: OpenAI-compatible ``/v1/chat/completions``) with one chat schema: no file parts,
+    #: and its answers drop reasoning content and logprobs. A gateway that passes
+    #: OpenAI's format through declares more with ``config.capabilities_override``.
     @property
     def wire(self) -> str:
-        """``openai-chat`` on the OpenAI route, else ``mlflow-chat`` (MLflow's schema)."""
-        return "openai-chat" if self.route is GatewayRoute.OPENAI else "mlflow-chat"
+        """``mlflow-chat``, or ``openai-chat`` when ``capabilities_override`` says the
+        gateway passes OpenAI's format through."""
+        return "mlflow-chat" if self.config.capabilities_override is None else "openai-chat"
 
     def payload(self, request: LMRequest) -> dict[str, Any]:
         """The JSON body sent for ``request`` (parts, tools, … mapped by

@@ -37,11 +37,11 @@ WIRES: dict[str, tuple[frozenset[str], bool]] = {
     "openai-chat": (frozenset(_MEDIA_TEXT) | {"tools", "tool_choice", "reasoning",
                                               "system_parts", "prompt_cache"}
                     | {f"param:{p}" for p in _OPENAI_PARAMS}, True),
+    # MLflow's chat schema (both of its routes validate with it): image_url and
+    # input_audio parts, tools, tool calls; top-level extras pass through to the upstream.
     "mlflow-chat": (frozenset({"image", "audio", "data", "tool_call", "tool_result",
-                               "tools", "tool_choice", "system_parts"})
-                    | {f"param:{p}" for p in _PARAMS + ("response_format", "top_k", "n",
-                                                       "frequency_penalty",
-                                                       "presence_penalty")}, False),
+                               "refusal", "tools", "tool_choice", "system_parts"})
+                    | {f"param:{p}" for p in _PARAMS + ("response_format", "top_k")}, True),
     "bedrock-converse": (frozenset({"image", "document", "data", "tool_call", "tool_result",
                                     "thinking", "tools", "tool_choice", "reasoning",
                                     "system_parts"})
@@ -54,8 +54,9 @@ WIRES: dict[str, tuple[frozenset[str], bool]] = {
 #: Audio formats each wire takes (an audio part in another format is refused).
 AUDIO_FORMATS = {"openai-chat": frozenset({"wav", "mp3"}),
                  "mlflow-chat": frozenset({"wav", "mp3"})}
-_WHO = {"openai-chat": "direct (litellm) or the gateway's OpenAI route",
-        "mlflow-chat": "the gateway's endpoints route",
+_WHO = {"openai-chat": "direct (litellm), or a gateway that passes OpenAI's parts through "
+                       "(capabilities_override)",
+        "mlflow-chat": "the gateway (MLflow)",
         "bedrock-converse": "bedrock (api=converse)",
         "anthropic-messages": "bedrock (api=invoke, Anthropic models)"}
 
@@ -112,14 +113,52 @@ def needs_mapping(request: Any) -> bool:
     return not request.is_text_only or not MAPPED_PARAMS.isdisjoint(request.params)
 
 
+#: What MLflow's chat schema keeps of a tool parameter's JSON schema (``title`` is only
+#: a label); anything else it drops on the way to the upstream.
+_MLFLOW_PROPERTY_KEYS = frozenset({"type", "description", "enum", "items", "title"})
+_MLFLOW_PARAMETERS_KEYS = frozenset({"type", "properties", "required",
+                                     "additionalProperties", "title"})
+
+
+def _schema_loss(schema: Any, allowed: frozenset[str], path: str) -> str | None:
+    if not isinstance(schema, dict):
+        return None
+    lost = sorted(set(schema) - allowed)
+    if lost:
+        return f"{path or 'parameters'} uses {', '.join(map(repr, lost))}"
+    for name, prop in (schema.get("properties") or {}).items():
+        found = _schema_loss(prop, _MLFLOW_PROPERTY_KEYS, f"{path}{name}")
+        if found:
+            return found
+    if "items" in schema:
+        return _schema_loss(schema["items"], _MLFLOW_PROPERTY_KEYS, f"{path}[]")
+    return None
+
+
+def _refuse_mlflow_losses(request: Any, *, backend: str, model: str) -> None:
+    """Refuse what MLflow's gateway would drop: logprobs (its answer schema has none),
+    tool schemas beyond its ParamProperty, several allowed tools or a parallel flag."""
+    wire = "mlflow-chat"
+    if request.params.get("logprobs") is not None:
+        raise unsupported("param:logprobs", backend=backend, model=model, wire=wire,
+                          detail="MLflow's answer schema drops logprobs")
+    choice = request.tool_choice
+    if choice is not None and (len(choice.allowed) > 1 or choice.parallel is not None):
+        raise unsupported("tool_choice", backend=backend, model=model, wire=wire,
+                          detail="MLflow's schema takes one named tool and no parallel flag")
+    for tool in request.tools:
+        loss = _schema_loss(dict(tool.parameters), _MLFLOW_PARAMETERS_KEYS, "")
+        if loss:
+            raise unsupported("tools", backend=backend, model=model, wire=wire,
+                              detail=f"tool {tool.name!r}: {loss}, which MLflow's chat "
+                                     "schema drops")
+
+
 def refuse_details(request: Any, wire: str, *, backend: str, model: str) -> None:
     """Refuse what the feature set cannot say: provider-native tools, an audio format
     or a thinking budget / summary the wire has no slot for (before any network call)."""
-    choice = request.tool_choice
-    if wire == "mlflow-chat" and choice is not None and (len(choice.allowed) > 1
-                                                         or choice.parallel is not None):
-        raise unsupported("tool_choice", backend=backend, model=model, wire=wire,
-                          detail="MLflow's schema takes one named tool and no parallel flag")
+    if wire == "mlflow-chat":
+        _refuse_mlflow_losses(request, backend=backend, model=model)
     for tool in request.tools:
         if tool.builtin:
             raise unsupported("tools", backend=backend, model=model, wire=wire,

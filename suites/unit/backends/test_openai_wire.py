@@ -36,6 +36,11 @@ def gateway(route: str = "openai", **changes) -> GatewayBackend:
                                         **changes))
 
 
+def direct() -> DirectBackend:
+    return DirectBackend(UnifiedConfig(backend="direct", model="openai/gpt-4o-mini",
+                                       api_key="k"))
+
+
 def media(kind: str, data: str, media_type: str) -> MediaPart:
     return MediaPart(kind, media_type, data=data)
 
@@ -44,16 +49,21 @@ def user(*parts) -> Message:
     return Message("user", [TextPart("look:"), *parts])
 
 
-def test_image_audio_and_pdf_reach_the_openai_body_byte_for_byte() -> None:
+def test_image_and_audio_reach_the_gateway_body_byte_for_byte() -> None:
     request = LMRequest("chat", (user(media("image", PNG, "image/png"),
-                                      media("audio", WAV, "audio/wav"),
-                                      media("document", PDF, "application/pdf")),))
+                                      media("audio", WAV, "audio/wav")),))
     content = gateway().payload(request)["messages"][0]["content"]
     assert content[0] == {"type": "text", "text": "look:"}
     assert content[1] == {"type": "image_url",
                           "image_url": {"url": f"data:image/png;base64,{PNG}"}}
     assert content[2] == {"type": "input_audio", "input_audio": {"data": WAV, "format": "wav"}}
-    assert content[3] == {"type": "file", "file": {"file_data": f"data:application/pdf;base64,{PDF}"}}
+
+
+def test_a_pdf_reaches_litellm_as_an_openai_file_part_byte_for_byte() -> None:
+    request = LMRequest("chat", (user(media("document", PDF, "application/pdf")),))
+    kwargs = direct().completion_kwargs(request)
+    assert kwargs["messages"][0]["content"][1] == {
+        "type": "file", "file": {"file_data": f"data:application/pdf;base64,{PDF}"}}
 
 
 def test_tools_tool_choice_and_a_tool_round_trip_map_to_openai_fields() -> None:
@@ -62,7 +72,7 @@ def test_tools_tool_choice_and_a_tool_round_trip_map_to_openai_fields() -> None:
         Message("assistant", [ToolCallPart("call_1", "add", {"a": 1, "b": 2})]),
         Message("tool", [ToolResultPart("call_1", (TextPart("3"),), name="add")])),
         tools=(ADD,), tool_choice=ToolChoice("auto", ("add",), parallel=False))
-    body = gateway().payload(request)
+    body = direct().completion_kwargs(request)
     assert body["messages"][1] == {"role": "assistant", "content": None, "tool_calls": [
         {"id": "call_1", "type": "function",
          "function": {"name": "add", "arguments": json.dumps({"a": 1, "b": 2})}}]}
@@ -78,8 +88,7 @@ def test_response_format_logprobs_and_reasoning_effort_take_openai_spelling() ->
     request = LMRequest("chat", (Message("user", "hi"),), params={
         "response_format": {"type": "json_schema", "schema": schema, "name": "out"},
         "logprobs": 2, "seed": 7, "stop": ["END"]}, reasoning=Reasoning("high"))
-    body = DirectBackend(UnifiedConfig(backend="direct", model="openai/gpt-4o-mini",
-                                       api_key="k")).completion_kwargs(request)
+    body = direct().completion_kwargs(request)
     assert body["response_format"] == {"type": "json_schema",
                                        "json_schema": {"name": "out", "schema": schema}}
     assert (body["logprobs"], body["top_logprobs"]) == (True, 2)
@@ -93,16 +102,30 @@ def test_plain_text_keeps_the_string_content_fast_path() -> None:
                                 {"role": "user", "content": "hi"}]
 
 
-def test_the_endpoints_route_declares_mlflows_chat_schema_only() -> None:
-    caps = gateway("endpoints").capabilities()
+@pytest.mark.parametrize("route", ["endpoints", "openai"])
+def test_every_gateway_route_declares_mlflows_chat_schema(route) -> None:
+    caps = gateway(route).capabilities()
     assert caps.carries("image") and caps.carries("audio") and caps.function_calling
-    assert not caps.carries("document") and not caps.carries("param:logprobs")
-    assert gateway("openai").capabilities().carries("document")
+    assert not caps.carries("document") and not caps.reasoning
+
+
+def test_logprobs_are_refused_on_mlflow_whose_answers_drop_them() -> None:
+    request = LMRequest("chat", (Message("user", "hi"),), params={"logprobs": 1})
+    with pytest.raises(UnsupportedFeatureError, match="logprobs"):
+        gateway().payload(request)
+
+
+def test_a_tool_schema_mlflow_would_strip_is_refused() -> None:
+    nested = ToolSpec("find", None, {"type": "object", "properties": {
+        "when": {"anyOf": [{"type": "string"}, {"type": "null"}]}}})
+    request = LMRequest("chat", (Message("user", "hi"),), tools=(nested,))
+    with pytest.raises(UnsupportedFeatureError, match="anyOf"):
+        gateway().payload(request)
 
 
 def test_a_capabilities_override_replaces_what_the_route_declares() -> None:
-    caps = gateway("openai", capabilities_override=("image",)).capabilities()
-    assert caps.carries("image") and not caps.carries("tools")
+    caps = gateway("openai", capabilities_override=("image", "document")).capabilities()
+    assert caps.carries("document") and not caps.carries("tools")
 
 
 def test_an_ogg_audio_part_is_refused_before_sending_and_names_backend_and_model() -> None:
@@ -120,7 +143,6 @@ def test_a_thinking_budget_is_refused_on_the_openai_wire() -> None:
 
 
 def test_direct_declares_what_litellm_knows_the_model_lacks() -> None:
-    caps = DirectBackend(UnifiedConfig(backend="direct", model="openai/gpt-4o-mini",
-                                       api_key="k")).capabilities()
+    caps = direct().capabilities()
     assert caps.carries("image") and caps.carries("document") and caps.function_calling
     assert not caps.carries("audio") and not caps.reasoning
