@@ -7,7 +7,8 @@ One file per scenario under ``suites/scenarios/``. Schema (``*`` = required)::
     pattern*: enhanced                # enhanced | gateway | bedrock | simple | dynamic
     backend*: direct                  # direct | gateway | bedrock
     program: predict                  # predict | chain_of_thought | chain | batch |
-                                      # mcp_tool | backend_query | tool_call | react
+                                      # mcp_tool | backend_query | tool_call | react |
+                                      # structured (Predict under dspy.JSONAdapter)
     tools: [add, multiply]            # tool_call / react: tools from harness.tools
     signature: "question -> answer"   # a DSPy string signature (a list for chain)
     instructions: "..."               # optional signature instructions (system prompt)
@@ -49,7 +50,7 @@ SCENARIO_DIR = ROOT / "suites" / "scenarios"
 PATTERNS = ("enhanced", "gateway", "bedrock", "simple", "dynamic")
 BACKENDS = ("direct", "gateway", "bedrock")
 PROGRAMS = ("predict", "chain_of_thought", "chain", "batch", "mcp_tool", "backend_query",
-            "tool_call", "react")
+            "tool_call", "react", "structured")
 IMPLEMENTATION_KINDS = ("legacy", "compat", "unified")
 CONFIG_SECTIONS = ("retry", "cache", "validation", "simple", "model", "unified")
 EXPECT_KEYS = ("outputs", "exception", "error_class", "wire_requests", "carries")

@@ -82,6 +82,25 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
         retry, respect_retry_after=True, retry_on=(TransientError,)))
 
 
+def program_inputs(program: Any) -> set[str]:
+    """The input field names of a DSPy program's signature."""
+    signature = getattr(program, "signature", None)
+    return set(getattr(signature, "input_fields", {}) or {})
+
+
+def executed(calls: Any, tools: list[Any]) -> Any:
+    """``calls`` (a ``dspy.ToolCalls``) with each call run and its result attached."""
+    import dspy
+    from dspy.adapters.types.tool import ToolCallResults
+
+    if not isinstance(calls, dspy.ToolCalls) or not calls.tool_calls:
+        return calls
+    by_name = {tool.name: tool for tool in tools}
+    values = [by_name[c.name](**c.args) for c in calls.tool_calls]
+    results = ToolCallResults.from_tool_calls_and_values(calls, values)
+    return calls.model_copy(update={"tool_call_results": results})
+
+
 def _tool_outputs(prediction: Any) -> dict[str, Any]:
     """A prediction's fields as JSON (``dspy.ToolCalls`` dumped); ReAct's trajectory kept
     to its tool names and observations."""
@@ -147,29 +166,48 @@ class NativeUnifiedAdapter:
             return outcomes(scenario.calls, lambda c: chained(**c))
         if scenario.program == "batch":
             return batch_outcomes(w.batch(modules[0], list(scenario.calls), max_workers=1))
+        if scenario.program == "structured":
+            import dspy
+
+            def structured(call: dict[str, Any]) -> Any:
+                with dspy.context(adapter=dspy.JSONAdapter()):
+                    return modules[0].predict(**resolve_inputs(call))
+
+            return outcomes(scenario.calls, structured)
         return outcomes(scenario.calls, lambda c: modules[0].predict(**resolve_inputs(c)))
 
     def _tool_program(self, scenario: Scenario) -> list[CallOutcome]:
         """``tool_call``: a native tool-call signature (``tools: list[dspy.Tool]`` in,
         ``dspy.ToolCalls`` out) under ``ChatAdapter(use_native_function_calling=True)``;
-        ``react``: ``dspy.ReAct`` over the scenario's tools under the same adapter."""
+        with a ``history: dspy.History`` input, each call's tool calls are executed and
+        sent back (calls and results) in the next call's history. ``react``:
+        ``dspy.ReAct`` over the scenario's tools under the same adapter."""
         import dspy
 
         from ..scenario_tools import tools_for
 
         tools = tools_for(scenario.tools)
         adapter = dspy.ChatAdapter(use_native_function_calling=True)
+        signature = _signature(scenario, scenario.signatures[0])
         if scenario.program == "react":
-            program: Any = dspy.ReAct(_signature(scenario, scenario.signatures[0]), tools=tools)
+            program: Any = dspy.ReAct(signature, tools=tools)
             extra: dict[str, Any] = {}
         else:
-            program = dspy.Predict(_signature(scenario, scenario.signatures[0]))
+            program = dspy.Predict(signature)
             extra = {"tools": tools}
         lm = self.wrapper.lm
+        turns: list[dict[str, Any]] = []
+        with_history = "history" in program_inputs(program)
 
         def run(call: dict[str, Any]) -> Any:
+            inputs = {**resolve_inputs(call), **extra}
+            if with_history:
+                inputs["history"] = dspy.History(messages=list(turns))
             with dspy.context(lm=lm, adapter=adapter):
-                return program(**resolve_inputs(call), **extra)
+                prediction = program(**inputs)
+            if with_history:
+                turns.append({**call, "outputs": executed(prediction.outputs, tools)})
+            return prediction
 
         return outcomes(scenario.calls, run, _tool_outputs)
 
