@@ -73,7 +73,7 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
              "cache_dir": str(env.workdir / "unified-cache")}
     migrated = mapping.enhanced_to_unified(retry=scenario.section("retry"), cache=cache,
                                            validation=scenario.section("validation"),
-                                           base=UnifiedConfig(**target, **defaults))
+                                           base=UnifiedConfig(**{**target, **defaults}))
     # Native code keeps the native retry semantics: every transient error is retried
     # and Retry-After hints are honoured.
     retry = legacy_retry or migrated.retry
