@@ -98,8 +98,9 @@ class Pipeline:
     def capabilities(self) -> Capabilities:
         """What every backend of the chain carries (the intersection)."""
         found = [_capabilities_of(b) for b in self.backends]
-        features = frozenset.intersection(*(c.features for c in found))
-        return Capabilities(features, any_param=all(c.any_param for c in found))
+        named = frozenset().union(*(c.features for c in found))
+        return Capabilities(frozenset(f for f in named if all(c.carries(f) for c in found)),
+                            any_param=all(c.any_param for c in found))
 
     @property
     def backend(self) -> object:

@@ -92,7 +92,8 @@ def canonical_json(value: Any) -> str:
 class Message:
     """One chat message: ``role`` (user, assistant, system, tool, developer) and parts.
 
-    ``Message(role, content)`` takes a string or a sequence of parts.
+    ``Message(role, content)`` takes a string, a part, or a sequence of parts and
+    strings (each string a text part).
     """
 
     role: str
@@ -105,7 +106,7 @@ class Message:
         if isinstance(content, str):
             parts: tuple[Part, ...] = (TextPart(content),)
         elif isinstance(content, Sequence):
-            parts = tuple(content)
+            parts = tuple(TextPart(p) if isinstance(p, str) else p for p in content)
         else:
             parts = (content,)
         object.__setattr__(self, "parts", parts)

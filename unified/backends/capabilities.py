@@ -46,7 +46,7 @@ class Capabilities:
     @classmethod
     def everything(cls) -> Capabilities:
         """Every part, setting and parameter (the mock's default)."""
-        return cls(ALL_FEATURES, any_param=True)
+        return cls(ALL_FEATURES | TEXT_PARAMS, any_param=True)
 
     @classmethod
     def of(cls, features: Iterable[str], *, params: Iterable[str] = (),
