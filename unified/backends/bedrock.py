@@ -95,6 +95,9 @@ BEDROCK_ERRORS: Mapping[str, type[BackendError]] = {
     "ValidationException": BadRequestError,
     "ResourceNotFoundException": NotFoundError,
 }
+#: Usage keys that say nothing beyond input/output tokens (Converse and Anthropic).
+_PLAIN_USAGE = frozenset({"inputTokens", "outputTokens", "totalTokens", "input_tokens",
+                          "output_tokens"})
 _STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
                  "tool_use": "tool_call", "content_filtered": "content_filter",
                  "guardrail_intervened": "content_filter"}
@@ -294,6 +297,8 @@ class BedrockBackend(BaseBackend):
         finish = _STOP_REASONS.get(str(reason), str(reason or "stop"))
         base = self.response(request, text, finish_reason=finish, input_tokens=tokens[0],
                              output_tokens=tokens[1], raw=body)
+        if not parts and usage.keys() <= _PLAIN_USAGE:      # the text-only fast path
+            return base
         estimate = (base.usage.input_tokens, base.usage.output_tokens)
         full = (anthropic_usage(usage, estimate) if raw is not None
                 else converse_usage(usage, estimate))
