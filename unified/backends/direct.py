@@ -58,6 +58,7 @@ from .common import (
     safe_url,
     sampling_params,
 )
+from .litellm_info import model_lacks
 from .openai_answer import answer_logprobs, answer_parts, answer_usage, as_data
 from .openai_wire import openai_extras, openai_messages
 from .wire_support import declared_capabilities, needs_mapping, refuse_details, with_answer
@@ -67,12 +68,6 @@ __all__ = ["DirectBackend", "PROVIDER_KEY_ENV", "provider_of", "map_litellm_erro
 log = logging.getLogger(__name__)
 #: Message attributes that make an answer more than text.
 _RICH_MESSAGE = ("tool_calls", "reasoning_content", "thinking_blocks", "refusal")
-#: litellm model-info checks -> the features a model lacks when the check says False.
-_MODEL_INFO_CHECKS = (("supports_vision", {"image"}), ("supports_pdf_input", {"document"}),
-                      ("supports_audio_input", {"audio"}),
-                      ("supports_function_calling", {"tools", "tool_choice", "tool_call",
-                                                     "tool_result"}),
-                      ("supports_reasoning", {"reasoning"}))
 
 #: litellm provider prefix -> the environment variable holding its API key.
 PROVIDER_KEY_ENV: Mapping[str, str] = {
@@ -292,24 +287,8 @@ class DirectBackend(BaseBackend):
         ``config.capabilities_override``."""
         if self._capabilities is None:
             self._capabilities = declared_capabilities(self.config, "openai-chat",
-                                                       without=self._model_lacks())
+                                                       without=model_lacks(self.model))
         return self._capabilities
-
-    def _model_lacks(self) -> set[str]:
-        litellm = _litellm()
-        try:
-            litellm.get_model_info(self.model)
-        except Exception:  # noqa: BLE001 - litellm raises a bare Exception for unknown models
-            return set()
-        lacks: set[str] = set()
-        for check, features in _MODEL_INFO_CHECKS:
-            try:
-                supported = getattr(litellm, check)(model=self.model)
-            except Exception:  # noqa: BLE001 - an unreadable entry says nothing
-                continue
-            if supported is False:
-                lacks |= features
-        return lacks
 
     def identity(self) -> BackendIdentity:
         """``direct`` + the API base (or ``litellm:<provider>``) + the model string."""

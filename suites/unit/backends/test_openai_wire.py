@@ -146,3 +146,22 @@ def test_direct_declares_what_litellm_knows_the_model_lacks() -> None:
     caps = direct().capabilities()
     assert caps.carries("image") and caps.carries("document") and caps.function_calling
     assert not caps.carries("audio") and not caps.reasoning
+
+
+def test_a_model_litellm_does_not_know_gets_the_whole_openai_format() -> None:
+    caps = DirectBackend(UnifiedConfig(backend="direct", model="openai/in-house-model",
+                                       api_key="k")).capabilities()
+    assert caps.carries("audio") and caps.carries("document") and caps.reasoning
+
+
+def test_declaring_direct_capabilities_does_not_import_litellm() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from unified import UnifiedConfig; "
+            "from unified.backends.direct import DirectBackend; "
+            "DirectBackend(UnifiedConfig(backend='direct', model='openai/gpt-4o-mini', "
+            "api_key='k')).capabilities(); print('litellm' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
