@@ -11,8 +11,8 @@ Importing this package is cheap: dspy is imported on first use, and boto3, litel
 and mlflow only by the backends that need them.
 """
 
-from .backends.base import Backend
-from .backends.mock import MockBackend
+from .backends.base import Backend, Capabilities
+from .backends.mock import MockAnswer, MockBackend
 from .config import (
     DEFAULT_MODEL,
     BackendType,
@@ -39,6 +39,7 @@ from .errors import (
     TimeoutError,
     TransientError,
     UnifiedError,
+    UnsupportedFeatureError,
     ValidationError,
 )
 from .features.cache import bypass_cache
@@ -61,6 +62,8 @@ __all__ = [
     "register_validator",
     "Backend",
     "MockBackend",
+    "MockAnswer",
+    "Capabilities",
     "BackendIdentity",
     "LMRequest",
     "LMResponse",
@@ -80,6 +83,7 @@ __all__ = [
     "AuthError",
     "BadRequestError",
     "NotFoundError",
+    "UnsupportedFeatureError",
     "ValidationError",
     "CircuitOpenError",
     "BudgetExceededError",

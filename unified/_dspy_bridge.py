@@ -15,30 +15,21 @@ import functools
 from pathlib import Path
 from typing import Any
 
+from . import _parts as cp  # canonical parts
 from ._logprobs import TokenLogprob, TopLogprob
-from ._parts import (
-    MEDIA_KINDS,
-    CitationPart,
-    Continuation,
-    DataPart,
-    MediaPart,
-    Part,
-    RefusalPart,
-    TextPart,
-    ThinkingPart,
-    ToolCallPart,
-    ToolResultPart,
-)
-from ._request_config import (
-    DEFAULT_OPTIONS,
+from ._request_config import DEFAULT_OPTIONS
+from .backends.capabilities import Capabilities
+from .types import (
     CallOptions,
+    LMRequest,
+    LMResponse,
+    Message,
     PromptCache,
     Reasoning,
     ToolChoice,
     ToolSpec,
+    Usage,
 )
-from .backends.capabilities import Capabilities
-from .types import LMRequest, LMResponse, Message, Usage
 
 __all__ = ["to_lm_request", "to_lm15_request", "to_dspy_response", "from_dspy_response",
            "FINISH_REASONS", "capability_hints"]
@@ -65,45 +56,45 @@ def _lm15() -> Any:
 
 # ── lm15 -> canonical ────────────────────────────────────────────────────────────
 
-def _cont(states: Any) -> tuple[Continuation, ...]:
-    return tuple(Continuation(s.provider, s.kind, s.data) for s in states) if states else ()
+def _cont(states: Any) -> tuple[cp.Continuation, ...]:
+    return tuple(cp.Continuation(s.provider, s.kind, s.data) for s in states) if states else ()
 
 
-def _part(part: Any) -> Part:
+def _part(part: Any) -> cp.Part:
     kind = part.type
     cont = _cont(part.continuation)
     if kind == "text":
-        return TextPart(part.text, cont)
-    if kind in MEDIA_KINDS:
-        return MediaPart(kind, part.media_type, part.data, part.url, part.file_id,
+        return cp.TextPart(part.text, cont)
+    if kind in cp.MEDIA_KINDS:
+        return cp.MediaPart(kind, part.media_type, part.data, part.url, part.file_id,
                          None if part.path is None else str(part.path),
                          getattr(part, "detail", None), cont)
     if kind == "tool_call":
-        return ToolCallPart(part.id, part.name, part.input, cont)
+        return cp.ToolCallPart(part.id, part.name, part.input, cont)
     if kind == "tool_result":
-        return ToolResultPart(part.id, tuple(_part(p) for p in part.content), part.name,
+        return cp.ToolResultPart(part.id, tuple(_part(p) for p in part.content), part.name,
                               part.is_error, cont)
     if kind == "thinking":
-        return ThinkingPart(part.text, cont)
+        return cp.ThinkingPart(part.text, cont)
     if kind == "refusal":
-        return RefusalPart(part.text, cont)
+        return cp.RefusalPart(part.text, cont)
     if kind == "citation":
-        return CitationPart(part.url, part.title, part.text, cont)
+        return cp.CitationPart(part.url, part.title, part.text, cont)
     if kind == "data":
-        return DataPart(part.value, part.probabilities, part.method, cont)
+        return cp.DataPart(part.value, part.probabilities, part.method, cont)
     from .errors import UnsupportedFeatureError
 
     raise UnsupportedFeatureError.for_feature(kind, carrier="a newer unified-dspy")
 
 
-def _parts(parts: Any) -> tuple[Part, ...]:
+def _convert_parts(parts: Any) -> tuple[cp.Part, ...]:
     if len(parts) == 1 and parts[0].type == "text" and not parts[0].continuation:
-        return (TextPart(parts[0].text),)
+        return (cp.TextPart(parts[0].text),)
     return tuple(_part(p) for p in parts)
 
 
 def _message(message: Any) -> Message:
-    return Message(message.role, _parts(message.parts), continuation=_cont(message.continuation))
+    return Message.of_parts(message.role, _convert_parts(message.parts), _cont(message.continuation))
 
 
 def _tool(tool: Any) -> ToolSpec:
@@ -115,7 +106,11 @@ def _tool(tool: Any) -> ToolSpec:
 def to_lm_request(request: Any, model: str, options: CallOptions = DEFAULT_OPTIONS) -> LMRequest:
     """Translate a ``dspy.lm15.Request`` into a canonical :class:`LMRequest`."""
     cfg = request.config
-    params: dict[str, Any] = {name: getattr(cfg, name) for name in CONFIG_PARAMS}
+    params: dict[str, Any] = {}
+    for name in CONFIG_PARAMS:
+        value = getattr(cfg, name)
+        if value is not None:
+            params[name] = value
     if cfg.stop:
         params["stop"] = list(cfg.stop)
     if cfg.extensions:
@@ -140,37 +135,37 @@ def to_lm_request(request: Any, model: str, options: CallOptions = DEFAULT_OPTIO
 
 # ── canonical -> lm15 ────────────────────────────────────────────────────────────
 
-def _lm15_cont(states: tuple[Continuation, ...]) -> tuple[Any, ...]:
+def _lm15_cont(states: tuple[cp.Continuation, ...]) -> tuple[Any, ...]:
     if not states:
         return ()
     state = _lm15().ContinuationState
     return tuple(state(c.provider, c.kind, dict(c.data)) for c in states)
 
 
-def _lm15_part(part: Part) -> Any:
+def _lm15_part(part: cp.Part) -> Any:
     lm15 = _lm15()
     cont = _lm15_cont(part.continuation)
-    if isinstance(part, TextPart):
+    if isinstance(part, cp.TextPart):
         return lm15.TextPart(part.text, cont)
-    if isinstance(part, MediaPart):
+    if isinstance(part, cp.MediaPart):
         cls = {"image": lm15.ImagePart, "audio": lm15.AudioPart, "video": lm15.VideoPart,
                "document": lm15.DocumentPart, "binary": lm15.BinaryPart}[part.kind]
         extra = {"detail": part.detail} if part.kind == "image" else {}
         return cls(media_type=part.media_type, data=part.data, url=part.url,
                    file_id=part.file_id, path=None if part.path is None else Path(part.path),
                    continuation=cont, **extra)
-    if isinstance(part, ToolCallPart):
+    if isinstance(part, cp.ToolCallPart):
         return lm15.ToolCallPart(part.id, part.name, dict(part.input), cont)
-    if isinstance(part, ToolResultPart):
+    if isinstance(part, cp.ToolResultPart):
         return lm15.ToolResultPart(part.id, tuple(_lm15_part(p) for p in part.content),
                                    part.name, part.is_error, cont)
-    if isinstance(part, ThinkingPart):
+    if isinstance(part, cp.ThinkingPart):
         return lm15.ThinkingPart(part.text, cont)
-    if isinstance(part, RefusalPart):
+    if isinstance(part, cp.RefusalPart):
         return lm15.RefusalPart(part.text, cont)
-    if isinstance(part, CitationPart):
+    if isinstance(part, cp.CitationPart):
         return lm15.CitationPart(part.url, part.title, part.text, cont)
-    if isinstance(part, DataPart):
+    if isinstance(part, cp.DataPart):
         return lm15.DataPart(part.value, None if part.probabilities is None
                              else {k: dict(v) for k, v in part.probabilities.items()},
                              part.method, cont)  # type: ignore[arg-type]
@@ -242,8 +237,8 @@ def to_dspy_response(response: LMResponse) -> Any:
 def from_dspy_response(response: Any, *, backend: str = "", endpoint: str = "") -> LMResponse:
     """Translate a ``dspy.lm15.Response`` into an :class:`LMResponse` (``raw`` keeps it)."""
     u = response.usage
-    parts = _parts(response.message.parts)
-    plain = len(parts) == 1 and type(parts[0]) is TextPart
+    parts = _convert_parts(response.message.parts)
+    plain = len(parts) == 1 and type(parts[0]) is cp.TextPart
     logprobs = None if response.logprobs is None else tuple(
         TokenLogprob(t.token, t.logprob, t.bytes, t.token_id,
                      tuple(TopLogprob(a.token, a.logprob, a.bytes, a.token_id) for a in t.top))

@@ -9,7 +9,7 @@ from typing import Any
 __all__ = ["TopLogprob", "TokenLogprob", "logprobs_to_json", "logprobs_from_json"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TopLogprob:
     """One scored alternative token (``bytes``/``token_id`` when reported)."""
 
@@ -19,14 +19,10 @@ class TopLogprob:
     token_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TokenLogprob:
+@dataclass(frozen=True)
+class TokenLogprob(TopLogprob):
     """The chosen token at one decoding step, with its ranked alternatives ``top``."""
 
-    token: str
-    logprob: float
-    bytes: tuple[int, ...] | None = None
-    token_id: int | None = None
     top: tuple[TopLogprob, ...] = ()
 
 

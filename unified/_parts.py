@@ -27,7 +27,7 @@ __all__ = ["Continuation", "TextPart", "MediaPart", "ToolCallPart", "ToolResultP
 MEDIA_KINDS = ("image", "audio", "video", "document", "binary")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Continuation:
     """Opaque provider state that must travel with a part or message to replay it."""
 
@@ -40,16 +40,21 @@ class Continuation:
         return {"provider": self.provider, "kind": self.kind, "data": dict(self.data)}
 
 
-@dataclass(frozen=True, slots=True)
-class TextPart:
-    """Plain text."""
+@dataclass(frozen=True)
+class _Textual:
+    """A part that is text and optional continuation state (three kinds share it)."""
 
     text: str
     continuation: tuple[Continuation, ...] = ()
+
+
+class TextPart(_Textual):
+    """Plain text."""
+
     type: ClassVar[str] = "text"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MediaPart:
     """An image, audio clip, video, document (PDF, …) or other binary content.
 
@@ -87,7 +92,7 @@ class MediaPart:
         raise ValueError(f"{self.kind} part addressed by url/file_id has no local bytes")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ToolCallPart:
     """The model asks for a tool to be called with JSON ``input``."""
 
@@ -98,7 +103,7 @@ class ToolCallPart:
     type: ClassVar[str] = "tool_call"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ToolResultPart:
     """The result of tool call ``id``, sent back to the model (``content`` are parts)."""
 
@@ -110,25 +115,19 @@ class ToolResultPart:
     type: ClassVar[str] = "tool_result"
 
 
-@dataclass(frozen=True, slots=True)
-class ThinkingPart:
+class ThinkingPart(_Textual):
     """A reasoning trace (empty text with continuation state when hidden)."""
 
-    text: str
-    continuation: tuple[Continuation, ...] = ()
     type: ClassVar[str] = "thinking"
 
 
-@dataclass(frozen=True, slots=True)
-class RefusalPart:
+class RefusalPart(_Textual):
     """The model refused; ``text`` says why."""
 
-    text: str
-    continuation: tuple[Continuation, ...] = ()
     type: ClassVar[str] = "refusal"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CitationPart:
     """A reference to source material (at least one of url, title, text)."""
 
@@ -139,7 +138,7 @@ class CitationPart:
     type: ClassVar[str] = "citation"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DataPart:
     """Structured JSON content (``probabilities``/``method`` for judgments)."""
 
@@ -161,7 +160,7 @@ _OPTIONAL = {"citation": ("url", "title", "text"),
 def part_to_dict(part: Part) -> dict[str, Any]:
     """The JSON-ready form of ``part`` (``type`` first; unset optionals omitted)."""
     kind = part.type
-    if isinstance(part, (TextPart, ThinkingPart, RefusalPart)):
+    if isinstance(part, _Textual):
         out: dict[str, Any] = {"type": kind, "text": part.text}
     elif isinstance(part, MediaPart):
         out = {"type": kind, "media_type": part.media_type}

@@ -15,7 +15,15 @@ from typing import Any
 __all__ = ["ToolSpec", "ToolChoice", "Reasoning", "PromptCache", "CallOptions"]
 
 
-@dataclass(frozen=True, slots=True)
+class _AsDict:
+    """``to_dict()`` of a flat dataclass."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)  # type: ignore[call-overload, no-any-return]
+
+
+@dataclass(frozen=True)
 class ToolSpec:
     """A tool the model may call: a function with a JSON-schema ``parameters`` object,
     or (``builtin=True``) a provider-native tool with its ``config``."""
@@ -36,8 +44,8 @@ class ToolSpec:
                 "parameters": dict(self.parameters)}
 
 
-@dataclass(frozen=True, slots=True)
-class ToolChoice:
+@dataclass(frozen=True)
+class ToolChoice(_AsDict):
     """How the model should use tools: ``mode`` auto/required/none, optionally only
     the ``allowed`` names, and whether calls may run in ``parallel``."""
 
@@ -45,13 +53,9 @@ class ToolChoice:
     allowed: tuple[str, ...] = ()
     parallel: bool | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {"mode": self.mode, "allowed": list(self.allowed), "parallel": self.parallel}
 
-
-@dataclass(frozen=True, slots=True)
-class Reasoning:
+@dataclass(frozen=True)
+class Reasoning(_AsDict):
     """Hidden thinking before the answer: ``effort`` (off, minimal, low, medium, high,
     xhigh, max — DSPy's ``reasoning_effort``), a token ``thinking_budget`` and the
     ``summary`` visibility."""
@@ -60,13 +64,9 @@ class Reasoning:
     thinking_budget: int | None = None
     summary: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
 
-
-@dataclass(frozen=True, slots=True)
-class PromptCache:
+@dataclass(frozen=True)
+class PromptCache(_AsDict):
     """Provider-side prompt caching intent (DSPy's ``prompt_cache`` / lm15 CacheConfig)."""
 
     mode: str = "auto"
@@ -76,12 +76,8 @@ class PromptCache:
     prefix: str | None = None
     resource: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
 
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CallOptions:
     """Per-call options that change which answer a call gets, carried in the request.
 

@@ -41,6 +41,15 @@ refusal, data) when it is more than text; ``tool_calls``/``thinking``/``citation
 content_filter, error. :class:`Usage` has input, output, cached (read), cache-write,
 reasoning and audio tokens. ``to_dict``/``from_dict`` is the lossless JSON form the
 cache stores.
+
+For backends: ``capabilities()`` returns a
+:class:`~unified.backends.capabilities.Capabilities` naming the features its wire
+carries (``Capabilities.of({"image", "tools", "tool_call", "tool_result"},
+params=["seed"])``); the pipeline refuses anything else before the call with
+``UnsupportedFeatureError.for_feature(feature, backend=, model=, carrier=)`` (a
+backend may raise the same itself for finer, model-level refusals). Media bytes:
+``MediaPart.bytes``. A backend that speaks lm15 can use
+:func:`unified._dspy_bridge.to_lm15_request` / ``from_dspy_response``.
 """
 
 from __future__ import annotations
@@ -50,7 +59,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from ._logprobs import TokenLogprob, TopLogprob, logprobs_from_json, logprobs_to_json
+from ._logprobs import TokenLogprob, TopLogprob
 from ._parts import (
     CitationPart,
     Continuation,
@@ -62,7 +71,6 @@ from ._parts import (
     ThinkingPart,
     ToolCallPart,
     ToolResultPart,
-    part_from_dict,
     part_to_dict,
     parts_text,
 )
@@ -74,6 +82,7 @@ from ._request_config import (
     ToolChoice,
     ToolSpec,
 )
+from ._response import LMResponse, Usage
 
 __all__ = ["Message", "LMRequest", "Usage", "LMResponse", "BackendIdentity", "canonical_json",
            "TextPart", "MediaPart", "ToolCallPart", "ToolResultPart", "ThinkingPart",
@@ -88,7 +97,7 @@ def canonical_json(value: Any) -> str:
                       default=str)
 
 
-@dataclass(frozen=True, slots=True, init=False)
+@dataclass(frozen=True, init=False)
 class Message:
     """One chat message: ``role`` (user, assistant, system, tool, developer) and parts.
 
@@ -103,7 +112,7 @@ class Message:
     def __init__(self, role: str, content: str | Sequence[Part] | Part = "", *,
                  continuation: tuple[Continuation, ...] = ()) -> None:
         object.__setattr__(self, "role", role)
-        if isinstance(content, str):
+        if type(content) is str:
             parts: tuple[Part, ...] = (TextPart(content),)
         elif isinstance(content, Sequence):
             parts = tuple(TextPart(p) if isinstance(p, str) else p for p in content)
@@ -111,6 +120,16 @@ class Message:
             parts = (content,)
         object.__setattr__(self, "parts", parts)
         object.__setattr__(self, "continuation", tuple(continuation))
+
+    @classmethod
+    def of_parts(cls, role: str, parts: tuple[Part, ...],
+                 continuation: tuple[Continuation, ...] = ()) -> Message:
+        """A message of ready-made ``parts`` (no normalisation: the bridge's fast path)."""
+        message = object.__new__(cls)
+        object.__setattr__(message, "role", role)
+        object.__setattr__(message, "parts", parts)
+        object.__setattr__(message, "continuation", continuation)
+        return message
 
     @property
     def is_text_only(self) -> bool:
@@ -249,40 +268,6 @@ class LMRequest:
         return canonical_json(self.to_dict())
 
 
-@dataclass(frozen=True, slots=True)
-class Usage:
-    """Token counts of one call: ``cached_tokens`` are input tokens read from the
-    provider's prompt cache; ``reasoning_tokens`` the thinking share of the output
-    (``None`` = not reported). ``reported_total`` is the provider's own total."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cached_tokens: int | None = None
-    cache_write_tokens: int | None = None
-    reasoning_tokens: int | None = None
-    input_audio_tokens: int | None = None
-    output_audio_tokens: int | None = None
-    reported_total: int | None = None
-
-    @property
-    def total_tokens(self) -> int:
-        """The provider's total when reported, else input plus output tokens."""
-        if self.reported_total is not None:
-            return self.reported_total
-        return self.input_tokens + self.output_tokens
-
-    def to_dict(self) -> dict[str, int]:
-        """JSON-ready form (unreported counters omitted)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if getattr(self, f.name) is not None}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Usage:
-        """Inverse of :meth:`to_dict`."""
-        return cls(**{f.name: int(data[f.name]) for f in fields(cls)
-                      if data.get(f.name) is not None})
-
-
 @dataclass(frozen=True)
 class BackendIdentity:
     """What distinguishes one backend endpoint from another: used in cache keys.
@@ -297,85 +282,3 @@ class BackendIdentity:
     def to_dict(self) -> dict[str, str]:
         """A JSON-ready dict."""
         return {"kind": self.kind, "endpoint": self.endpoint, "model": self.model}
-
-
-@dataclass(frozen=True)
-class LMResponse:
-    """A canonical completion response (see the module docstring).
-
-    ``text`` is the visible answer (the text parts joined); when ``parts`` is given
-    and ``text`` is empty, ``text`` is computed from the parts.
-    """
-
-    text: str = ""
-    finish_reason: str = "stop"
-    usage: Usage = field(default_factory=Usage)
-    raw: Any = None
-    backend: str = ""
-    endpoint: str = ""
-    model: str = ""
-    cache_hit: bool = False
-    parts: tuple[Part, ...] = ()
-    logprobs: tuple[TokenLogprob, ...] | None = None
-    id: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.parts:
-            object.__setattr__(self, "parts", tuple(self.parts))
-            if not self.text:
-                object.__setattr__(self, "text", parts_text(self.parts))
-
-    @property
-    def message_parts(self) -> tuple[Part, ...]:
-        """The whole assistant message: ``parts``, or the text as one part."""
-        return self.parts or (TextPart(self.text),)
-
-    @property
-    def tool_calls(self) -> list[ToolCallPart]:
-        """The tool calls the model asked for."""
-        return [p for p in self.parts if isinstance(p, ToolCallPart)]
-
-    @property
-    def thinking(self) -> list[ThinkingPart]:
-        """The reasoning traces."""
-        return [p for p in self.parts if isinstance(p, ThinkingPart)]
-
-    @property
-    def citations(self) -> list[CitationPart]:
-        """The citations."""
-        return [p for p in self.parts if isinstance(p, CitationPart)]
-
-    @property
-    def refusal(self) -> str | None:
-        """The refusal text, when the model refused."""
-        found = [p.text for p in self.parts if isinstance(p, RefusalPart)]
-        return "\n".join(found) if found else None
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (without ``raw``), the form stored in the cache."""
-        out: dict[str, Any] = {"text": self.text, "finish_reason": self.finish_reason,
-                               "usage": self.usage.to_dict(), "backend": self.backend,
-                               "endpoint": self.endpoint, "model": self.model}
-        if self.parts:
-            out["parts"] = [part_to_dict(p) for p in self.parts]
-        if self.logprobs is not None:
-            out["logprobs"] = logprobs_to_json(self.logprobs)
-        if self.id is not None:
-            out["id"] = self.id
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> LMResponse:
-        """Inverse of :meth:`to_dict`; raises ``KeyError``/``TypeError`` on bad data."""
-        text = data["text"]
-        if not isinstance(text, str):
-            raise TypeError("text must be a string")
-        parts = tuple(part_from_dict(p) for p in data.get("parts") or ())
-        logprobs = data.get("logprobs")
-        return cls(text=text, finish_reason=str(data.get("finish_reason", "stop")),
-                   usage=Usage.from_dict(data.get("usage") or {}),
-                   backend=str(data.get("backend", "")),
-                   endpoint=str(data.get("endpoint", "")), model=str(data.get("model", "")),
-                   parts=parts, id=data.get("id"),
-                   logprobs=None if logprobs is None else logprobs_from_json(logprobs))
-

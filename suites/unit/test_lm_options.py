@@ -86,3 +86,22 @@ def test_native_tool_calls_go_out_as_schemas_and_come_back_as_tool_calls() -> No
     assert [t.name for t in sent] == ["weather"]
     assert sent[0].parameters["properties"]["city"]["type"] == "string"
     assert [(c.name, c.args) for c in out.calls.tool_calls] == [("weather", {"city": "Paris"})]
+
+
+def test_json_adapter_sends_a_response_schema_when_the_backend_maps_it() -> None:
+    backend = MockBackend(['{"answer": "42"}'])
+    with _wrapper(backend) as wrapper, dspy.context(adapter=dspy.JSONAdapter()):
+        out = wrapper.create_module("question -> answer").predict(question="q")
+    assert out.answer == "42"
+    assert backend.requests[0].params["response_format"]["type"] == "json_schema"
+
+
+def test_a_passthrough_backend_is_not_advertised_a_response_schema() -> None:
+    from unified.backends.capabilities import Capabilities
+
+    backend = MockBackend(['{"answer": "42"}'], capabilities=Capabilities.of((), any_param=True))
+    with _wrapper(backend) as wrapper, dspy.context(adapter=dspy.JSONAdapter()):
+        assert not wrapper.lm.engine.supports_response_schema
+        assert "response_format" not in wrapper.lm.engine.supported_params
+        wrapper.create_module("question -> answer").predict(question="q")
+    assert "response_format" not in backend.requests[0].params

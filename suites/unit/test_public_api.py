@@ -16,6 +16,7 @@ EXPECTED = sorted([
     "ConfigError", "BackendError", "TransientError", "RateLimitError", "TimeoutError",
     "ServerError", "ConnectionError", "PermanentError", "AuthError", "BadRequestError",
     "NotFoundError", "ValidationError", "CircuitOpenError", "BudgetExceededError",
+    "UnsupportedFeatureError", "Capabilities", "MockAnswer",
 ])
 
 

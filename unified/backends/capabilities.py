@@ -16,6 +16,7 @@ Feature names are those of :meth:`unified.types.LMRequest.features`: part kinds
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -38,15 +39,27 @@ ALL_FEATURES = frozenset({"image", "audio", "video", "document", "binary", "tool
 @dataclass(frozen=True)
 class Capabilities:
     """The features a backend carries; ``any_param`` accepts every flat parameter
-    (a passthrough wire such as litellm's), else only those in ``features``."""
+    (a passthrough wire such as litellm's), else only those in ``features``. DSPy is
+    told of ``response_format`` only when ``features`` names it (a passthrough would
+    hand lm15's shape to the wire unmapped)."""
 
     features: frozenset[str] = TEXT_PARAMS
     any_param: bool = False
 
+    @functools.cached_property
+    def carries_all(self) -> bool:
+        """True when every feature and parameter is carried (nothing to check)."""
+        return self.any_param and ALL_FEATURES <= self.features
+
+    @functools.cached_property
+    def param_names(self) -> frozenset[str]:
+        """The bare names of the flat parameters listed in ``features``."""
+        return frozenset(f[6:] for f in self.features if f.startswith("param:"))
+
     @classmethod
     def everything(cls) -> Capabilities:
         """Every part, setting and parameter (the mock's default)."""
-        return cls(ALL_FEATURES | TEXT_PARAMS, any_param=True)
+        return cls(ALL_FEATURES | TEXT_PARAMS | {"param:response_format"}, any_param=True)
 
     @classmethod
     def of(cls, features: Iterable[str], *, params: Iterable[str] = (),
@@ -75,15 +88,15 @@ class Capabilities:
 
     @property
     def response_schema(self) -> bool:
-        """DSPy's ``supports_response_schema``."""
-        return self.carries("param:response_format")
+        """DSPy's ``supports_response_schema``: ``response_format`` is mapped, not
+        merely passed through (``any_param`` alone does not say so)."""
+        return "param:response_format" in self.features
 
     def dspy_params(self) -> frozenset[str]:
         """DSPy's ``supported_params`` (OpenAI-style names)."""
         names = {f[6:] for f in self.features if f.startswith("param:")}
-        if self.any_param:
-            names |= {"stop", "seed", "logprobs", "top_k", "frequency_penalty",
-                      "presence_penalty", "response_format"}
+        if self.any_param:       # passed through verbatim: only OpenAI-shaped names
+            names |= {"stop", "seed", "frequency_penalty", "presence_penalty"}
         if self.function_calling:
             names |= {"tools", "tool_choice"}
         if self.reasoning:
@@ -95,8 +108,9 @@ def check_request(request: LMRequest, capabilities: Capabilities,
                   identity: BackendIdentity) -> None:
     """Raise :class:`UnsupportedFeatureError` for the first feature of ``request``
     that ``capabilities`` does not carry; cheap for plain text requests."""
-    if request.is_text_only and all(capabilities.carries(f"param:{p}")
-                                    for p in request.params):
+    if capabilities.carries_all or (
+            (capabilities.any_param or request.params.keys() <= capabilities.param_names)
+            and request.is_text_only):
         return
     missing = capabilities.missing(request.features())
     if missing:

@@ -32,7 +32,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .._parts import part_key
+from .._parts import TextPart, part_key
 from ..config import CacheConfig
 from ..types import BackendIdentity, LMRequest, LMResponse, Message, Usage, canonical_json
 from .base import CallRecord, Handler
@@ -91,7 +91,10 @@ def cache_key(request: LMRequest, identity: BackendIdentity, *, rules: str = "",
 def _message_key(message: Message) -> tuple[Any, ...]:
     parts = message.parts
     if len(parts) == 1 and not message.continuation:
-        return (message.role, part_key(parts[0]))
+        first = parts[0]
+        if type(first) is TextPart and not first.continuation:
+            return (message.role, first.text)
+        return (message.role, part_key(first))
     return (message.role, tuple(part_key(p) for p in parts),
             tuple(canonical_json(c.to_dict()) for c in message.continuation))
 
