@@ -15,13 +15,15 @@ and the backends whose wire would carry it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 
 from ..errors import UnsupportedFeatureError
 from ..types import LMResponse, Usage
-from .capabilities import TEXT_PARAMS, Capabilities
+from .capabilities import ALL_FEATURES, TEXT_PARAMS, Capabilities
 
 __all__ = ["WIRES", "AUDIO_FORMATS", "wire_capabilities", "unsupported", "refuse_details",
            "iter_parts", "audio_format", "carriers_of", "declared_capabilities", "with_answer",
@@ -62,9 +64,17 @@ _WHO = {"openai-chat": "direct (litellm), or a gateway that passes OpenAI's part
 
 
 def wire_capabilities(wire: str, *, without: Iterable[str] = ()) -> Capabilities:
-    """The :class:`Capabilities` of ``wire`` minus the features in ``without``."""
+    """The :class:`Capabilities` of ``wire`` minus the features in ``without`` (with
+    who carries each feature it lacks, for the refusal message)."""
     features, any_param = WIRES[wire]
-    return Capabilities(features - frozenset(without), any_param=any_param)
+    return Capabilities(features - frozenset(without), any_param=any_param,
+                        carriers=_carriers(wire))
+
+
+@functools.cache
+def _carriers(besides: str) -> Mapping[str, str]:
+    known = ALL_FEATURES.union(*(features for features, _ in WIRES.values()))
+    return MappingProxyType({name: carriers_of(name, besides=besides) for name in known})
 
 
 def carriers_of(feature: str, *, besides: str = "") -> str:
@@ -188,7 +198,8 @@ def declared_capabilities(config: Any, wire: str, *,
     if override is None:
         return wire_capabilities(wire, without=without)
     names = frozenset(override)
-    return Capabilities((names - {"param:*"}) | TEXT_PARAMS, any_param="param:*" in names)
+    return Capabilities((names - {"param:*"}) | TEXT_PARAMS, any_param="param:*" in names,
+                        carriers=_carriers(""))
 
 
 def _adds_nothing(usage: Usage | None, base: Usage) -> bool:

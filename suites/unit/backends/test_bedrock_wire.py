@@ -108,3 +108,18 @@ def test_tool_use_and_thinking_answers_come_back_as_parts(bedrock, api) -> None:
     assert response.finish_reason == "tool_call"
     sent = bedrock.calls[-1].body
     assert "toolConfig" in sent if api == "converse" else json.dumps(sent).count('"add"') == 1
+
+
+def test_a_refused_part_names_backend_model_and_what_would_carry_it(bedrock) -> None:
+    from unified import UnifiedDSPyWrapper
+
+    wrapper = UnifiedDSPyWrapper(UnifiedConfig(backend="bedrock", model=SONNET_37,
+                                               aws_region="us-east-1"))
+    request = LMRequest(SONNET_37, (Message("user", [
+        TextPart("hear:"), MediaPart("audio", "audio/wav", data="UklGRg==")]),))
+    with pytest.raises(UnsupportedFeatureError) as info:
+        wrapper.pipeline.complete(request)
+    assert (info.value.feature, info.value.backend, info.value.model) == (
+        "audio", "bedrock", SONNET_37)
+    assert "direct (litellm)" in info.value.carrier and "gateway" in info.value.carrier
+    assert bedrock.calls == []
