@@ -66,6 +66,8 @@ from .wire_support import declared_capabilities, needs_mapping, refuse_details, 
 __all__ = ["DirectBackend", "PROVIDER_KEY_ENV", "provider_of", "map_litellm_error"]
 
 log = logging.getLogger(__name__)
+#: litellm providers that take Anthropic thinking blocks and budgets.
+_THINKING_PROVIDERS = frozenset({"anthropic", "bedrock", "vertex_ai", "vertex_ai_beta"})
 #: Message attributes that make an answer more than text.
 _RICH_MESSAGE = ("tool_calls", "reasoning_content", "thinking_blocks", "refusal")
 
@@ -210,6 +212,12 @@ class DirectBackend(BaseBackend):
                             key_var if self._api_key else None)
         self._capabilities: Capabilities | None = None
 
+    @property
+    def wire(self) -> str:
+        """``litellm-thinking`` for Anthropic-family providers (thinking blocks and a
+        thinking budget), else ``openai-chat``."""
+        return "litellm-thinking" if self.provider in _THINKING_PROVIDERS else "openai-chat"
+
     def _endpoint(self) -> str:
         if self.api_base:
             return safe_url(self.api_base)
@@ -220,7 +228,7 @@ class DirectBackend(BaseBackend):
         params = sampling_params({"temperature": self.config.temperature,
                                   "max_tokens": self.config.max_tokens}, request.params)
         if needs_mapping(request):   # parts, tools, reasoning: litellm's OpenAI format
-            refuse_details(request, "openai-chat", backend=self.kind, model=self.model)
+            refuse_details(request, self.wire, backend=self.kind, model=self.model)
             messages = openai_messages(request)
             params = openai_extras(request, params)
         else:
@@ -286,7 +294,7 @@ class DirectBackend(BaseBackend):
         the model lacks (unknown models: the whole format; the provider decides), or
         ``config.capabilities_override``."""
         if self._capabilities is None:
-            self._capabilities = declared_capabilities(self.config, "openai-chat",
+            self._capabilities = declared_capabilities(self.config, self.wire,
                                                        without=model_lacks(self.model))
         return self._capabilities
 

@@ -15,11 +15,14 @@ data part              its JSON as a text part
 tool call part         assistant ``tool_calls[]`` (``arguments`` as JSON text)
 tool result part       a ``{"role": "tool", "tool_call_id", "content"}`` message
 refusal part           assistant ``refusal``
+thinking part          assistant ``thinking_blocks`` (litellm, Anthropic-family
+                       providers only: ``litellm-thinking`` wire)
 tools                  ``tools[] = {"type": "function", "function": {...}}``
 tool choice            ``"auto" | "required" | "none"``, one allowed name as
                        ``{"type": "function", …}``, several as ``allowed_tools``;
                        ``parallel`` as ``parallel_tool_calls``
-reasoning effort       ``reasoning_effort`` (``off`` -> ``"none"``)
+reasoning effort       ``reasoning_effort`` (``off`` -> ``"none"``); a thinking budget as
+                       litellm's ``thinking`` (``litellm-thinking`` wire only)
 response_format        ``{"type": "json_schema", "json_schema": {name, schema, strict}}``
                        or ``{"type": "json_object"}``
 logprobs n             ``logprobs: true`` (+ ``top_logprobs: n`` when n > 0)
@@ -84,8 +87,30 @@ def _tool_result_text(part: Any) -> str | list[dict[str, Any]]:
     return [_content_part(p) for p in part.content]
 
 
+def _signature(part: Any) -> str | None:
+    for state in part.continuation:
+        if "signature" in state.data:
+            return str(state.data["signature"])
+    return None
+
+
+def _thinking_blocks(parts: Any) -> list[dict[str, Any]]:
+    """litellm's ``thinking_blocks`` (Anthropic-family providers) for thinking parts."""
+    blocks = []
+    for part in parts:
+        block: dict[str, Any] = {"type": "thinking", "thinking": part.text}
+        signature = _signature(part)
+        if signature is not None:
+            block["signature"] = signature
+        blocks.append(block)
+    return blocks
+
+
 def _assistant(parts: Any) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant"}
+    thinking = [p for p in parts if p.type == "thinking"]
+    if thinking:     # refused before this point on wires without thinking (see module doc)
+        message["thinking_blocks"] = _thinking_blocks(thinking)
     content = [p for p in parts if p.type in ("text", "data")]
     calls = [p for p in parts if p.type == "tool_call"]
     refusals = [p.text for p in parts if p.type == "refusal"]
@@ -179,6 +204,8 @@ def openai_extras(request: Any, params: Mapping[str, Any]) -> dict[str, Any]:
         if choice.parallel is not None:
             body["parallel_tool_calls"] = choice.parallel
     reasoning = getattr(request, "reasoning", None)
-    if reasoning is not None:
+    if reasoning is not None and reasoning.thinking_budget is not None:
+        body["thinking"] = {"type": "enabled", "budget_tokens": reasoning.thinking_budget}
+    elif reasoning is not None:
         body["reasoning_effort"] = "none" if reasoning.effort == "off" else reasoning.effort
     return body

@@ -39,6 +39,11 @@ WIRES: dict[str, tuple[frozenset[str], bool]] = {
     "openai-chat": (frozenset(_MEDIA_TEXT) | {"tools", "tool_choice", "reasoning",
                                               "system_parts", "prompt_cache"}
                     | {f"param:{p}" for p in _OPENAI_PARAMS}, True),
+    # litellm in front of an Anthropic-family provider also takes thinking blocks in
+    # history and a thinking budget (its ``thinking`` parameter).
+    "litellm-thinking": (frozenset(_MEDIA_TEXT) | {"tools", "tool_choice", "reasoning",
+                                                   "thinking", "system_parts", "prompt_cache"}
+                         | {f"param:{p}" for p in _OPENAI_PARAMS}, True),
     # MLflow's chat schema (both of its routes validate with it): image_url and
     # input_audio parts, tools, tool calls; top-level extras pass through to the upstream.
     "mlflow-chat": (frozenset({"image", "audio", "data", "tool_call", "tool_result",
@@ -56,7 +61,8 @@ WIRES: dict[str, tuple[frozenset[str], bool]] = {
 #: Audio formats each wire takes (an audio part in another format is refused).
 AUDIO_FORMATS = {"openai-chat": frozenset({"wav", "mp3"}),
                  "mlflow-chat": frozenset({"wav", "mp3"})}
-_WHO = {"openai-chat": "direct (litellm), or a gateway that passes OpenAI's parts through "
+_WHO = {"litellm-thinking": "direct (litellm) with an Anthropic-family provider",
+        "openai-chat": "direct (litellm), or a gateway that passes OpenAI's parts through "
                        "(capabilities_override)",
         "mlflow-chat": "the gateway (MLflow)",
         "bedrock-converse": "bedrock (api=converse)",
@@ -174,8 +180,8 @@ def refuse_details(request: Any, wire: str, *, backend: str, model: str) -> None
             raise unsupported("tools", backend=backend, model=model, wire=wire,
                               detail=f"provider-native tool {tool.name!r}")
     reasoning = request.reasoning
-    if reasoning is not None and wire in ("openai-chat", "mlflow-chat"):
-        if reasoning.thinking_budget is not None:
+    if reasoning is not None and wire in ("openai-chat", "mlflow-chat", "litellm-thinking"):
+        if reasoning.thinking_budget is not None and wire != "litellm-thinking":
             raise unsupported("reasoning", backend=backend, model=model, wire=wire,
                               detail="thinking_budget: the wire has reasoning_effort only")
         if reasoning.summary is not None:

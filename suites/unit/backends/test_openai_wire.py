@@ -165,3 +165,21 @@ def test_declaring_direct_capabilities_does_not_import_litellm() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_litellm_in_front_of_anthropic_carries_thinking_blocks_and_a_budget() -> None:
+    from unified.types import Continuation, ThinkingPart
+
+    signed = ThinkingPart("plan", (Continuation("anthropic", "thinking", {"signature": "s"}),))
+    request = LMRequest("m", (Message("user", "hi"), Message("assistant", [signed,
+                                                                           TextPart("ok")]),
+                              Message("user", "more")),
+                        reasoning=Reasoning("high", thinking_budget=4096))
+    backend = DirectBackend(UnifiedConfig(backend="direct", api_key="k",
+                                          model="anthropic/claude-sonnet-4-20250514"))
+    kwargs = backend.completion_kwargs(request)
+    assert kwargs["messages"][1]["thinking_blocks"] == [
+        {"type": "thinking", "thinking": "plan", "signature": "s"}]
+    assert kwargs["thinking"] == {"type": "enabled", "budget_tokens": 4096}
+    assert "reasoning_effort" not in kwargs and backend.capabilities().carries("thinking")
+    assert not direct().capabilities().carries("thinking")
