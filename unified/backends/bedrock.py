@@ -69,7 +69,7 @@ from .common import (
     safe_url,
     sampling_params,
 )
-from .wire_support import declared_capabilities, needs_mapping, with_answer
+from .wire_support import declared_capabilities, needs_mapping, refuse_details, with_answer
 
 __all__ = ["BedrockBackend", "BEDROCK_ERRORS", "ANTHROPIC_VERSION", "DEFAULT_REGION"]
 
@@ -206,7 +206,7 @@ class BedrockBackend(BaseBackend):
         params = self._params(request)
         kwargs: dict[str, Any] = {"modelId": self.model_id}
         if needs_mapping(request):
-            refuse = self._refuser()
+            refuse = self._refuser(request)
             system_blocks, kwargs["messages"] = converse_messages(request, refuse)
             kwargs.update(converse_extras(request, params, refuse))
         else:
@@ -229,7 +229,7 @@ class BedrockBackend(BaseBackend):
         parts as Anthropic content blocks)."""
         params = {**_INVOKE_DEFAULTS, **self._params(request)}
         if needs_mapping(request):
-            refuse = self._refuser()
+            refuse = self._refuser(request)
             blocks, messages = anthropic_messages(request, refuse)
             system: Any = request.system if isinstance(request.system, str) else blocks
             extras = anthropic_extras(request, params, refuse)
@@ -249,7 +249,9 @@ class BedrockBackend(BaseBackend):
         body.update(extras)
         return body
 
-    def _refuser(self) -> Any:
+    def _refuser(self, request: LMRequest) -> Any:
+        """Refuse the details ``request`` cannot carry; the ``refuse`` of the mapping."""
+        refuse_details(request, self.wire, backend=self.kind, model=self.model_id)
         return refuser(self.kind, self.model_id, self.wire)
 
     # -- calls ------------------------------------------------------------------------

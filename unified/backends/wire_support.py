@@ -120,6 +120,8 @@ def audio_format(part: Any) -> str:
     return {"mpeg": "mp3", "x-wav": "wav", "wave": "wav"}.get(sub, sub)
 
 
+#: Wires whose reasoning setting is an effort word only (no token budget).
+_EFFORT_ONLY = frozenset({"openai-chat", "mlflow-chat"})
 #: Params whose wire spelling differs from the canonical one (mapped, never passed as is).
 MAPPED_PARAMS = frozenset({"response_format", "logprobs", "user_id", "top_k"})
 
@@ -180,8 +182,8 @@ def refuse_details(request: Any, wire: str, *, backend: str, model: str) -> None
             raise unsupported("tools", backend=backend, model=model, wire=wire,
                               detail=f"provider-native tool {tool.name!r}")
     reasoning = request.reasoning
-    if reasoning is not None and wire in ("openai-chat", "mlflow-chat", "litellm-thinking"):
-        if reasoning.thinking_budget is not None and wire != "litellm-thinking":
+    if reasoning is not None:
+        if reasoning.thinking_budget is not None and wire in _EFFORT_ONLY:
             raise unsupported("reasoning", backend=backend, model=model, wire=wire,
                               detail="thinking_budget: the wire has reasoning_effort only")
         if reasoning.summary is not None:

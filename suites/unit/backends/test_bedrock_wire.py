@@ -123,3 +123,17 @@ def test_a_refused_part_names_backend_model_and_what_would_carry_it(bedrock) -> 
         "audio", "bedrock", SONNET_37)
     assert "direct (litellm)" in info.value.carrier and "gateway" in info.value.carrier
     assert bedrock.calls == []
+
+
+@pytest.mark.parametrize("api", ["converse", "invoke"])
+def test_a_reasoning_summary_and_a_builtin_tool_are_refused(api) -> None:
+    summary = LMRequest(SONNET_37, (Message("user", "hi"),),
+                        reasoning=Reasoning("high", summary="detailed"))
+    builtin = LMRequest(SONNET_37, (Message("user", "hi"),),
+                        tools=(ToolSpec("web_search", builtin=True),))
+    build = backend(api=api).converse_kwargs if api == "converse" \
+        else backend(api=api).invoke_body
+    with pytest.raises(UnsupportedFeatureError, match="summary"):
+        build(summary)
+    with pytest.raises(UnsupportedFeatureError, match="provider-native"):
+        build(builtin)
