@@ -59,6 +59,10 @@ def _tool_input(arguments: Any) -> dict[str, Any]:
     return value
 
 
+#: Message keys that may carry more than text (checked only when present and set).
+_EXTRA_KEYS = frozenset({"reasoning_content", "reasoning", "thinking_blocks"})
+
+
 def _thinking(message: Mapping[str, Any]) -> list[Any]:
     blocks = message.get("thinking_blocks") or []
     if blocks:
@@ -75,10 +79,13 @@ def _thinking(message: Mapping[str, Any]) -> list[Any]:
 
 def answer_parts(message: Mapping[str, Any]) -> tuple[Any, ...]:
     """The parts of an assistant ``message``; ``()`` when it is plain text only."""
-    message = as_data(message)
+    if type(message) is not dict:
+        message = as_data(message)
     content = message.get("content")
     calls = message.get("tool_calls") or []
     refusal = message.get("refusal")
+    if isinstance(content, str) and not (calls or refusal or _EXTRA_KEYS & message.keys()):
+        return ()                                   # plain text: the fast path
     thinking = _thinking(message)
     if not (calls or refusal or thinking or isinstance(content, list)):
         return ()
