@@ -238,7 +238,8 @@ def from_dspy_response(response: Any, *, backend: str = "", endpoint: str = "") 
     """Translate a ``dspy.lm15.Response`` into an :class:`LMResponse` (``raw`` keeps it)."""
     u = response.usage
     parts = _convert_parts(response.message.parts)
-    plain = len(parts) == 1 and type(parts[0]) is cp.TextPart
+    first = parts[0]
+    plain = len(parts) == 1 and isinstance(first, cp.TextPart)
     logprobs = None if response.logprobs is None else tuple(
         TokenLogprob(t.token, t.logprob, t.bytes, t.token_id,
                      tuple(TopLogprob(a.token, a.logprob, a.bytes, a.token_id) for a in t.top))
@@ -248,7 +249,7 @@ def from_dspy_response(response: Any, *, backend: str = "", endpoint: str = "") 
                   u.cache_write_tokens, u.reasoning_tokens, u.input_audio_tokens,
                   u.output_audio_tokens,
                   None if u.total_tokens in (None, computed) else u.total_tokens)
-    return LMResponse(text=parts[0].text if plain else "",  # type: ignore[union-attr]
+    return LMResponse(text=first.text if isinstance(first, cp.TextPart) and plain else "",
                       parts=() if plain else parts, finish_reason=response.finish_reason,
                       usage=usage, raw=response, backend=backend, endpoint=endpoint,
                       model=response.model, id=response.id, logprobs=logprobs)

@@ -197,8 +197,9 @@ def part_from_dict(data: Mapping[str, Any]) -> Part:
         text = data["text"]
         if not isinstance(text, str):
             raise TypeError(f"{kind} part text must be a string")
-        cls = {"text": TextPart, "thinking": ThinkingPart, "refusal": RefusalPart}[kind]
-        return cls(text, cont)  # type: ignore[no-any-return]
+        if kind == "text":
+            return TextPart(text, cont)
+        return ThinkingPart(text, cont) if kind == "thinking" else RefusalPart(text, cont)
     if kind in MEDIA_KINDS:
         return MediaPart(kind, str(data["media_type"]),
                          **{k: data.get(k) for k in _OPTIONAL["media"]}, continuation=cont)

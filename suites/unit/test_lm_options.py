@@ -105,3 +105,11 @@ def test_a_passthrough_backend_is_not_advertised_a_response_schema() -> None:
         assert "response_format" not in wrapper.lm.engine.supported_params
         wrapper.create_module("question -> answer").predict(question="q")
     assert "response_format" not in backend.requests[0].params
+
+
+def test_a_module_rollout_id_reaches_the_request() -> None:
+    backend = MockBackend([{"reasoning": "r", "answer": "a"}])
+    with _wrapper(backend) as wrapper:
+        wrapper.create_module("question -> answer", kind="chain_of_thought").predict(
+            question="q", rollout_id="second")
+    assert backend.requests[0].options.rollout_id == "second"

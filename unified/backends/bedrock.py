@@ -105,7 +105,7 @@ _STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "len
 
 def _turns(request: LMRequest) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """System texts, and the messages with consecutive same-role turns merged."""
-    system = [request.system] if request.system else []
+    system = [request.system_text] if request.system_text else []
     turns: list[tuple[str, list[str]]] = []
     for message in request.messages:
         if message.role == "system":

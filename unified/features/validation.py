@@ -109,11 +109,11 @@ class ValidationLayer:
 
         def validated(request: LMRequest, record: CallRecord) -> LMResponse:
             response = handler(request, record)
-            if not response.text and response.parts and response.tool_calls:
-                text = response.text
+            text: str = response.text
+            if not text and response.parts and response.tool_calls:
                 ok, reason = _validate_tool_calls(response, self.config)
             else:
-                text = output_text(response.text)
+                text = output_text(text)
                 ok, reason = validate_text(text, self.config)
             record.validation = reason
             if not ok:
