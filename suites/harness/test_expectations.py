@@ -48,3 +48,14 @@ def test_a_recorded_scenario_passes_and_shows_na_for_the_legacy_columns() -> Non
     assert [r.status for r in result.results] == ["PASS"] and result.reference == "recorded"
     row = matrix_rows(type("Run", (), {"scenarios": [result]})())[0]
     assert (row["legacy"], row["compat"], row["unified"]) == ("n/a", "n/a", "PASS")
+
+
+def test_the_dashboard_shows_na_for_the_legacy_column_of_a_recorded_scenario() -> None:
+    from harness.report.dashboard import parity_section
+
+    html = parity_section({"scenarios": [
+        {"scenario": "a", "pattern": "gateway", "backend": "gateway", "reference": "legacy",
+         "results": [{"implementation": "legacy:gateway", "status": "REFERENCE"}]},
+        {"scenario": "b", "pattern": "gateway", "backend": "gateway", "reference": "recorded",
+         "results": [{"implementation": "unified", "status": "PASS"}]}]})
+    assert '<td class="skip">n/a</td>' in html
