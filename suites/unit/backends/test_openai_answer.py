@@ -47,3 +47,23 @@ def test_the_gateway_returns_a_tool_call_answer_with_null_content() -> None:
         backend.close()
     assert response.tool_calls == [ToolCallPart("call_1", "add", {"a": 1, "b": 2})]
     assert response.text == ""
+
+
+def test_litellm_answers_bring_back_refusal_logprobs_and_token_details() -> None:
+    from unified.backends.direct import DirectBackend
+
+    logprobs = {"content": [{"token": "ok", "logprob": -0.1, "bytes": [111, 107],
+                             "top_logprobs": [{"token": "no", "logprob": -2.0}]}]}
+    usage = {"prompt_tokens_details": {"cached_tokens": 3},
+             "completion_tokens_details": {"reasoning_tokens": 2}}
+    with ScriptedUpstream() as server:
+        server.script(Reply("ok", refusal="nope", logprobs=logprobs, usage=usage))
+        backend = DirectBackend(UnifiedConfig(backend="direct", model="openai/gpt-4o-mini",
+                                              api_base=server.base_url, api_key="k"))
+        response = backend.complete(LMRequest("m", (Message("user", "hi"),),
+                                              params={"logprobs": 1}))
+        sent = server.chat_requests[-1].json
+    assert (sent["logprobs"], sent["top_logprobs"]) == (True, 1)
+    assert response.refusal == "nope" and response.text == "ok"
+    assert response.logprobs[0].bytes == (111, 107) and response.logprobs[0].top[0].token == "no"
+    assert (response.usage.cached_tokens, response.usage.reasoning_tokens) == (3, 2)
