@@ -71,27 +71,15 @@ class BedrockReply:
 
     def converse_content(self) -> list[dict[str, Any]]:
         """The Converse ``output.message.content`` blocks of this reply."""
-        blocks: list[dict[str, Any]] = []
-        if self.thinking is not None:
-            blocks.append({"reasoningContent": {"reasoningText": {
-                "text": self.thinking, "signature": self.thinking_signature}}})
-        if self.text or not self.tool_calls:
-            blocks.append({"text": self.text})
-        blocks += [{"toolUse": {"toolUseId": c["id"], "name": c["name"],
-                                "input": c.get("arguments") or {}}} for c in self.tool_calls]
-        return blocks
+        from .rich_answers import converse_content
+
+        return converse_content(self)
 
     def anthropic_content(self) -> list[dict[str, Any]]:
         """The Anthropic messages ``content`` blocks of this reply (``invoke_model``)."""
-        blocks: list[dict[str, Any]] = []
-        if self.thinking is not None:
-            blocks.append({"type": "thinking", "thinking": self.thinking,
-                           "signature": self.thinking_signature})
-        if self.text or not self.tool_calls:
-            blocks.append({"type": "text", "text": self.text})
-        blocks += [{"type": "tool_use", "id": c["id"], "name": c["name"],
-                    "input": c.get("arguments") or {}} for c in self.tool_calls]
-        return blocks
+        from .rich_answers import anthropic_content
+
+        return anthropic_content(self)
 
 
 @dataclass(frozen=True)
@@ -259,7 +247,9 @@ def _converse(self: Any) -> Any:
     """``BedrockRuntimeResponse.converse``: a Converse answer from the active script."""
     from moto.core.responses import ActionResult
 
-    params = {name: _wire_json(value) for name in _CONVERSE_PARAMS
+    from .rich_answers import wire_json
+
+    params = {name: wire_json(value) for name in _CONVERSE_PARAMS
               if (value := self._get_param(name)) is not None}
     reply, tokens_in, tokens_out, _ = _current_script().answer(
         BedrockCall("converse", self._get_param("modelId"), params))
@@ -269,20 +259,6 @@ def _converse(self: Any) -> Any:
         "usage": {"inputTokens": tokens_in, "outputTokens": tokens_out,
                   "totalTokens": tokens_in + tokens_out},
         "metrics": {"latencyMs": 0}})
-
-
-def _wire_json(value: Any) -> Any:
-    """``value`` as it was on the wire: moto decodes Converse blobs (image/document
-    ``bytes``) back to bytes; they travelled base64-encoded, and are recorded so."""
-    if isinstance(value, (bytes, bytearray)):
-        import base64
-
-        return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, dict):
-        return {k: _wire_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_wire_json(v) for v in value]
-    return value
 
 
 def check_moto() -> None:

@@ -58,21 +58,9 @@ class Reply:
 
     def message(self) -> dict[str, Any]:
         """The OpenAI ``choices[0].message`` of this reply."""
-        message: dict[str, Any] = {"role": "assistant",
-                                   "content": self.content if self.content or not self.tool_calls
-                                   else None}
-        if self.tool_calls:
-            message["tool_calls"] = [
-                {"id": call["id"], "type": "function",
-                 "function": {"name": call["name"],
-                              "arguments": json.dumps(call.get("arguments") or {},
-                                                      sort_keys=True)}}
-                for call in self.tool_calls]
-        if self.reasoning is not None:
-            message["reasoning_content"] = self.reasoning
-        if self.refusal is not None:
-            message["refusal"] = self.refusal
-        return message
+        from .rich_answers import openai_message
+
+        return openai_message(self)
 
 
 @dataclass(frozen=True)
