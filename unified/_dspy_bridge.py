@@ -5,7 +5,8 @@ The one module that knows DSPy's lm15 vocabulary. Everything lm15 carries is car
 responses): every part kind with its continuation state, the system prompt as a string
 or parts, tools with their JSON schemas, every ``Config`` field (``tool_choice``,
 ``reasoning``, prompt ``cache`` as structured settings; the rest as flat params, with
-``extensions`` merged in). Plain text takes a short path (no per-field rebuilding).
+``extensions`` merged in; a parameter or extension set to ``None`` counts as unset).
+Plain text takes a short path (no per-field rebuilding).
 Also here: the finish-reason table and the capability hints DSPy reads.
 """
 
@@ -223,7 +224,7 @@ def to_dspy_response(response: LMResponse) -> Any:
         parts = (lm15.TextPart(response.text),)
     return lm15.Response(
         id=response.id, model=response.model or "unified",
-        message=lm15.Message("assistant", parts),
+        message=lm15.Message("assistant", parts, _lm15_cont(response.continuation)),
         finish_reason=FINISH_REASONS.get(response.finish_reason, "stop"),
         usage=lm15.Usage(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
                          total_tokens=usage.total_tokens, cache_read_tokens=usage.cached_tokens,
@@ -239,7 +240,7 @@ def from_dspy_response(response: Any, *, backend: str = "", endpoint: str = "") 
     u = response.usage
     parts = _convert_parts(response.message.parts)
     first = parts[0]
-    plain = len(parts) == 1 and isinstance(first, cp.TextPart)
+    plain = len(parts) == 1 and isinstance(first, cp.TextPart) and not first.continuation
     logprobs = None if response.logprobs is None else tuple(
         TokenLogprob(t.token, t.logprob, t.bytes, t.token_id,
                      tuple(TopLogprob(a.token, a.logprob, a.bytes, a.token_id) for a in t.top))
@@ -252,7 +253,8 @@ def from_dspy_response(response: Any, *, backend: str = "", endpoint: str = "") 
     return LMResponse(text=first.text if isinstance(first, cp.TextPart) and plain else "",
                       parts=() if plain else parts, finish_reason=response.finish_reason,
                       usage=usage, raw=response, backend=backend, endpoint=endpoint,
-                      model=response.model, id=response.id, logprobs=logprobs)
+                      model=response.model, id=response.id, logprobs=logprobs,
+                      continuation=_cont(response.message.continuation))
 
 
 def capability_hints(capabilities: Capabilities) -> dict[str, Any]:

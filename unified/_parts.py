@@ -39,6 +39,11 @@ class Continuation:
         """JSON-ready form."""
         return {"provider": self.provider, "kind": self.kind, "data": dict(self.data)}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Continuation:
+        """Inverse of :meth:`to_dict`."""
+        return cls(str(data["provider"]), str(data["kind"]), dict(data.get("data") or {}))
+
 
 @dataclass(frozen=True)
 class _Textual:
@@ -191,8 +196,7 @@ def part_to_dict(part: Part) -> dict[str, Any]:
 def part_from_dict(data: Mapping[str, Any]) -> Part:
     """Inverse of :func:`part_to_dict`; raises ``KeyError``/``TypeError``/``ValueError``."""
     kind = data["type"]
-    cont = tuple(Continuation(c["provider"], c["kind"], c.get("data", {}))
-                 for c in data.get("continuation") or ())
+    cont = tuple(Continuation.from_dict(c) for c in data.get("continuation") or ())
     if kind in ("text", "thinking", "refusal"):
         text = data["text"]
         if not isinstance(text, str):

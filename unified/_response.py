@@ -9,6 +9,7 @@ from typing import Any
 from ._logprobs import TokenLogprob, logprobs_from_json, logprobs_to_json
 from ._parts import (
     CitationPart,
+    Continuation,
     Part,
     RefusalPart,
     TextPart,
@@ -83,6 +84,8 @@ class LMResponse:
     parts: tuple[Part, ...] = ()
     logprobs: tuple[TokenLogprob, ...] | None = None
     id: str | None = None
+    #: Provider state of the whole assistant message (to replay it), as in lm15.
+    continuation: tuple[Continuation, ...] = ()
 
     def __post_init__(self) -> None:
         if self.parts:
@@ -127,6 +130,8 @@ class LMResponse:
             out["logprobs"] = logprobs_to_json(self.logprobs)
         if self.id is not None:
             out["id"] = self.id
+        if self.continuation:
+            out["continuation"] = [c.to_dict() for c in self.continuation]
         return out
 
     @classmethod
@@ -142,5 +147,7 @@ class LMResponse:
                    backend=str(data.get("backend", "")),
                    endpoint=str(data.get("endpoint", "")), model=str(data.get("model", "")),
                    parts=parts, id=data.get("id"),
+                   continuation=tuple(Continuation.from_dict(c)
+                                      for c in data.get("continuation") or ()),
                    logprobs=None if logprobs is None else logprobs_from_json(logprobs))
 

@@ -139,6 +139,20 @@ def test_a_plain_text_response_survives_the_round_trip() -> None:
     assert to_dspy_response(_as_cached(from_dspy_response(response))) == response
 
 
+def test_a_text_answer_with_provider_state_keeps_it() -> None:
+    response = lm15.Response(id=None, model="m", finish_reason="stop",
+                             message=lm15.Message.assistant([lm15.TextPart("hi", (STATE,))]),
+                             usage=lm15.Usage(input_tokens=1, output_tokens=1))
+    assert to_dspy_response(_as_cached(from_dspy_response(response))) == response
+
+
+def test_message_level_provider_state_of_an_answer_is_kept() -> None:
+    response = lm15.Response(id=None, model="m", finish_reason="stop",
+                             message=lm15.Message("assistant", (lm15.TextPart("hi"),), (STATE,)),
+                             usage=lm15.Usage(input_tokens=1, output_tokens=1))
+    assert to_dspy_response(_as_cached(from_dspy_response(response))) == response
+
+
 def _as_cached(response: LMResponse) -> LMResponse:
     """The response as the cache stores it (JSON), so no raw object short-cuts."""
     return LMResponse.from_dict(response.to_dict())
