@@ -42,7 +42,8 @@ WIRES: dict[str, tuple[frozenset[str], bool]] = {
     # litellm in front of an Anthropic-family provider also takes thinking blocks in
     # history and a thinking budget (its ``thinking`` parameter).
     "litellm-thinking": (frozenset(_MEDIA_TEXT) | {"tools", "tool_choice", "reasoning",
-                                                   "thinking", "system_parts", "prompt_cache"}
+                                                   "thinking", "continuation", "system_parts",
+                                                   "prompt_cache"}
                          | {f"param:{p}" for p in _OPENAI_PARAMS}, True),
     # MLflow's chat schema (both of its routes validate with it): image_url and
     # input_audio parts, tools, tool calls; top-level extras pass through to the upstream.
@@ -50,12 +51,12 @@ WIRES: dict[str, tuple[frozenset[str], bool]] = {
                                "refusal", "tools", "tool_choice", "system_parts"})
                     | {f"param:{p}" for p in _PARAMS + ("response_format", "top_k")}, True),
     "bedrock-converse": (frozenset({"image", "document", "data", "tool_call", "tool_result",
-                                    "thinking", "tools", "tool_choice", "reasoning",
-                                    "system_parts"})
+                                    "thinking", "continuation", "tools", "tool_choice",
+                                    "reasoning", "system_parts"})
                          | {f"param:{p}" for p in _PARAMS + ("top_k",)}, False),
     "anthropic-messages": (frozenset({"image", "document", "data", "tool_call",
-                                      "tool_result", "thinking", "tools", "tool_choice",
-                                      "reasoning", "system_parts"})
+                                      "tool_result", "thinking", "continuation", "tools",
+                                      "tool_choice", "reasoning", "system_parts"})
                            | {f"param:{p}" for p in _PARAMS + ("top_k", "user_id")}, False),
 }
 #: Audio formats each wire takes (an audio part in another format is refused).
@@ -172,11 +173,23 @@ def _refuse_mlflow_losses(request: Any, *, backend: str, model: str) -> None:
                                      "schema drops")
 
 
+def _refuse_stray_state(request: Any, *, backend: str, model: str, wire: str) -> None:
+    """Provider state rides only on thinking parts here (their signature): any other
+    continuation has no slot on the wire."""
+    stray = any(m.continuation for m in request.messages) or any(
+        p.continuation and p.type != "thinking" for p in iter_parts(request))
+    if stray:
+        raise unsupported("continuation", backend=backend, model=model, wire=wire,
+                          detail="provider state on a part other than thinking")
+
+
 def refuse_details(request: Any, wire: str, *, backend: str, model: str) -> None:
     """Refuse what the feature set cannot say: provider-native tools, an audio format
     or a thinking budget / summary the wire has no slot for (before any network call)."""
     if wire == "mlflow-chat":
         _refuse_mlflow_losses(request, backend=backend, model=model)
+    if WIRES[wire][0] >= {"continuation"}:
+        _refuse_stray_state(request, backend=backend, model=model, wire=wire)
     for tool in request.tools:
         if tool.builtin:
             raise unsupported("tools", backend=backend, model=model, wire=wire,

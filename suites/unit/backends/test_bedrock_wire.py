@@ -137,3 +137,15 @@ def test_a_reasoning_summary_and_a_builtin_tool_are_refused(api) -> None:
         build(summary)
     with pytest.raises(UnsupportedFeatureError, match="provider-native"):
         build(builtin)
+
+
+def test_provider_state_rides_only_on_thinking_parts() -> None:
+    state = (Continuation("openai", "item", {"id": "rs_1"}),)
+    signed = ThinkingPart("hmm", (Continuation("bedrock", "reasoning", {"signature": "s"}),))
+    ok = LMRequest(SONNET_37, (Message("user", "hi"), Message("assistant", [signed]),
+                               Message("user", "go")))
+    stray = LMRequest(SONNET_37, (Message("user", [TextPart("hi", state)]),))
+    assert backend().capabilities().carries("continuation")
+    assert backend().converse_kwargs(ok)["messages"][1]["content"][0]["reasoningContent"]
+    with pytest.raises(UnsupportedFeatureError, match="other than thinking"):
+        backend().converse_kwargs(stray)
