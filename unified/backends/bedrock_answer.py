@@ -12,6 +12,7 @@ A text-only answer gives no parts (the response is its text, as before).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -47,9 +48,11 @@ def converse_parts(blocks: Sequence[Mapping[str, Any]]) -> tuple[Any, ...]:
             if text:
                 parts.append(ThinkingPart(str(text.get("text") or ""), _state(
                     "reasoning", {"signature": text.get("signature")})))
-            else:
-                parts.append(ThinkingPart("", _state(
-                    "redacted", {"redactedContent": content.get("redactedContent")})))
+            else:            # boto3 gives the blob as bytes: kept as base64 (JSON state)
+                blob = content.get("redactedContent")
+                if isinstance(blob, (bytes, bytearray)):
+                    blob = base64.b64encode(bytes(blob)).decode("ascii")
+                parts.append(ThinkingPart("", _state("redacted", {"redactedContent": blob})))
     return tuple(parts)
 
 

@@ -77,11 +77,16 @@ def _format(part: Any, table: dict[str, str], refuse: Refuse) -> str:
     return found
 
 
-def _signature(part: Any) -> str | None:
+def _state_value(part: Any, key: str) -> str | None:
+    """``key`` of the part's provider state (a thinking signature, a redacted blob)."""
     for state in part.continuation:
-        if "signature" in state.data:
-            return str(state.data["signature"])
+        if state.data.get(key) is not None:
+            return str(state.data[key])
     return None
+
+
+def _signature(part: Any) -> str | None:
+    return _state_value(part, "signature")
 
 
 def _converse_block(part: Any, refuse: Refuse, counter: list[int]) -> dict[str, Any]:
@@ -109,6 +114,9 @@ def _converse_block(part: Any, refuse: Refuse, counter: list[int]) -> dict[str, 
             result["status"] = "error"
         return {"toolResult": result}
     if kind == "thinking":
+        redacted = _state_value(part, "redactedContent")
+        if redacted is not None:
+            return {"reasoningContent": {"redactedContent": base64.b64decode(redacted)}}
         text: dict[str, Any] = {"text": part.text}
         signature = _signature(part)
         if signature is not None:
@@ -207,6 +215,9 @@ def _anthropic_block(part: Any, refuse: Refuse) -> dict[str, Any]:
         return {"type": "tool_result", "tool_use_id": part.id, "is_error": part.is_error,
                 "content": [_anthropic_block(p, refuse) for p in part.content]}
     if kind == "thinking":
+        redacted = _state_value(part, "data")
+        if redacted is not None:
+            return {"type": "redacted_thinking", "data": redacted}
         block = {"type": "thinking", "thinking": part.text}
         signature = _signature(part)
         if signature is not None:

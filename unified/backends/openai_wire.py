@@ -98,6 +98,11 @@ def _thinking_blocks(parts: Any) -> list[dict[str, Any]]:
     """litellm's ``thinking_blocks`` (Anthropic-family providers) for thinking parts."""
     blocks = []
     for part in parts:
+        redacted = next((str(c.data["data"]) for c in part.continuation
+                         if c.data.get("data") is not None), None)
+        if redacted is not None:
+            blocks.append({"type": "redacted_thinking", "data": redacted})
+            continue
         block: dict[str, Any] = {"type": "thinking", "thinking": part.text}
         signature = _signature(part)
         if signature is not None:

@@ -149,3 +149,20 @@ def test_provider_state_rides_only_on_thinking_parts() -> None:
     assert backend().converse_kwargs(ok)["messages"][1]["content"][0]["reasoningContent"]
     with pytest.raises(UnsupportedFeatureError, match="other than thinking"):
         backend().converse_kwargs(stray)
+
+
+def test_redacted_thinking_goes_back_as_the_same_blob() -> None:
+    from unified.backends.bedrock_answer import anthropic_parts, converse_parts
+
+    converse = converse_parts([{"reasoningContent": {"redactedContent": b"\x00secret"}},
+                               {"text": "ok"}])
+    anthropic = anthropic_parts([{"type": "redacted_thinking", "data": "opaque"},
+                                 {"type": "text", "text": "ok"}])
+    for api, parts, expected in (
+            ("converse", converse, {"reasoningContent": {"redactedContent": b"\x00secret"}}),
+            ("invoke", anthropic, {"type": "redacted_thinking", "data": "opaque"})):
+        request = LMRequest(SONNET_37, (Message("user", "hi"), Message("assistant", parts),
+                                        Message("user", "go")))
+        built = backend(api=api).converse_kwargs(request) if api == "converse" \
+            else backend(api=api).invoke_body(request)
+        assert built["messages"][1]["content"][0] == expected
