@@ -34,7 +34,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .wire_support import unsupported
+from .wire_support import state_value, unsupported
 
 __all__ = ["EFFORT_BUDGET", "converse_messages", "converse_extras", "anthropic_messages",
            "anthropic_extras", "has_parts"]
@@ -77,16 +77,8 @@ def _format(part: Any, table: dict[str, str], refuse: Refuse) -> str:
     return found
 
 
-def _state_value(part: Any, key: str) -> str | None:
-    """``key`` of the part's provider state (a thinking signature, a redacted blob)."""
-    for state in part.continuation:
-        if state.data.get(key) is not None:
-            return str(state.data[key])
-    return None
-
-
 def _signature(part: Any) -> str | None:
-    return _state_value(part, "signature")
+    return state_value(part, "signature")
 
 
 def _converse_block(part: Any, refuse: Refuse, counter: list[int]) -> dict[str, Any]:
@@ -114,7 +106,7 @@ def _converse_block(part: Any, refuse: Refuse, counter: list[int]) -> dict[str, 
             result["status"] = "error"
         return {"toolResult": result}
     if kind == "thinking":
-        redacted = _state_value(part, "redactedContent")
+        redacted = state_value(part, "redactedContent")
         if redacted is not None:
             return {"reasoningContent": {"redactedContent": base64.b64decode(redacted)}}
         text: dict[str, Any] = {"text": part.text}
@@ -215,7 +207,7 @@ def _anthropic_block(part: Any, refuse: Refuse) -> dict[str, Any]:
         return {"type": "tool_result", "tool_use_id": part.id, "is_error": part.is_error,
                 "content": [_anthropic_block(p, refuse) for p in part.content]}
     if kind == "thinking":
-        redacted = _state_value(part, "data")
+        redacted = state_value(part, "data")
         if redacted is not None:
             return {"type": "redacted_thinking", "data": redacted}
         block = {"type": "thinking", "thinking": part.text}

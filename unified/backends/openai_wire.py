@@ -39,7 +39,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .wire_support import audio_format
+from .wire_support import audio_format, state_value
 
 __all__ = ["openai_messages", "openai_tools", "openai_extras", "data_uri"]
 
@@ -87,24 +87,16 @@ def _tool_result_text(part: Any) -> str | list[dict[str, Any]]:
     return [_content_part(p) for p in part.content]
 
 
-def _signature(part: Any) -> str | None:
-    for state in part.continuation:
-        if "signature" in state.data:
-            return str(state.data["signature"])
-    return None
-
-
 def _thinking_blocks(parts: Any) -> list[dict[str, Any]]:
     """litellm's ``thinking_blocks`` (Anthropic-family providers) for thinking parts."""
     blocks = []
     for part in parts:
-        redacted = next((str(c.data["data"]) for c in part.continuation
-                         if c.data.get("data") is not None), None)
+        redacted = state_value(part, "data")
         if redacted is not None:
             blocks.append({"type": "redacted_thinking", "data": redacted})
             continue
         block: dict[str, Any] = {"type": "thinking", "thinking": part.text}
-        signature = _signature(part)
+        signature = state_value(part, "signature")
         if signature is not None:
             block["signature"] = signature
         blocks.append(block)

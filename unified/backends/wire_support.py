@@ -27,7 +27,7 @@ from .capabilities import ALL_FEATURES, TEXT_PARAMS, Capabilities
 
 __all__ = ["WIRES", "AUDIO_FORMATS", "wire_capabilities", "unsupported", "refuse_details",
            "iter_parts", "audio_format", "carriers_of", "declared_capabilities", "with_answer",
-           "needs_mapping"]
+           "needs_mapping", "state_value"]
 
 _PARAMS = ("max_tokens", "temperature", "top_p", "stop")
 _OPENAI_PARAMS = _PARAMS + ("seed", "response_format", "logprobs", "frequency_penalty",
@@ -113,6 +113,14 @@ def iter_parts(request: Any) -> Iterator[Any]:
             yield part
             if part.type == "tool_result":
                 yield from part.content
+
+
+def state_value(part: Any, key: str) -> str | None:
+    """``key`` of a part's provider state (a thinking signature, a redacted blob)."""
+    for state in part.continuation:
+        if state.data.get(key) is not None:
+            return str(state.data[key])
+    return None
 
 
 def audio_format(part: Any) -> str:
