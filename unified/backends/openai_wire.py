@@ -26,7 +26,9 @@ reasoning effort       ``reasoning_effort`` (``off`` -> ``"none"``); a thinking 
 response_format        ``{"type": "json_schema", "json_schema": {name, schema, strict}}``
                        or ``{"type": "json_object"}``
 logprobs n             ``logprobs: true`` (+ ``top_logprobs: n`` when n > 0)
-user_id / prompt_cache ``user`` / ``prompt_cache_key``
+user_id                ``user``
+prompt cache           ``prompt_cache_key`` (its key), ``prompt_cache_retention``
+                       ``"24h"`` (long retention); OpenAI caches prefixes itself
 other params           verbatim (``seed``, ``stop``, ``temperature``, extensions, …)
 =====================  ============================================================
 
@@ -179,7 +181,7 @@ def response_format(value: Mapping[str, Any]) -> dict[str, Any]:
 def openai_extras(request: Any, params: Mapping[str, Any]) -> dict[str, Any]:
     """Tools, tool choice, reasoning and the params in OpenAI's spelling."""
     body = {k: v for k, v in params.items()
-            if k not in ("response_format", "logprobs", "user_id", "prompt_cache")}
+            if k not in ("response_format", "logprobs", "user_id")}
     if params.get("response_format") is not None:
         body["response_format"] = response_format(params["response_format"])
     if params.get("logprobs") is not None:
@@ -188,11 +190,11 @@ def openai_extras(request: Any, params: Mapping[str, Any]) -> dict[str, Any]:
             body["top_logprobs"] = params["logprobs"]
     if params.get("user_id") is not None:
         body["user"] = params["user_id"]
-    if params.get("prompt_cache") is not None:
-        cache = params["prompt_cache"]
-        key = cache.get("key") if isinstance(cache, Mapping) else getattr(cache, "key", None)
-        if key:
-            body["prompt_cache_key"] = key
+    cache = getattr(request, "prompt_cache", None)
+    if cache is not None and cache.key:
+        body["prompt_cache_key"] = cache.key
+    if cache is not None and cache.retention == "long":
+        body["prompt_cache_retention"] = "24h"
     if getattr(request, "tools", ()):
         body["tools"] = openai_tools(request.tools)
     choice = getattr(request, "tool_choice", None)

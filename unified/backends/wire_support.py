@@ -202,6 +202,10 @@ def refuse_details(request: Any, wire: str, *, backend: str, model: str) -> None
         if tool.builtin:
             raise unsupported("tools", backend=backend, model=model, wire=wire,
                               detail=f"provider-native tool {tool.name!r}")
+    cache = request.prompt_cache
+    if cache is not None and cache.resource is not None:
+        raise unsupported("prompt_cache", backend=backend, model=model, wire=wire,
+                          detail="a stored cache resource: the wire caches automatically")
     reasoning = request.reasoning
     if reasoning is not None:
         if reasoning.thinking_budget is not None and wire in _EFFORT_ONLY:

@@ -183,3 +183,15 @@ def test_litellm_in_front_of_anthropic_carries_thinking_blocks_and_a_budget() ->
     assert kwargs["thinking"] == {"type": "enabled", "budget_tokens": 4096}
     assert "reasoning_effort" not in kwargs and backend.capabilities().carries("thinking")
     assert not direct().capabilities().carries("thinking")
+
+
+def test_a_prompt_cache_key_reaches_the_openai_wire_and_a_resource_is_refused() -> None:
+    from unified.types import PromptCache
+
+    keyed = LMRequest("m", (Message("user", "hi"),), prompt_cache=PromptCache(key="k1",
+                                                                              retention="long"))
+    kwargs = direct().completion_kwargs(keyed)
+    assert (kwargs["prompt_cache_key"], kwargs["prompt_cache_retention"]) == ("k1", "24h")
+    stored = LMRequest("m", (Message("user", "hi"),), prompt_cache=PromptCache(resource="c1"))
+    with pytest.raises(UnsupportedFeatureError, match="stored cache resource"):
+        direct().completion_kwargs(stored)
