@@ -77,7 +77,7 @@ MODEL_LACKS: tuple[tuple[str, frozenset[str]], ...] = (
     ("meta.llama3-1", _THINKING | _MEDIA),
     ("mistral.mistral-large", _THINKING | _MEDIA),
     ("cohere.command-r", _THINKING | _MEDIA),
-    ("deepseek.r1", _MEDIA | _TOOLS),
+    ("deepseek.r1", _MEDIA | _TOOLS | {"reasoning"}),   # thinks always; no setting
 )
 _TEXT_ONLY = _THINKING | _MEDIA | _TOOLS
 
