@@ -59,3 +59,15 @@ def test_the_dashboard_shows_na_for_the_legacy_column_of_a_recorded_scenario() -
         {"scenario": "b", "pattern": "gateway", "backend": "gateway", "reference": "recorded",
          "results": [{"implementation": "unified", "status": "PASS"}]}]})
     assert '<td class="skip">n/a</td>' in html
+
+
+def test_recorded_scenarios_cover_each_part_on_each_backend_that_carries_it() -> None:
+    from harness.scenarios import load_scenarios
+
+    ids = {s.id for s in load_scenarios() if s.expect}
+    for backend in ("gateway", "direct", "bedrock"):
+        assert {f"{backend}-image-input", f"{backend}-native-tool-call",
+                f"{backend}-react-agent", f"{backend}-structured-output"} <= ids
+        assert any(i.startswith(backend) and i.endswith("-refused") for i in ids)
+    assert {"direct-document-input", "bedrock-document-input", "gateway-audio-input",
+            "direct-audio-input", "direct-thinking", "bedrock-thinking"} <= ids
