@@ -38,7 +38,9 @@ def render_markdown(run: Any, extra: dict[str, Any] | None = None) -> str:
              f"{len(run.scenarios)} scenarios in {run.wall_time:.1f} s — " +
              ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())), "",
              "Legend: REFERENCE = the legacy pattern; PASS = identical; EXPECTED-DIFF = "
-             "differs only as listed in unified/compat/DIFFERENCES.md (ids cited); FAIL.", ""]
+             "differs only as listed in unified/compat/DIFFERENCES.md (ids cited); FAIL; "
+             "n/a = no legacy pattern carries the scenario (unified is judged against its "
+             "expect block and the recorded wire).", ""]
     lines.append(DataTableFrame(matrix_rows(run)).to_markdown())
     failures = [(s, r) for s in run.scenarios for r in s.results if r.status == "FAIL"]
     if failures:
