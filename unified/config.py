@@ -244,6 +244,10 @@ class UnifiedConfig:
     bedrock_api: str = "converse"
     api_base: str | None = None
     api_key: str | None = None
+    #: Feature names the backend declares it carries, replacing what it would derive
+    #: (``["image", "tools", "param:seed", …]``; see README, what each backend carries):
+    #: for gateway endpoints whose upstream the wrapper cannot know.
+    capabilities_override: tuple[str, ...] | None = None
     fallbacks: tuple[UnifiedConfig, ...] = ()
 
     def __post_init__(self) -> None:
@@ -275,6 +279,9 @@ class UnifiedConfig:
                        "an http:// or https:// URL with a host (and a port from 1 to 65535)")
         if self.aws_region:
             _check(valid_region(self.aws_region), "aws_region", self.aws_region, REGION_ALLOWED)
+        if self.capabilities_override is not None:
+            object.__setattr__(self, "capabilities_override",
+                               tuple(self.capabilities_override))
         object.__setattr__(self, "fallbacks", tuple(self.fallbacks))
         for item in self.fallbacks:
             _check(isinstance(item, UnifiedConfig), "fallbacks", item, "UnifiedConfig values")
