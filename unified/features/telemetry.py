@@ -212,6 +212,10 @@ class _TracedBackend:
     def __init__(self, inner: Any, otel: _otel_setup.OTel) -> None:
         self._inner = inner
         self._otel = otel
+        identity = inner.identity()
+        self._name = f"attempt {identity.kind}"
+        self._attrs = {"unified.backend.kind": identity.kind,
+                       "unified.backend.endpoint": identity.endpoint}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -223,12 +227,9 @@ class _TracedBackend:
         if counter is not None:
             counter[0] += 1
             number = counter[0]
-        identity = self._inner.identity()
-        attrs = {"unified.backend.kind": identity.kind,
-                 "unified.backend.endpoint": identity.endpoint, "unified.attempt": number}
         with self._otel.tracer.start_as_current_span(
-                f"attempt {identity.kind}", attributes=attrs, record_exception=False,
-                set_status_on_exception=False) as span:
+                self._name, attributes={**self._attrs, "unified.attempt": number},
+                record_exception=False, set_status_on_exception=False) as span:
             try:
                 response: LMResponse = self._inner.complete(request)
             except Exception as exc:

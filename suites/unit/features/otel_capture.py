@@ -7,6 +7,10 @@ keeps its own providers would give them.
 
 from __future__ import annotations
 
+import http.server
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from opentelemetry.sdk.metrics import MeterProvider
@@ -86,3 +90,74 @@ def text_in_spans(spans: list[ReadableSpan], text: str) -> list[str]:
     hits += [f"{s.name}.event.{e.name}" for s in spans for e in s.events
              if text in str(dict(e.attributes or {}))]
     return hits
+
+
+class Receiver(http.server.ThreadingHTTPServer):
+    """Keeps the body of every POST by path; answers 200 with an empty export response."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.bodies: dict[str, list[bytes]] = {}
+        self.lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True
+    wbufsize = -1
+    server: Receiver
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        with self.server.lock:
+            self.server.bodies.setdefault(self.path, []).append(body)
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def running_receiver() -> Iterator[Receiver]:
+    """A :class:`Receiver` serving in a thread for the duration of the block."""
+    server = Receiver()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def exported_metrics(receiver: Receiver) -> dict[str, list[dict[str, Any]]]:
+    """Every metric data point the receiver got, decoded: name -> points, each a dict of
+    its ``attributes`` and ``count``/``sum`` (histograms) or ``value`` (sums, gauges)."""
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+        ExportMetricsServiceRequest,
+    )
+
+    found: dict[str, list[dict[str, Any]]] = {}
+    for body in receiver.bodies.get("/v1/metrics", []):
+        for resource in ExportMetricsServiceRequest.FromString(body).resource_metrics:
+            for scope in resource.scope_metrics:
+                for metric in scope.metrics:
+                    kind = metric.WhichOneof("data")
+                    for point in getattr(metric, kind).data_points:
+                        attrs = {a.key: getattr(a.value, a.value.WhichOneof("value"))
+                                 for a in point.attributes}
+                        if kind == "histogram":
+                            item = {"count": point.count, "sum": point.sum}
+                        else:
+                            item = {"value": getattr(point, point.WhichOneof("value"))}
+                        found.setdefault(metric.name, []).append({"attributes": attrs, **item})
+    return found

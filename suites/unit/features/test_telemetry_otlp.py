@@ -4,18 +4,18 @@ metrics to a collector; here a local receiver on 127.0.0.1 decodes them with
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
-    ExportMetricsServiceRequest,
-)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from suites.unit.features.otel_capture import OTelCapture
+from suites.unit.features.otel_capture import (
+    OTelCapture,
+    Receiver,
+    exported_metrics,
+    running_receiver,
+)
 from unified import (
     Clock,
     LMRequest,
@@ -31,48 +31,10 @@ from unified.pipeline import Pipeline
 REQ = LMRequest("m", (Message("user", "q"),), params={"temperature": 0.5})
 
 
-class Receiver(http.server.ThreadingHTTPServer):
-    """Keeps the body of every POST by path; answers 200 with an empty export response."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.bodies: dict[str, list[bytes]] = {}
-        self.lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    disable_nagle_algorithm = True
-    wbufsize = -1
-    server: Receiver
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        body = self.rfile.read(int(self.headers.get("content-length", 0)))
-        with self.server.lock:
-            self.server.bodies.setdefault(self.path, []).append(body)
-        self.send_response(200)
-        self.send_header("content-type", "application/x-protobuf")
-        self.send_header("content-length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with running_receiver() as server:
+        yield server
 
 
 def _value(any_value: Any) -> Any:
@@ -127,15 +89,8 @@ def test_otlp_export_carries_the_same_spans_as_the_in_memory_exporter(
 
 def test_otlp_export_carries_the_genai_metrics(receiver: Receiver) -> None:
     _run(TelemetryConfig(enabled=True, otlp_endpoint=receiver.url))
-    names: dict[str, int] = {}
-    for body in receiver.bodies.get("/v1/metrics", []):
-        for resource in ExportMetricsServiceRequest.FromString(body).resource_metrics:
-            for scope in resource.scope_metrics:
-                for metric in scope.metrics:
-                    if metric.HasField("histogram"):
-                        names[metric.name] = sum(p.count for p in metric.histogram.data_points)
-                    else:
-                        names[metric.name] = sum(p.as_int for p in metric.sum.data_points)
+    names = {name: sum(p["count"] if "count" in p else p["value"] for p in points)
+             for name, points in exported_metrics(receiver).items()}
     assert names == {"gen_ai.client.operation.duration": 2, "gen_ai.client.token.usage": 4,
                      "unified.client.retries": 1}
 
