@@ -132,18 +132,35 @@ class Telemetry:
     def _text(self, value: str) -> str:
         return scrub(value, self._secrets)
 
+    def _parts(self, parts: Any, text: str | None) -> list[dict[str, Any]]:
+        """The conventions' message parts: text (scrubbed) and reasoning as text; any
+        other part (media, tool call) by its type only, never its payload."""
+        if not parts:
+            return [{"type": "text", "content": self._text(text or "")}]
+        out: list[dict[str, Any]] = []
+        for part in parts:
+            kind = getattr(part, "type", type(part).__name__)
+            body = getattr(part, "text", None)
+            if kind in ("text", "thinking", "reasoning") and isinstance(body, str):
+                out.append({"type": "text" if kind == "text" else "reasoning",
+                            "content": self._text(body)})
+            else:
+                out.append({"type": str(kind)})
+        return out
+
     def _content_in(self, request: LMRequest) -> dict[str, Any]:
-        messages = [{"role": m.role, "parts": [{"type": "text", "content": self._text(m.content)}]}
-                    for m in request.messages]
+        messages = [{"role": m.role, "parts": self._parts(
+            getattr(m, "parts", None), None if hasattr(m, "parts") else m.content)}
+            for m in request.messages]
         out: dict[str, Any] = {"gen_ai.input.messages": json.dumps(messages)}
-        if request.system:
-            out["gen_ai.system_instructions"] = json.dumps(
-                [{"type": "text", "content": self._text(request.system)}])
+        system = getattr(request, "system_text", request.system)   # text of the system parts
+        if system:
+            out["gen_ai.system_instructions"] = json.dumps(self._parts(None, system))
         return out
 
     def _content_out(self, response: LMResponse) -> dict[str, Any]:
         message = {"role": "assistant", "finish_reason": response.finish_reason,
-                   "parts": [{"type": "text", "content": self._text(response.text)}]}
+                   "parts": self._parts(getattr(response, "parts", None), response.text)}
         return {"gen_ai.output.messages": json.dumps([message])}
 
     # -- the layer -----------------------------------------------------------------

@@ -284,3 +284,22 @@ print(json.dumps(sorted(s.name for s in exporter.get_finished_spans())))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert json.loads(out) == ["attempt mock", "chat m"]
+
+
+def test_a_media_part_is_recorded_by_its_type_never_its_payload(otel: OTelCapture) -> None:
+    from types import SimpleNamespace
+
+    from unified.features.telemetry import Telemetry
+
+    payload = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"
+    message = SimpleNamespace(role="user", parts=(
+        SimpleNamespace(type="text", text="Describe sk-abcdefghijklmnopqrstuv"),
+        SimpleNamespace(type="image", data=payload)))
+    request = SimpleNamespace(messages=(message,), system=None, system_text="Be terse.")
+    telemetry = Telemetry(otel.config(record_content=True),
+                          identity=MockBackend().identity(), secrets=())
+    content = telemetry._content_in(request)  # type: ignore[arg-type]
+    assert json.loads(content["gen_ai.input.messages"]) == [{"role": "user", "parts": [
+        {"type": "text", "content": "Describe ***"}, {"type": "image"}]}]
+    assert json.loads(content["gen_ai.system_instructions"]) == [
+        {"type": "text", "content": "Be terse."}]

@@ -74,8 +74,9 @@ def test_the_wrappers_call_is_an_llm_span_under_the_module_span(tmp_path: Path) 
     assert run["answer"] == "4"
     [call] = [s for s in run["spans"] if s["name"].startswith("chat ")]
     assert call["type"] == "LLM"
-    assert _ancestors(call, run["spans"]) == ["LM.__call__", "Predict.forward",
-                                             "ChainOfThought.forward"]
+    lm_call, *modules = _ancestors(call, run["spans"])
+    assert lm_call.endswith("LM.__call__")          # dspy.LM or a subclass of it
+    assert modules == ["Predict.forward", "ChainOfThought.forward"]
     attributes = {k: v for k, v in call["attributes"].items() if not k.startswith("mlflow.")}
     assert attributes == run["otel"]
     assert call["inputs"] is None and call["outputs"] is None
