@@ -30,7 +30,14 @@ MODES = ("off", "noop", "sdk", "sdk_content")
 
 def build(mode: str) -> Any:
     """A pipeline for ``mode`` and the request it answers."""
-    from unified import LMRequest, Message, MockBackend, TelemetryConfig, UnifiedConfig
+    from unified import (
+        BackendType,
+        LMRequest,
+        Message,
+        MockBackend,
+        TelemetryConfig,
+        UnifiedConfig,
+    )
     from unified.pipeline import Pipeline
 
     telemetry = TelemetryConfig(enabled=mode != "off", record_content=mode == "sdk_content")
@@ -50,7 +57,7 @@ def build(mode: str) -> Any:
         telemetry = TelemetryConfig(enabled=True, record_content=mode == "sdk_content",
                                     tracer_provider=tracer_provider,
                                     meter_provider=meter_provider)
-    pipe = Pipeline([MockBackend(["an answer"])], UnifiedConfig(backend="mock",
+    pipe = Pipeline([MockBackend(["an answer"])], UnifiedConfig(backend=BackendType.MOCK,
                                                                  telemetry=telemetry))
     request = LMRequest("m", (Message("user", "What is 2+2?"),), system="Be terse.",
                         params={"temperature": 0.0, "max_tokens": 32})

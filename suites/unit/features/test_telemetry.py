@@ -11,22 +11,15 @@ from collections.abc import Iterator
 import pytest
 
 from suites.unit.features.otel_capture import ALWAYS, ANSWERED, OTelCapture, text_in_spans
-from unified import (
-    AuthError,
+from unified import Clock, LMRequest, Message, MockBackend, UnifiedDSPyWrapper
+from unified.config import (
     CacheConfig,
-    Clock,
-    LMRequest,
-    Message,
-    MockBackend,
-    RateLimitError,
     RetryConfig,
-    ServerError,
     TelemetryConfig,
     UnifiedConfig,
-    UnifiedDSPyWrapper,
     ValidationConfig,
-    ValidationError,
 )
+from unified.errors import AuthError, RateLimitError, ServerError, ValidationError
 from unified.features.base import CallRecord
 from unified.pipeline import Pipeline
 

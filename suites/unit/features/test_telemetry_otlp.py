@@ -16,16 +16,9 @@ from suites.unit.features.otel_capture import (
     exported_metrics,
     running_receiver,
 )
-from unified import (
-    Clock,
-    LMRequest,
-    Message,
-    MockBackend,
-    RetryConfig,
-    ServerError,
-    TelemetryConfig,
-    UnifiedConfig,
-)
+from unified import Clock, LMRequest, Message, MockBackend, TelemetryConfig, UnifiedConfig
+from unified.config import RetryConfig
+from unified.errors import ServerError
 from unified.pipeline import Pipeline
 
 REQ = LMRequest("m", (Message("user", "q"),), params={"temperature": 0.5})
