@@ -62,7 +62,8 @@ class Pipeline:
         self.metrics = Metrics(enabled=self.config.metrics.enabled)
         retry_configs = [self.config.retry] + [fb.retry for fb in self.config.fallbacks]
         self.telemetry = Telemetry.for_config(self.config, primary)   # None when off
-        attempted = self.telemetry.traced_backends(self.backends) if self.telemetry else self.backends
+        attempted = (self.telemetry.traced_backends(self.backends) if self.telemetry
+                     else self.backends)
         chain = [self._attempts(backend, retry_configs[min(i, len(retry_configs) - 1)])
                  for i, backend in enumerate(attempted)]
         handler: Handler = _fallback_chain(chain)
