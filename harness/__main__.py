@@ -1,6 +1,7 @@
 """``python -m harness parity|record|lint|publish|...`` — the harness's command line.
 
-- ``parity [--scenario GLOB]... [--impl NAME]... [--jobs N] [--reports DIR]``: replay
+- ``parity [--scenario GLOB]... [--impl NAME]... [--jobs N] [--reports DIR]
+  [--otlp-endpoint URL]``: replay
   every scenario through every implementation, print progress and the matrix, write
   ``parity.json``, ``parity.md`` and ``parity-junit.xml`` (default ``reports/latest/``,
   ignored by git; library log lines go to ``parity.log`` there, not into the progress);
@@ -78,6 +79,10 @@ def cmd_parity(args: argparse.Namespace) -> int:
         run = run_parity(patterns, only=args.impl or (), jobs=args.jobs, progress=_progress)
     extra = {**(getattr(args, "report_extra", None) or {}), "selection": selection}
     paths = write_reports(run, reports, extra)
+    if getattr(args, "otlp_endpoint", None):
+        from .report.otel_metrics import export, record_parity
+
+        export(args.otlp_endpoint, lambda meter: record_parity(run, meter))
     from unified.datatable import DataTableFrame
 
     print()
@@ -151,6 +156,8 @@ def _parser() -> argparse.ArgumentParser:
     parity.add_argument("--impl", action="append", help="implementation name prefix")
     parity.add_argument("--jobs", type=int, default=1, help="parallel processes")
     parity.add_argument("--reports", default=str(LATEST), help="report directory")
+    parity.add_argument("--otlp-endpoint", help="also send verdicts (and perf ratios) as "
+                        "OTel metrics to this OTLP/HTTP collector")
     parity.set_defaults(func=cmd_parity)
     from .perf_gate import register as register_perf
     from .publish import register as register_publish

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import re
+from collections.abc import Iterable
 from typing import Any
 
 __all__ = [
@@ -103,6 +104,21 @@ def is_secret_name(name: str) -> bool:
     last = name.rsplit(".", 1)[-1].split("[", 1)[0]
     words = {w for w in re.split(r"[^a-z0-9]+", last.lower()) if w}
     return bool(words & _SECRET_WORDS)
+
+
+#: Text shaped like a credential even when it is not a configured one: OpenAI-style
+#: ``sk-…`` keys, AWS access key ids, bearer tokens.
+KEY_SHAPES = re.compile(r"\bsk-[A-Za-z0-9_-]{16,}|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"
+                        r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{16,}")
+
+
+def scrub(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every non-empty secret, and anything shaped like a key
+    (:data:`KEY_SHAPES`), replaced by ``***``; the whole text is kept."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return KEY_SHAPES.sub("***", text)
 
 
 class _Hidden:

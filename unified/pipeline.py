@@ -31,6 +31,7 @@ from .features.base import CallRecord, Handler
 from .features.cache import CacheLayer
 from .features.metrics import Metrics, MetricsLayer
 from .features.retry import RetryLayer
+from .features.telemetry import Telemetry
 from .features.validation import ValidationLayer
 from .types import LMRequest, LMResponse
 
@@ -64,8 +65,11 @@ class Pipeline:
         primary = self.backends[0]
         self.metrics = Metrics(enabled=self.config.metrics.enabled)
         retry_configs = [self.config.retry] + [fb.retry for fb in self.config.fallbacks]
+        self.telemetry = Telemetry.for_config(self.config, primary)   # None when off
+        attempted = (self.telemetry.traced_backends(self.backends) if self.telemetry
+                     else self.backends)
         chain = [self._attempts(backend, retry_configs[min(i, len(retry_configs) - 1)])
-                 for i, backend in enumerate(self.backends)]
+                 for i, backend in enumerate(attempted)]
         handler: Handler = _fallback_chain(chain)
         validation = self.config.validation
         if validation is not None and not validation.is_empty:
@@ -78,6 +82,8 @@ class Pipeline:
                                     clock=self.clock.wall)
             handler = self.cache.wrap(handler)
         self._handler = MetricsLayer(self.metrics, clock=self.clock.monotonic).wrap(handler)
+        if self.telemetry is not None:
+            self._handler = self.telemetry.wrap(self._handler)
 
     def _attempts(self, backend: object, retry: object) -> tuple[object, Handler]:
         def call_backend(request: LMRequest, record: CallRecord) -> LMResponse:
@@ -124,6 +130,8 @@ class Pipeline:
         """Close the cache and every backend."""
         if self.cache is not None:
             self.cache.close()
+        if self.telemetry is not None:
+            self.telemetry.close()
         for backend in self.backends:
             backend.close()  # type: ignore[attr-defined]
 

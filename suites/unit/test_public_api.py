@@ -11,6 +11,7 @@ import unified
 EXPECTED = sorted([
     "__version__", "UnifiedDSPyWrapper", "UnifiedDSPyModule", "UnifiedConfig", "BackendType",
     "GatewayRoute", "RetryConfig", "CacheConfig", "ValidationConfig", "MetricsConfig",
+    "TelemetryConfig",
     "DEFAULT_MODEL", "register_validator", "Backend", "MockBackend", "BackendIdentity",
     "LMRequest", "LMResponse", "Message", "Usage", "Clock", "bypass_cache", "CacheFileWarning", "UnifiedError",
     "ConfigError", "BackendError", "TransientError", "RateLimitError", "TimeoutError",
