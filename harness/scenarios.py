@@ -17,7 +17,9 @@ One file per scenario under ``suites/scenarios/``. Schema (``*`` = required)::
                                       # {$image|$file|$audio: fixture} is a dspy.Image /
                                       # dspy.File / dspy.Audio of suites/scenarios/fixtures/
     config: {retry: {}, cache: {}, validation: {}, simple: {}}   # legacy field names
-                                      # (+ unified: {...} UnifiedConfig fields, native only)
+                                      # (+ unified: {...} UnifiedConfig fields, native only;
+                                      # fallbacks: [{backend: direct, ...}] each reaches its
+                                      # backend's replay target, the scenario's by default)
     implementations: [legacy, compat, unified]      # which apply (default: all three)
     expected_differences: [D001]      # DIFFERENCES.md ids that apply to unified vs legacy
                                       # (each must actually occur, or the scenario FAILs)

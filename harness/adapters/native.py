@@ -47,6 +47,29 @@ def _legacy_defaults(scenario: Scenario) -> dict[str, Any]:
             "retry": legacy.retry}
 
 
+def _target(backend: str, scenario: Scenario, env: RunEnv) -> dict[str, Any]:
+    """Where ``backend`` is reached in the replay: its model or route, URIs and keys."""
+    if backend == "direct":
+        return dict(backend="direct", model=DIRECT_MODEL, api_base=env.upstream_base_url,
+                    api_key=FAKE_API_KEY)
+    if backend == "gateway":
+        return dict(backend="gateway", model=_route(scenario), gateway_uri=env.gateway_uri,
+                    gateway_endpoint=_route(scenario))
+    return dict(backend="bedrock", aws_region="us-east-1",
+                model=str(scenario.config.get("model") or DEFAULT_BEDROCK_MODEL))
+
+
+def _fallbacks(items: Any, scenario: Scenario, env: RunEnv) -> tuple[Any, ...]:
+    """The ``unified.fallbacks`` of a scenario as configs: each item names its ``backend``
+    (default: the scenario's) and any fields it sets; the backend's replay target fills
+    in the rest."""
+    from unified import UnifiedConfig
+
+    return tuple(UnifiedConfig.from_dict(
+        {**_target(str(item.get("backend", scenario.backend)), scenario, env), **item})
+        for item in items or ())
+
+
 def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
     """The :class:`UnifiedConfig` a team would write for ``scenario`` after migrating:
     the native backend and routes, the legacy sampling defaults, the legacy retry /
@@ -54,19 +77,11 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
     from unified import UnifiedConfig
     from unified.compat import mapping
 
-    target: dict[str, Any]
-    if scenario.backend == "direct":
-        target = dict(backend="direct", model=DIRECT_MODEL, api_base=env.upstream_base_url,
-                      api_key=FAKE_API_KEY)
-    elif scenario.backend == "gateway":
-        target = dict(backend="gateway", model=_route(scenario), gateway_uri=env.gateway_uri,
-                      gateway_endpoint=_route(scenario))
-    else:
-        target = dict(backend="bedrock", aws_region="us-east-1",
-                      model=str(scenario.config.get("model") or DEFAULT_BEDROCK_MODEL))
+    target = _target(scenario.backend, scenario, env)
     defaults = _legacy_defaults(scenario)
     defaults.update(scenario.section("unified") or {})   # native-only settings (routes, …)
     legacy_retry = defaults.pop("retry", None)
+    defaults["fallbacks"] = _fallbacks(defaults.get("fallbacks"), scenario, env)
     cache_on = scenario.pattern == "simple" and (scenario.section("simple") or {}).get(
         "cache_enabled", True)                 # the simple wrapper's LRU was on by default
     cache = {"enabled": cache_on, **(scenario.section("cache") or {}),

@@ -13,11 +13,13 @@ __all__ = ["Attempt", "CallRecord", "Handler"]
 
 @dataclass(frozen=True)
 class Attempt:
-    """One try of a backend: which backend, what failed (None = success), the wait before it."""
+    """One try of a backend: which backend, what failed (None = success), the wait before
+    it, and whether it retried the same backend (a fallback's first try is no retry)."""
 
     backend: str
     error: str | None
     delay_before: float
+    retry: bool = False
 
 
 @dataclass
@@ -37,8 +39,9 @@ class CallRecord:
 
     @property
     def retries(self) -> int:
-        """Backend attempts after the first."""
-        return max(len(self.attempts) - 1, 0)
+        """Attempts that retried the backend before them (a fallback's first try is
+        not one)."""
+        return sum(attempt.retry for attempt in self.attempts)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (no raw payloads, no secrets)."""

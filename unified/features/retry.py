@@ -53,7 +53,8 @@ class RetryLayer:
                 try:
                     response = handler(request, record)
                 except Exception as exc:
-                    record.attempts.append(Attempt(self.backend, type(exc).__name__, delay))
+                    record.attempts.append(Attempt(self.backend, type(exc).__name__, delay,
+                                                   retry=attempt > 1))
                     if attempt == cfg.attempts or not isinstance(exc, cfg.retry_on):
                         raise
                     delay = self.delay(attempt, exc)
@@ -61,7 +62,7 @@ class RetryLayer:
                     if delay > 0:
                         self._sleep(delay)
                     continue
-                record.attempts.append(Attempt(self.backend, None, delay))
+                record.attempts.append(Attempt(self.backend, None, delay, retry=attempt > 1))
                 return response
             raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 

@@ -12,10 +12,12 @@ Per call, outermost in the stack (so it sees the finished :class:`CallRecord`):
   ``max_tokens`` / ``top_p``, ``gen_ai.response.model``,
   ``gen_ai.response.finish_reasons``, ``gen_ai.usage.input_tokens`` /
   ``output_tokens``, ``error.type``; plus the wrapper's own ``unified.*`` attributes:
-  backend kind and endpoint, the backend that answered, attempts, retries and waits,
-  cache outcome, fallback used, validation reason code;
+  backend kind and endpoint, the backend that answered (kind, endpoint, model),
+  attempts, retries and their waits (a fallback's first try is no retry), cache
+  outcome, fallback used, validation reason code;
 - one child span ``attempt <kind>`` per backend attempt (the retry loop calls the
-  backend through :class:`_TracedBackend`), with ``error.type`` on a failed one;
+  backend through :class:`_TracedBackend`), naming the backend tried (kind, endpoint,
+  model), with ``error.type`` on a failed one;
 - the metrics ``gen_ai.client.operation.duration`` (s) and
   ``gen_ai.client.token.usage`` (histograms), ``unified.client.cache.hits`` /
   ``.misses`` and ``unified.client.retries`` (counters), labelled by backend and model;
@@ -81,7 +83,7 @@ def call_attributes(record: CallRecord) -> dict[str, Any]:
     """The span attributes known after the call, from its finished record."""
     attrs: dict[str, Any] = {
         "unified.attempts": len(record.attempts), "unified.retries": record.retries,
-        "unified.retry.waits": [a.delay_before for a in record.attempts[1:]],
+        "unified.retry.waits": [a.delay_before for a in record.attempts if a.retry],
         "unified.retry.sleep_s": record.retry_sleep, "unified.cache": record.cache,
         "unified.fallback_used": record.fallback_used,
     }
@@ -90,6 +92,7 @@ def call_attributes(record: CallRecord) -> dict[str, Any]:
     if record.answered_by is not None:
         attrs["unified.answered_by.kind"] = record.answered_by.kind
         attrs["unified.answered_by.endpoint"] = record.answered_by.endpoint
+        attrs["unified.answered_by.model"] = record.answered_by.model
     response = record.response
     if response is not None:
         attrs["gen_ai.response.finish_reasons"] = [response.finish_reason]
@@ -232,7 +235,8 @@ class _TracedBackend:
         identity = inner.identity()
         self._name = f"attempt {identity.kind}"
         self._attrs = {"unified.backend.kind": identity.kind,
-                       "unified.backend.endpoint": identity.endpoint}
+                       "unified.backend.endpoint": identity.endpoint,
+                       "unified.backend.model": identity.model}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)

@@ -1,6 +1,10 @@
 """Telemetry against recorded traffic: every backend (gateway and direct through vcrpy
 cassettes, Bedrock through the moto responder), the native adapter of the parity harness
 with telemetry switched on, and the spans read back from the SDK's in-memory exporter.
+
+The fallback scenarios fail the primary past its retries on the recorded wire, then a
+fallback answers: the gateway falls back to the direct provider, the direct provider to
+the gateway, and a Bedrock model to another Bedrock model.
 """
 
 from __future__ import annotations
@@ -26,6 +30,13 @@ SCENARIOS = {
                 "bedrock-cache-repeat", "bedrock-access-denied"),
 }
 PERMANENT_ERROR = {"gateway": "AuthError", "direct": "AuthError", "bedrock": "AuthError"}
+#: primary backend -> (fallback scenario id, the backend kind that answers, the
+#: transient error type each failed attempt of the primary carries)
+FALLBACKS = {
+    "gateway": ("gateway-fallback-to-direct", "direct", "ServerError"),
+    "direct": ("enhanced-direct-fallback-to-gateway", "gateway", "ServerError"),
+    "bedrock": ("bedrock-fallback-model", "bedrock", "ServerError"),
+}
 
 
 class TracedNative(NativeUnifiedAdapter):
@@ -102,3 +113,46 @@ def test_a_recorded_permanent_failure_is_one_failed_attempt(otel: OTelCapture,
     assert attrs["unified.attempts"] == 1 == len(observation.wire)
     assert not ANSWERED & set(attrs)
     assert otel.calls[0].status.status_code.name == "ERROR"
+
+
+@pytest.mark.parametrize("backend", sorted(FALLBACKS))
+def test_a_recorded_fallback_names_the_backend_that_answered(otel: OTelCapture,
+                                                             backend: str) -> None:
+    scenario_id, answered_kind, _ = FALLBACKS[backend]
+    observation, [attrs] = replay(otel, scenario_id)
+    assert [call.error_class for call in observation.calls] == [None]
+    assert ALWAYS | ANSWERED <= set(attrs)
+    assert attrs["unified.fallback_used"] is True
+    assert (attrs["unified.backend.kind"], attrs["gen_ai.system"]) == (backend, SYSTEM[backend])
+    assert attrs["unified.answered_by.kind"] == answered_kind
+    primary = (attrs["unified.backend.endpoint"], attrs["gen_ai.request.model"])
+    answered = (attrs["unified.answered_by.endpoint"], attrs["unified.answered_by.model"])
+    assert answered != primary        # and the answering model is what the wire last addressed
+    assert answered[1].rsplit("/", 1)[-1] == observation.wire[-1].request["target"]
+    assert "error.type" not in attrs and otel.calls[0].status.status_code.name == "UNSET"
+    assert attrs["gen_ai.usage.input_tokens"] > 0 and attrs["gen_ai.usage.output_tokens"] > 0
+
+
+@pytest.mark.parametrize("backend", sorted(FALLBACKS))
+def test_a_recorded_fallback_has_one_span_per_attempt_of_each_backend(otel: OTelCapture,
+                                                                      backend: str) -> None:
+    scenario_id, answered_kind, failure = FALLBACKS[backend]
+    observation, [attrs] = replay(otel, scenario_id)
+    spans = [dict(a.attributes or {}) for a in otel.attempts(otel.calls[0])]
+    assert len(spans) == attrs["unified.attempts"] == len(observation.wire) == 3
+    tried = [(a["unified.backend.kind"], a["unified.backend.endpoint"],
+              a["unified.backend.model"]) for a in spans]
+    primary = (backend, attrs["unified.backend.endpoint"], tried[0][2])
+    assert tried == [primary, primary, (answered_kind, attrs["unified.answered_by.endpoint"],
+                                        attrs["unified.answered_by.model"])]
+    assert [a.get("error.type") for a in spans] == [failure, failure, None]
+    assert [a["unified.attempt"] for a in spans] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("backend", sorted(FALLBACKS))
+def test_a_recorded_fallback_counts_only_the_primarys_retry(otel: OTelCapture,
+                                                            backend: str) -> None:
+    observation, [attrs] = replay(otel, FALLBACKS[backend][0])
+    assert (attrs["unified.retries"], attrs["unified.retry.waits"]) == (
+        1, tuple(observation.delays)) and len(observation.delays) == 1
+    assert otel.total("unified.client.retries") == 1
