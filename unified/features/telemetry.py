@@ -152,11 +152,10 @@ class Telemetry:
         return out
 
     def _content_in(self, request: LMRequest) -> dict[str, Any]:
-        messages = [{"role": m.role, "parts": self._parts(
-            getattr(m, "parts", None), None if hasattr(m, "parts") else m.content)}
-            for m in request.messages]
+        messages = [{"role": m.role, "parts": self._parts(m.parts, None)}
+                    for m in request.messages]
         out: dict[str, Any] = {"gen_ai.input.messages": json.dumps(messages)}
-        system = getattr(request, "system_text", request.system)   # text of the system parts
+        system = request.system_text
         if system:
             out["gen_ai.system_instructions"] = json.dumps(self._parts(None, system))
         return out
