@@ -36,6 +36,7 @@ from .errors import (
     PermanentError,
     RateLimitError,
     ServerError,
+    StreamInterruptedError,
     TimeoutError,
     TransientError,
     UnifiedError,
@@ -87,6 +88,7 @@ __all__ = [
     "NotFoundError",
     "UnsupportedFeatureError",
     "ValidationError",
+    "StreamInterruptedError",
     "CircuitOpenError",
     "BudgetExceededError",
 ]

@@ -43,6 +43,10 @@ class RetryLayer:
         jitter = cfg.jitter * self._rand() if cfg.jitter else 0.0
         return cfg.backoff(retry_number) + jitter
 
+    def wait(self, seconds: float) -> None:
+        """Sleep ``seconds`` through the injected sleep (used by the stream retry too)."""
+        self._sleep(seconds)
+
     def wrap(self, handler: Handler) -> Handler:
         """Return ``handler`` with retries around it."""
         cfg = self.config
