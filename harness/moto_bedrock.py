@@ -3,7 +3,9 @@
 moto 5.2.5 only stubs bedrock-runtime: ``invoke_model`` returns ``{}`` and ``converse``
 raises ``NotImplementedError``. :func:`install` replaces
 ``moto.bedrockruntime.models.BedrockRuntimeBackend.invoke_model`` and adds a ``converse``
-method to ``moto.bedrockruntime.responses.BedrockRuntimeResponse`` (moto dispatches each
+method (and ``converse_stream``, answering in the AWS event-stream encoding of
+:mod:`harness.moto_eventstream`) to ``moto.bedrockruntime.responses.BedrockRuntimeResponse``
+(moto dispatches each
 operation to the snake_case method of that name, reading parameters with
 ``self._get_param`` and serializing a ``moto.core.responses.ActionResult``). Both work
 in-process under ``moto.mock_aws()`` and in ``moto.server.ThreadedMotoServer``.
@@ -60,6 +62,10 @@ class BedrockReply:
     stop_reason: str = "end_turn"
     input_tokens: int | None = None
     output_tokens: int | None = None
+    #: ``converse_stream`` chunk boundaries (None: one per word).
+    chunks: tuple[str, ...] | None = None
+    #: ``converse_stream`` fails with an exception event after this many chunks.
+    fail_after: int | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +210,7 @@ class _State:
     script: BedrockScript | None = None
     original_invoke_model: Any = None
     original_converse: Any = None
+    original_converse_stream: Any = None
 
 
 def _current_script() -> BedrockScript:
@@ -237,6 +244,19 @@ def _converse(self: Any) -> Any:
         "usage": {"inputTokens": tokens_in, "outputTokens": tokens_out,
                   "totalTokens": tokens_in + tokens_out},
         "metrics": {"latencyMs": 0}})
+
+
+def _converse_stream(self: Any) -> Any:
+    """``BedrockRuntimeResponse.converse_stream``: the answer as an AWS event stream."""
+    from .moto_eventstream import CONTENT_TYPE, converse_stream_body
+
+    params = {name: value for name in _CONVERSE_PARAMS
+              if (value := self._get_param(name)) is not None}
+    reply, tokens_in, tokens_out, _ = _current_script().answer(
+        BedrockCall("converse_stream", self._get_param("modelId"), params))
+    body = converse_stream_body(reply.text, reply.chunks, reply.stop_reason, tokens_in,
+                                tokens_out, reply.fail_after)
+    return 200, {"Content-Type": CONTENT_TYPE}, body
 
 
 def check_moto() -> None:
@@ -281,8 +301,11 @@ def install(script: BedrockScript | None = None) -> BedrockScript:
         if _State.script is None:
             _State.original_invoke_model = BedrockRuntimeBackend.__dict__["invoke_model"]
             _State.original_converse = BedrockRuntimeResponse.__dict__.get("converse")
+            _State.original_converse_stream = BedrockRuntimeResponse.__dict__.get(
+                "converse_stream")
             BedrockRuntimeBackend.invoke_model = _invoke_model  # type: ignore[method-assign]
             BedrockRuntimeResponse.converse = _converse  # type: ignore[attr-defined]
+            BedrockRuntimeResponse.converse_stream = _converse_stream  # type: ignore[attr-defined]
         _State.script = script if script is not None else BedrockScript()
         return _State.script
 
@@ -300,6 +323,12 @@ def uninstall() -> None:
             del BedrockRuntimeResponse.converse  # type: ignore[attr-defined]
         else:
             BedrockRuntimeResponse.converse = _State.original_converse  # type: ignore[attr-defined]
+        if _State.original_converse_stream is None:
+            del BedrockRuntimeResponse.converse_stream  # type: ignore[attr-defined]
+        else:
+            BedrockRuntimeResponse.converse_stream = \
+                _State.original_converse_stream  # type: ignore[attr-defined]
+        _State.original_converse_stream = None
         _State.script = _State.original_invoke_model = _State.original_converse = None
 
 
