@@ -41,12 +41,16 @@ class GatewayStreaming:
 
     kind: str
     route: GatewayRoute
-    url: str
     _sync_client: Any
     _async_client: Any
     _parse: Any
     _transport_error: Any
     payload: Any
+
+    @property
+    def url(self) -> str:  # pragma: no cover - provided by GatewayBackend
+        """The invocation URL."""
+        raise NotImplementedError
 
     def stream_payload(self, request: LMRequest) -> dict[str, Any]:
         """The JSON body of a streaming call."""
