@@ -101,22 +101,9 @@ def _http_pair() -> tuple[Subject, Subject]:
 
 
 def _stream_pair() -> tuple[Subject, Subject]:
-    from .perf_stream import stream_workloads
-    from .upstream import ScriptedUpstream
+    from .perf_stream import stream_pair
 
-    upstream = ScriptedUpstream().start()
-    try:
-        loads = stream_workloads(upstream)
-    except BaseException:
-        upstream.stop()
-        raise
-    raw = loads["raw-first"]
-
-    def close() -> None:
-        raw.close()
-        upstream.stop()
-
-    return Subject(raw.name, raw.subject().measure, close), loads["wrapper-first"].subject()
+    return stream_pair()
 
 
 def _import_pair() -> tuple[Subject, Subject]:

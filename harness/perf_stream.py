@@ -15,9 +15,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .perf import Subject
 from .perf_subjects import Workload, sample_request
 
-__all__ = ["CHUNKS", "stream_workloads", "per_chunk_overhead_us"]
+__all__ = ["CHUNKS", "stream_workloads", "stream_pair", "per_chunk_overhead_us"]
 
 #: Content chunks per streamed answer.
 CHUNKS = 40
@@ -30,9 +31,11 @@ def _reply(body: dict[str, Any]) -> Any:
     return Reply("".join(pieces), chunks=pieces)
 
 
-def stream_workloads(upstream: Any) -> dict[str, Workload]:
+def stream_workloads(upstream: Any, *, stop: Callable[[], None] = lambda: None
+                     ) -> dict[str, Workload]:
     """``raw-first``, ``wrapper-first``, ``raw-all``, ``wrapper-all`` against ``upstream``
-    (a started ScriptedUpstream; its responder is set to a :data:`CHUNKS`-chunk answer)."""
+    (a started ScriptedUpstream; its responder is set to a :data:`CHUNKS`-chunk answer).
+    ``raw-first``'s ``close`` releases every client, then calls ``stop``."""
     import httpx
 
     from unified import BackendType, GatewayRoute, UnifiedConfig, UnifiedDSPyWrapper
@@ -73,11 +76,25 @@ def stream_workloads(upstream: Any) -> dict[str, Workload]:
     def close() -> None:
         wrapper.close()
         client.close()
+        stop()
 
     return {"raw-first": Workload("raw httpx SSE, first chunk", raw(True), close),
             "wrapper-first": Workload("wrapper stream, first chunk", wrapped(True)),
             "raw-all": Workload("raw httpx SSE, whole stream", raw(False)),
             "wrapper-all": Workload("wrapper stream, whole stream", wrapped(False))}
+
+
+def stream_pair() -> tuple[Subject, Subject]:
+    """The perf gate's ``stream:first-chunk`` subjects, on an upstream of their own."""
+    from .upstream import ScriptedUpstream
+
+    upstream = ScriptedUpstream().start()
+    try:
+        loads = stream_workloads(upstream, stop=upstream.stop)
+    except BaseException:
+        upstream.stop()
+        raise
+    return loads["raw-first"].subject(), loads["wrapper-first"].subject()
 
 
 def per_chunk_overhead_us(loads: dict[str, Workload], *, repeats: int = 7,

@@ -43,9 +43,19 @@ class RetryLayer:
         jitter = cfg.jitter * self._rand() if cfg.jitter else 0.0
         return cfg.backoff(retry_number) + jitter
 
-    def wait(self, seconds: float) -> None:
-        """Sleep ``seconds`` through the injected sleep (used by the stream retry too)."""
-        self._sleep(seconds)
+    def after_failure(self, attempt: int, exc: Exception, record: CallRecord,
+                      delay: float) -> float:
+        """Record failed attempt ``attempt`` (waited ``delay`` before it); re-raise
+        ``exc`` when it was the last or is not retried, else wait and return the delay
+        before the next attempt (shared with the stream retry)."""
+        record.attempts.append(Attempt(self.backend, type(exc).__name__, delay))
+        if attempt == self.config.attempts or not isinstance(exc, self.config.retry_on):
+            raise exc
+        delay = self.delay(attempt, exc)
+        record.retry_sleep += delay
+        if delay > 0:
+            self._sleep(delay)
+        return delay
 
     def wrap(self, handler: Handler) -> Handler:
         """Return ``handler`` with retries around it."""
@@ -57,13 +67,7 @@ class RetryLayer:
                 try:
                     response = handler(request, record)
                 except Exception as exc:
-                    record.attempts.append(Attempt(self.backend, type(exc).__name__, delay))
-                    if attempt == cfg.attempts or not isinstance(exc, cfg.retry_on):
-                        raise
-                    delay = self.delay(attempt, exc)
-                    record.retry_sleep += delay
-                    if delay > 0:
-                        self._sleep(delay)
+                    delay = self.after_failure(attempt, exc, record, delay)
                     continue
                 record.attempts.append(Attempt(self.backend, None, delay))
                 return response

@@ -68,13 +68,7 @@ def stream_attempts(inner: BackendStream, retry: RetryLayer, *,
             except StopIteration:
                 first = StreamEnd()
             except Exception as exc:
-                record.attempts.append(Attempt(retry.backend, type(exc).__name__, delay))
-                if attempt == cfg.attempts or not isinstance(exc, cfg.retry_on):
-                    raise
-                delay = retry.delay(attempt, exc)
-                record.retry_sleep += delay
-                if delay > 0:
-                    retry.wait(delay)
+                delay = retry.after_failure(attempt, exc, record, delay)
                 continue
             yield from _handed_on(first, deltas, record, Attempt(retry.backend, None, delay),
                                   identity)

@@ -8,8 +8,9 @@ import asyncio
 import pytest
 
 from harness.moto_bedrock import BedrockFault, BedrockReply
+from suites.unit.backends.stream_checks import assert_stream_matches_complete
 from unified import LMRequest, Message, RateLimitError, ServerError, UnifiedConfig
-from unified._stream import StreamAssembler, StreamEnd, TextDelta, ToolCallDelta
+from unified._stream import StreamEnd, TextDelta, ToolCallDelta
 from unified.backends.bedrock import BedrockBackend
 from unified.backends.bedrock_stream import BedrockStreamState, event_deltas
 
@@ -34,13 +35,7 @@ def test_converse_stream_chunks_arrive_one_delta_each_then_stop_reason_and_usage
 
 def test_the_assembled_stream_equals_the_converse_answer(bedrock) -> None:
     bedrock.responder = lambda call: BedrockReply("hello there friend")
-    client = backend()
-    assembler = StreamAssembler()
-    for delta in client.stream(REQUEST):
-        assembler.push(delta)
-    streamed, whole = assembler.response(), client.complete(REQUEST)
-    assert (streamed.text, streamed.finish_reason, streamed.usage) == \
-        (whole.text, whole.finish_reason, whole.usage)
+    assert_stream_matches_complete(backend(), REQUEST)
 
 
 def test_an_exception_event_mid_stream_raises_after_the_chunks_before_it(bedrock) -> None:

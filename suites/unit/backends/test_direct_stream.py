@@ -7,8 +7,9 @@ import asyncio
 import pytest
 
 from harness.upstream import Fault, Reply
+from suites.unit.backends.stream_checks import assert_stream_matches_complete
 from unified import ConnectionError, LMRequest, Message, UnifiedConfig
-from unified._stream import StreamAssembler, StreamEnd, TextDelta
+from unified._stream import StreamEnd, TextDelta
 from unified.backends.direct import DirectBackend
 
 REQUEST = LMRequest("m", [Message("user", "say hi")], params={"max_tokens": 64})
@@ -30,13 +31,7 @@ def test_litellm_chunks_arrive_as_text_deltas_then_the_end_with_usage(upstream) 
 
 def test_the_assembled_stream_equals_the_non_streaming_answer(upstream) -> None:
     upstream.rules({"say hi": "hello there friend"})
-    direct = backend_for(upstream)
-    assembler = StreamAssembler()
-    for delta in direct.stream(REQUEST):
-        assembler.push(delta)
-    streamed, whole = assembler.response(), direct.complete(REQUEST)
-    assert (streamed.text, streamed.finish_reason, streamed.usage) == \
-        (whole.text, whole.finish_reason, whole.usage)
+    assert_stream_matches_complete(backend_for(upstream), REQUEST)
 
 
 def test_a_cut_stream_is_a_connection_error_after_the_chunks_received(upstream) -> None:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from harness.upstream import Fault, Reply
+from suites.unit.backends.stream_checks import assert_stream_matches_complete
 from unified import ConnectionError, LMRequest, Message, ServerError, UnifiedConfig
 from unified._stream import StreamAssembler, StreamEnd, TextDelta
 from unified.backends.gateway import GatewayBackend
@@ -45,10 +46,7 @@ def test_the_scripted_upstreams_chunks_arrive_one_delta_each_with_usage_at_the_e
 def test_the_assembled_stream_equals_the_non_streaming_answer(upstream) -> None:
     upstream.rules({"say hi": "hello there friend"})
     with backend(upstream.url) as gateway:
-        streamed = assembled(gateway.stream(REQUEST)).response()
-        whole = gateway.complete(REQUEST)
-    assert (streamed.text, streamed.finish_reason, streamed.usage) == \
-        (whole.text, whole.finish_reason, whole.usage)
+        assert_stream_matches_complete(gateway, REQUEST)
 
 
 def test_a_stream_cut_after_some_chunks_is_a_connection_error_after_those_chunks(
@@ -84,28 +82,24 @@ def test_a_json_answer_to_a_stream_request_is_served_as_one_chunk_with_a_logged_
     assert "served as one chunk" in caplog.text
 
 
-def test_a_malformed_sse_line_is_a_server_error() -> None:
+def sse_backend(body: bytes) -> GatewayBackend:
+    """A gateway backend whose server answers ``body`` as an SSE stream."""
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=b"data: {not json\n\n",
-                              headers={"content-type": "text/event-stream"})
+        return httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
 
-    gateway = GatewayBackend(UnifiedConfig(backend="gateway", gateway_uri="http://gw",
-                                           gateway_endpoint="chat"),
-                             transport=httpx.MockTransport(handler))
+    return GatewayBackend(UnifiedConfig(backend="gateway", gateway_uri="http://gw",
+                                        gateway_endpoint="chat"),
+                          transport=httpx.MockTransport(handler))
+
+
+def test_a_malformed_sse_line_is_a_server_error() -> None:
     with pytest.raises(ServerError):
-        list(gateway.stream(REQUEST))
+        list(sse_backend(b"data: {not json\n\n").stream(REQUEST))
 
 
 def test_a_stream_that_stops_without_its_finish_reason_is_a_connection_error() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=b'data: {"choices":[{"delta":{"content":"x"}}]}\n\n',
-                              headers={"content-type": "text/event-stream"})
-
-    gateway = GatewayBackend(UnifiedConfig(backend="gateway", gateway_uri="http://gw",
-                                           gateway_endpoint="chat"),
-                             transport=httpx.MockTransport(handler))
     with pytest.raises(ConnectionError):
-        list(gateway.stream(REQUEST))
+        list(sse_backend(b'data: {"choices":[{"delta":{"content":"x"}}]}\n\n').stream(REQUEST))
 
 
 def test_async_streams_read_the_same_chunks(upstream) -> None:
