@@ -66,6 +66,8 @@ class BedrockReply:
     chunks: tuple[str, ...] | None = None
     #: ``converse_stream`` fails with an exception event after this many chunks.
     fail_after: int | None = None
+    #: Seconds between ``converse_stream`` chunks (moto server mode only).
+    chunk_delay: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,8 @@ class BedrockScript:
         self._calls: list[BedrockCall] = []
         self._counter = 0
         self.responder: Callable[[BedrockCall], BedrockStep] = echo_responder
+        #: When each paced ``converse_stream`` chunk was sent (``time.perf_counter()``).
+        self.sent: list[float] = []
 
     def script(self, *steps: BedrockStep) -> BedrockScript:
         """Queue steps; each call consumes one before the responder is asked."""
@@ -248,14 +252,17 @@ def _converse(self: Any) -> Any:
 
 def _converse_stream(self: Any) -> Any:
     """``BedrockRuntimeResponse.converse_stream``: the answer as an AWS event stream."""
-    from .moto_eventstream import CONTENT_TYPE, converse_stream_body
+    from .moto_eventstream import CONTENT_TYPE, converse_stream_events, paced
 
     params = {name: value for name in _CONVERSE_PARAMS
               if (value := self._get_param(name)) is not None}
-    reply, tokens_in, tokens_out, _ = _current_script().answer(
+    script = _current_script()
+    reply, tokens_in, tokens_out, _ = script.answer(
         BedrockCall("converse_stream", self._get_param("modelId"), params))
-    body = converse_stream_body(reply.text, reply.chunks, reply.stop_reason, tokens_in,
-                                tokens_out, reply.fail_after)
+    events = converse_stream_events(reply.text, reply.chunks, reply.stop_reason, tokens_in,
+                                    tokens_out, reply.fail_after)
+    body = paced(events, reply.chunk_delay, script.sent) if reply.chunk_delay \
+        else b"".join(events)
     return 200, {"Content-Type": CONTENT_TYPE}, body
 
 

@@ -18,9 +18,12 @@ import binascii
 import json
 import re
 import struct
+import time
+from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["encode_message", "converse_stream_body", "CONTENT_TYPE"]
+__all__ = ["encode_message", "converse_stream_body", "converse_stream_events", "paced",
+           "CONTENT_TYPE"]
 
 CONTENT_TYPE = "application/vnd.amazon.eventstream"
 
@@ -52,6 +55,15 @@ def converse_stream_body(text: str, chunks: tuple[str, ...] | None, stop_reason:
                          fail_code: str = "modelStreamErrorException") -> bytes:
     """The whole event stream of one Converse answer (cut by an exception event after
     ``fail_after`` chunks when set)."""
+    return b"".join(converse_stream_events(text, chunks, stop_reason, tokens_in, tokens_out,
+                                           fail_after, fail_code))
+
+
+def converse_stream_events(text: str, chunks: tuple[str, ...] | None, stop_reason: str,
+                           tokens_in: int, tokens_out: int,
+                           fail_after: int | None = None,
+                           fail_code: str = "modelStreamErrorException") -> list[bytes]:
+    """The encoded messages of one Converse answer, one per event."""
     pieces = list(chunks) if chunks is not None else re.findall(r"\S+\s*|\s+", text)
     events = [_event("messageStart", {"role": "assistant"})]
     for index, piece in enumerate(pieces):
@@ -60,7 +72,7 @@ def converse_stream_body(text: str, chunks: tuple[str, ...] | None, stop_reason:
                 {":exception-type": fail_code, ":content-type": "application/json",
                  ":message-type": "exception"},
                 json.dumps({"message": "stream failed (scripted)"}).encode()))
-            return b"".join(events)
+            return events
         events.append(_event("contentBlockDelta", {"contentBlockIndex": 0,
                                                    "delta": {"text": piece}}))
     events += [_event("contentBlockStop", {"contentBlockIndex": 0}),
@@ -69,4 +81,20 @@ def converse_stream_body(text: str, chunks: tuple[str, ...] | None, stop_reason:
                                              "outputTokens": tokens_out,
                                              "totalTokens": tokens_in + tokens_out},
                                    "metrics": {"latencyMs": 0}})]
-    return b"".join(events)
+    return events
+
+
+def paced(events: list[bytes], delay: float, sent: list[float]) -> Iterator[bytes]:
+    """Yield ``events`` one by one, ``delay`` seconds before each content chunk after
+    the first (``contentBlockDelta``), noting each chunk's send time in ``sent``
+    (``time.perf_counter()``). Streams only from a moto *server* (flask sends a
+    generator body as it is produced); in-process moto needs bytes."""
+    first = True
+    for event in events:
+        content = b"contentBlockDelta" in event[:200]
+        if content and not first:
+            time.sleep(delay)
+        yield event
+        if content:
+            first = False
+            sent.append(time.perf_counter())

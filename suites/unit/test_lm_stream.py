@@ -132,3 +132,19 @@ def test_fifty_concurrent_async_streams_through_one_wrapper_keep_their_chunks_ap
         results = asyncio.run(all_of(wrapper.pipeline))
     for tag, texts in enumerate(results):
         assert texts == [f"{tag}.{i} " for i in range(8)]
+
+
+@pytest.mark.parametrize("sync", [True, False], ids=["sync", "async"])
+def test_through_bedrock_the_first_chunk_arrives_before_the_third_is_sent(sync) -> None:
+    from harness.moto_bedrock import BedrockReply, bedrock_server
+
+    with bedrock_server() as server:
+        server.script.responder = lambda call: BedrockReply(
+            "".join(CHUNKS), chunks=CHUNKS, chunk_delay=GAP)
+        config = UnifiedConfig(backend="bedrock", model="claude-3-haiku",
+                               bedrock_endpoint_url=server.url)
+        with UnifiedDSPyWrapper(config) as wrapper:
+            listener, answer = run_streamed(wrapper, sync=sync)
+            assert len(server.script.sent) == len(CHUNKS)
+            assert listener.arrivals[0] < server.script.sent[2]
+            assert answer == ANSWER == non_streamed(wrapper)
