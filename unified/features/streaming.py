@@ -233,20 +233,26 @@ async def pump_in_thread(deltas: Iterator[Delta]) -> AsyncIterator[Delta]:
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
     stop = threading.Event()
 
+    def hand(kind: str, value: Any) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+        except RuntimeError:     # the consumer's loop is gone: stop producing
+            stop.set()
+
     def produce() -> None:
         try:
             for item in deltas:
-                loop.call_soon_threadsafe(queue.put_nowait, ("item", item))
+                hand("item", item)
                 if stop.is_set():
                     break
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            loop.call_soon_threadsafe(queue.put_nowait, ("error", exc))
+            hand("error", exc)
             return
         finally:
             close = getattr(deltas, "close", None)
             if close is not None and stop.is_set():
                 close()
-        loop.call_soon_threadsafe(queue.put_nowait, ("end", None))
+        hand("end", None)
 
     thread = threading.Thread(target=produce, name="unified-stream", daemon=True)
     thread.start()

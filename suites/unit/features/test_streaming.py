@@ -5,6 +5,7 @@ completed streams and replaying hits as streams, stream metrics."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -151,3 +152,33 @@ def test_async_streams_raise_stream_interrupted_too(fake_clock) -> None:
 
     with pytest.raises(StreamInterruptedError):
         asyncio.run(collect())
+
+
+def test_an_async_consumer_that_stops_early_closes_the_stream_without_errors(fake_clock) -> None:
+    closed = []
+
+    def endless(request):
+        try:
+            while True:
+                yield TextDelta("x")
+        finally:
+            closed.append(True)
+
+    backend = MockBackend(["unused"], sleep=fake_clock.sleep)
+    backend.stream = endless
+    run = pipeline(backend, fake_clock, cache=None)
+
+    async def first_three():
+        got = []
+        async for delta in run.astream(REQUEST):
+            got.append(delta)
+            if len(got) == 3:
+                break
+        return got
+
+    assert len(asyncio.run(first_three())) == 3
+    for _ in range(200):
+        if closed:
+            break
+        time.sleep(0.01)     # the producer thread closes the stream after its next item
+    assert closed == [True]
