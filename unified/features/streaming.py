@@ -213,13 +213,19 @@ def checked_stream(backend: Any, capabilities: Capabilities) -> BackendStream:
     identity = backend.identity()
 
     def call(request: LMRequest) -> Iterator[Delta]:
-        check_request(request, capabilities, identity)
-        native = getattr(backend, "stream", None)
-        if native is None:
-            return iter(response_deltas(backend.complete(request)))
-        return iter(native(request))
+        check_request(request, capabilities, identity)   # refused before any attempt
+        return _opened(backend, request)
 
     return call
+
+
+def _opened(backend: Any, request: LMRequest) -> Iterator[Delta]:
+    """The backend's deltas; the call itself starts at the first ``next``."""
+    native = getattr(backend, "stream", None)
+    if native is None:
+        yield from response_deltas(backend.complete(request))
+    else:
+        yield from native(request)
 
 
 async def pump_in_thread(deltas: Iterator[Delta]) -> AsyncIterator[Delta]:

@@ -182,3 +182,26 @@ def test_an_async_consumer_that_stops_early_closes_the_stream_without_errors(fak
             break
         time.sleep(0.01)     # the producer thread closes the stream after its next item
     assert closed == [True]
+
+
+def test_a_backend_without_stream_answers_in_one_chunk_and_is_retried_like_any_other(
+        fake_clock) -> None:
+    class CompleteOnly:
+        """A backend that implements only the non-streaming seam."""
+
+        kind = "plain"
+
+        def __init__(self) -> None:
+            self.inner = MockBackend(["whole answer"], errors=[ServerError("503")],
+                                     sleep=fake_clock.sleep)
+
+        def complete(self, request):
+            return self.inner.complete(request)
+
+        def identity(self):
+            return self.inner.identity()
+
+    backend = CompleteOnly()
+    run = pipeline(backend, fake_clock, cache=None)
+    assert texts(run.stream(REQUEST)) == ["whole answer"]
+    assert backend.inner.call_count == 2
