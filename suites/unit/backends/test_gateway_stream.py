@@ -124,3 +124,17 @@ def test_the_real_gateway_forwards_the_upstreams_stream_on_every_route(gateway, 
     assert [d for d in deltas if isinstance(d, TextDelta)] == \
         [TextDelta("x "), TextDelta("y "), TextDelta("z")]
     assert deltas[-1].usage.output_tokens == 3
+
+
+def test_through_the_real_gateway_an_upstream_503_before_the_stream_is_retried_cleanly(
+        gateway) -> None:
+    from unified import Clock, RetryConfig, UnifiedDSPyWrapper
+
+    gateway.upstream.script(Fault(503), Reply("x y", chunks=("x ", "y")))
+    config = UnifiedConfig(backend="gateway", gateway_uri=gateway.gateway_url,
+                           gateway_endpoint="chat",
+                           retry=RetryConfig(max_retries=1, base_delay=0.0, jitter=0.0))
+    with UnifiedDSPyWrapper(config, clock=Clock(sleep=lambda s: None)) as wrapper:
+        deltas = list(wrapper.pipeline.stream(REQUEST))
+    assert [d.text for d in deltas if isinstance(d, TextDelta)] == ["x ", "y"]
+    assert len(gateway.upstream.chat_requests) == 2
