@@ -138,3 +138,21 @@ def test_through_the_real_gateway_an_upstream_503_before_the_stream_is_retried_c
         deltas = list(wrapper.pipeline.stream(REQUEST))
     assert [d.text for d in deltas if isinstance(d, TextDelta)] == ["x ", "y"]
     assert len(gateway.upstream.chat_requests) == 2
+
+
+def test_through_the_real_gateway_a_drop_after_three_chunks_is_an_interrupted_stream(
+        gateway) -> None:
+    from unified import Clock, RetryConfig, StreamInterruptedError, UnifiedDSPyWrapper
+
+    gateway.upstream.script(Fault(kind="drop", after_chunks=3))
+    gateway.upstream.rules({"say hi": "a b c d e"})
+    config = UnifiedConfig(backend="gateway", gateway_uri=gateway.gateway_url,
+                           gateway_endpoint="chat",
+                           retry=RetryConfig(max_retries=2, base_delay=0.0, jitter=0.0))
+    got = []
+    with UnifiedDSPyWrapper(config, clock=Clock(sleep=lambda s: None)) as wrapper, \
+            pytest.raises(StreamInterruptedError) as caught:
+        for delta in wrapper.pipeline.stream(REQUEST):
+            got.append(delta)
+    assert caught.value.partial_text == "a b c " and len(got) == 3
+    assert len(gateway.upstream.chat_requests) == 1
