@@ -14,13 +14,16 @@ A stream is a sequence of deltas ending with exactly one :class:`StreamEnd`::
 
 :class:`StreamAssembler` folds deltas into the :class:`~unified.types.LMResponse` the
 same call would have returned without streaming; :func:`response_deltas` is the
-inverse (one delta per part), used to replay a cached answer or to serve a backend
-that cannot stream as one chunk.
+inverse (one delta per part), used to serve a backend that cannot stream as one
+chunk; :func:`replay_deltas` replays a stored answer (a cache hit) with its text cut
+after each word, so that a DSPy ``StreamListener`` sees its field markers and value
+arrive as they would live.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -28,7 +31,7 @@ from ._parts import Part, TextPart, ThinkingPart, ToolCallPart
 from ._response import LMResponse, Usage
 
 __all__ = ["TextDelta", "ThinkingDelta", "ToolCallDelta", "PartDelta", "StreamEnd", "Delta",
-           "StreamAssembler", "response_deltas", "is_content"]
+           "StreamAssembler", "response_deltas", "replay_deltas", "word_chunks", "is_content"]
 
 
 @dataclass(frozen=True)
@@ -195,3 +198,20 @@ def response_deltas(response: LMResponse) -> list[Delta]:
             out.append(PartDelta(part))
     out.append(StreamEnd(response.finish_reason, response.usage, response.id, response))
     return out
+
+
+_WORDS = re.compile(r"\S+\s*|\s+")
+
+
+def word_chunks(text: str) -> list[str]:
+    """``text`` cut after each word's trailing whitespace (joining gives ``text`` back)."""
+    return _WORDS.findall(text)
+
+
+def replay_deltas(response: LMResponse) -> list[Delta]:
+    """A stored response as a stream: plain text one word per chunk, anything richer
+    one delta per part; the end carries the whole response (nothing is lost)."""
+    if response.parts:
+        return response_deltas(response)
+    end = StreamEnd(response.finish_reason, response.usage, response.id, response)
+    return [*(TextDelta(piece) for piece in word_chunks(response.text)), end]

@@ -148,3 +148,15 @@ def test_through_bedrock_the_first_chunk_arrives_before_the_third_is_sent(sync) 
             assert len(server.script.sent) == len(CHUNKS)
             assert listener.arrivals[0] < server.script.sent[2]
             assert answer == ANSWER == non_streamed(wrapper)
+
+
+def test_a_cached_repeat_reaches_the_listener_as_chunks_without_a_backend_call() -> None:
+    from unified import CacheConfig
+
+    backend = MockBackend([MockStream(CHUNKS)])
+    config = UnifiedConfig(backend="mock", cache=CacheConfig(enabled=True))
+    with UnifiedDSPyWrapper(config, backend=backend) as wrapper:
+        first, answer = run_streamed(wrapper, sync=True)
+        again, repeat = run_streamed(wrapper, sync=True)
+    assert backend.call_count == 1 and repeat == answer == ANSWER
+    assert len(again.arrivals) > 1

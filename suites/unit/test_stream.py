@@ -63,3 +63,12 @@ def test_fragments_alone_rebuild_every_part_but_provider_state() -> None:
     fragments = [d if not isinstance(d, StreamEnd) else StreamEnd(d.finish_reason, d.usage)
                  for d in response_deltas(response)]
     assert assemble(fragments).response() == response
+
+
+def test_a_stored_plain_answer_replays_one_word_per_chunk_and_assembles_back_whole() -> None:
+    from unified._stream import replay_deltas
+
+    stored = LMResponse(text="[[ ## a ## ]]\nx y", usage=Usage(1, 2), cache_hit=True)
+    deltas = replay_deltas(stored)
+    assert [d.text for d in deltas[:-1]] == ["[[ ", "## ", "a ", "## ", "]]\n", "x ", "y"]
+    assert assemble(deltas).response() == stored

@@ -10,23 +10,14 @@ A plain mock answer streams as one chunk per word (with its trailing space).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .._stream import Delta, StreamAssembler, StreamEnd, TextDelta, is_content
+from .._stream import Delta, StreamAssembler, StreamEnd, TextDelta, is_content, word_chunks
 from ..errors import ConnectionError
 from ..types import LMResponse, Usage
 
 __all__ = ["MockStream", "word_chunks", "chunks_of"]
-
-_WORDS = re.compile(r"\S+\s*|\s+")
-
-
-def word_chunks(text: str) -> list[str]:
-    """``text`` cut after each word's trailing whitespace (joining gives ``text`` back)."""
-    return _WORDS.findall(text)
-
 
 @dataclass(frozen=True)
 class MockStream:

@@ -36,7 +36,14 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
-from .._stream import Delta, StreamAssembler, StreamEnd, is_content, response_deltas
+from .._stream import (
+    Delta,
+    StreamAssembler,
+    StreamEnd,
+    is_content,
+    replay_deltas,
+    response_deltas,
+)
 from ..backends.capabilities import Capabilities, check_request
 from ..errors import StreamInterruptedError, TransientError, ValidationError
 from ..types import BackendIdentity, LMRequest
@@ -158,7 +165,7 @@ def stream_cache(inner: StreamHandler, cache: CacheLayer) -> StreamHandler:
         hit = cache.lookup(key)
         if hit is not None:
             record.cache = "hit"
-            yield from response_deltas(hit)
+            yield from replay_deltas(hit)
             return
         record.cache = "miss"
         assembler = StreamAssembler()
