@@ -25,7 +25,16 @@ to the caller.**
   :class:`~unified.features.metrics.StreamStats`), plus the call's record folded into the usual metrics.
 
 Each wrapper takes the inner handler and returns a new one, so a builder can compose
-them in any order it composes the non-streaming layers.
+them in any order it composes the non-streaming layers. The pipeline's composition
+(``unified.pipeline._stream_chain``)::
+
+    per backend:  stream_attempts(checked_stream(backend, caps), RetryLayer(...), identity=...)
+    handler = stream_fallback([(identity, attempts), ...])
+    handler = stream_validation(handler, ValidationLayer(rules))      # when rules are set
+    handler = stream_cache(handler, cache_layer)                      # when the cache is on
+    handler = stream_metrics(handler, metrics, clock=...)
+
+and ``astream`` is :func:`pump_in_thread` over the sync stream (one thread per stream).
 """
 
 from __future__ import annotations
