@@ -3,7 +3,9 @@
 moto 5.2.5 only stubs bedrock-runtime: ``invoke_model`` returns ``{}`` and ``converse``
 raises ``NotImplementedError``. :func:`install` replaces
 ``moto.bedrockruntime.models.BedrockRuntimeBackend.invoke_model`` and adds a ``converse``
-method to ``moto.bedrockruntime.responses.BedrockRuntimeResponse`` (moto dispatches each
+method (and ``converse_stream``, answering in the AWS event-stream encoding of
+:mod:`harness.moto_eventstream`) to ``moto.bedrockruntime.responses.BedrockRuntimeResponse``
+(moto dispatches each
 operation to the snake_case method of that name, reading parameters with
 ``self._get_param`` and serializing a ``moto.core.responses.ActionResult``). Both work
 in-process under ``moto.mock_aws()`` and in ``moto.server.ThreadedMotoServer``.
@@ -68,6 +70,12 @@ class BedrockReply:
     tool_calls: tuple[dict[str, Any], ...] = ()
     thinking: str | None = None
     thinking_signature: str = "sig-recorded"
+    #: ``converse_stream`` chunk boundaries (None: one per word).
+    chunks: tuple[str, ...] | None = None
+    #: ``converse_stream`` fails with an exception event after this many chunks.
+    fail_after: int | None = None
+    #: Seconds between ``converse_stream`` chunks (moto server mode only).
+    chunk_delay: float = 0.0
 
     def converse_content(self) -> list[dict[str, Any]]:
         """The Converse ``output.message.content`` blocks of this reply."""
@@ -155,6 +163,8 @@ class BedrockScript:
         self._calls: list[BedrockCall] = []
         self._counter = 0
         self.responder: Callable[[BedrockCall], BedrockStep] = echo_responder
+        #: When each paced ``converse_stream`` chunk was sent (``time.perf_counter()``).
+        self.sent: list[float] = []
 
     def script(self, *steps: BedrockStep) -> BedrockScript:
         """Queue steps; each call consumes one before the responder is asked."""
@@ -224,6 +234,7 @@ class _State:
     script: BedrockScript | None = None
     original_invoke_model: Any = None
     original_converse: Any = None
+    original_converse_stream: Any = None
 
 
 def _current_script() -> BedrockScript:
@@ -299,12 +310,17 @@ def install(script: BedrockScript | None = None) -> BedrockScript:
     from moto.bedrockruntime.models import BedrockRuntimeBackend
     from moto.bedrockruntime.responses import BedrockRuntimeResponse
 
+    from .moto_eventstream import converse_stream
+
     with _State.lock:
         if _State.script is None:
             _State.original_invoke_model = BedrockRuntimeBackend.__dict__["invoke_model"]
             _State.original_converse = BedrockRuntimeResponse.__dict__.get("converse")
+            _State.original_converse_stream = BedrockRuntimeResponse.__dict__.get(
+                "converse_stream")
             BedrockRuntimeBackend.invoke_model = _invoke_model  # type: ignore[method-assign]
             BedrockRuntimeResponse.converse = _converse  # type: ignore[attr-defined]
+            BedrockRuntimeResponse.converse_stream = converse_stream  # type: ignore[attr-defined]
         _State.script = script if script is not None else BedrockScript()
         return _State.script
 
@@ -322,6 +338,12 @@ def uninstall() -> None:
             del BedrockRuntimeResponse.converse  # type: ignore[attr-defined]
         else:
             BedrockRuntimeResponse.converse = _State.original_converse  # type: ignore[attr-defined]
+        if _State.original_converse_stream is None:
+            del BedrockRuntimeResponse.converse_stream  # type: ignore[attr-defined]
+        else:
+            BedrockRuntimeResponse.converse_stream = (  # type: ignore[attr-defined]
+                _State.original_converse_stream)
+        _State.original_converse_stream = None
         _State.script = _State.original_invoke_model = _State.original_converse = None
 
 

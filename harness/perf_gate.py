@@ -100,6 +100,12 @@ def _http_pair() -> tuple[Subject, Subject]:
     return Subject(raw.name, raw.subject().measure, close), loads["gateway"].subject()
 
 
+def _stream_pair() -> tuple[Subject, Subject]:
+    from .perf_stream import stream_pair
+
+    return stream_pair()
+
+
 def _import_pair() -> tuple[Subject, Subject]:
     from .perf_subjects import import_pair_subjects
 
@@ -116,6 +122,8 @@ PAIRS: tuple[PairSpec, ...] = (
              _cache_pair, limit=0.05),
     PairSpec("http:gateway", "raw httpx", "gateway backend", "≤ 1.15 × raw httpx",
              _http_pair, limit=1.15),
+    PairSpec("stream:first-chunk", "raw httpx SSE", "wrapper stream", "≤ 1.10 × raw httpx",
+             _stream_pair, limit=1.10),
     PairSpec("import:unified", "import dspy", "import unified + dspy",
              "≤ 1.2 × import dspy", _import_pair, limit=1.2, subprocess=True),
 )

@@ -37,6 +37,7 @@ from .errors import (
     PermanentError,
     RateLimitError,
     ServerError,
+    StreamInterruptedError,
     TimeoutError,
     TransientError,
     UnifiedError,
@@ -89,6 +90,7 @@ __all__ = [
     "NotFoundError",
     "UnsupportedFeatureError",
     "ValidationError",
+    "StreamInterruptedError",
     "CircuitOpenError",
     "BudgetExceededError",
 ]

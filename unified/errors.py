@@ -33,6 +33,7 @@ __all__ = [
     "NotFoundError",
     "UnsupportedFeatureError",
     "ValidationError",
+    "StreamInterruptedError",
     "CircuitOpenError",
     "BudgetExceededError",
     "error_class_by_name",
@@ -217,6 +218,22 @@ class UnsupportedFeatureError(PermanentError):
             message += f"; use {carrier}"
         return cls(message, feature=feature, model=model, carrier=carrier, backend=backend,
                    endpoint=endpoint)
+
+
+class StreamInterruptedError(BackendError):
+    """A stream failed after chunks were handed to the caller: never retried.
+
+    Retrying would show the caller the beginning of the answer twice. ``partial_text``
+    is the visible text received, ``chunks`` every delta received (in order) and
+    ``cause`` the failure that cut the stream.
+    """
+
+    def __init__(self, message: str, *, partial_text: str = "", chunks: tuple[Any, ...] = (),
+                 cause: BaseException | None = None, **context: Any) -> None:
+        self.partial_text = partial_text
+        self.chunks = chunks
+        self.cause = cause
+        super().__init__(message, **context)
 
 
 class ValidationError(UnifiedError):

@@ -15,15 +15,21 @@ Order, outermost first::
   the fallback chain moves to the next backend only when one fails with a transient
   error after its retries, and records which backend answered so the cache stores a
   fallback's answer under the fallback's identity.
+
+``stream``/``astream`` run the same layers with stream semantics
+(:mod:`unified.features.streaming`): retry and fallback only before the first chunk,
+validation at the end, the cache storing only completed streams and replaying hits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from ._stream import Delta
 from .backends.capabilities import Capabilities, check_request
 from .config import UnifiedConfig
 from .errors import TransientError
@@ -82,6 +88,7 @@ class Pipeline:
                                     clock=self.clock.wall)
             handler = self.cache.wrap(handler)
         self._handler = MetricsLayer(self.metrics, clock=self.clock.monotonic).wrap(handler)
+        self._stream_handler = _stream_chain(self, retry_configs)
         if self.telemetry is not None:
             self._handler = self.telemetry.wrap(self._handler)
 
@@ -126,6 +133,22 @@ class Pipeline:
         """Async variant: the layers run in a worker thread (they may sleep)."""
         return await asyncio.to_thread(self.complete, request)
 
+    def stream(self, request: LMRequest) -> Iterator[Delta]:
+        """Deltas of one request through every layer, as the backend produces them."""
+        record = CallRecord(request)
+        try:
+            yield from self._stream_handler(request, record)
+        finally:
+            for listener in list(self.listeners):
+                listener(record)
+
+    def astream(self, request: LMRequest) -> AsyncIterator[Delta]:
+        """Async variant: the layers run in a thread of their own, each delta handed
+        to the event loop as soon as it arrives."""
+        from .features.streaming import pump_in_thread
+
+        return pump_in_thread(self.stream(request))
+
     def close(self) -> None:
         """Close the cache and every backend."""
         if self.cache is not None:
@@ -140,6 +163,27 @@ def _capabilities_of(backend: object) -> Capabilities:
     """The backend's declared capabilities (text only when it declares none)."""
     declare = getattr(backend, "capabilities", None)
     return declare() if callable(declare) else Capabilities()
+
+
+def _stream_chain(pipeline: Pipeline, retry_configs: Sequence[object]) -> Any:
+    """The stream handler: the same layers as ``complete`` with stream semantics."""
+    from .features import streaming as st
+
+    chain = []
+    for i, backend in enumerate(pipeline.backends):
+        retry = RetryLayer(retry_configs[min(i, len(retry_configs) - 1)],  # type: ignore[arg-type]
+                           backend=backend.kind,  # type: ignore[attr-defined]
+                           sleep=pipeline.clock.sleep)
+        identity = backend.identity()  # type: ignore[attr-defined]
+        chain.append((identity, st.stream_attempts(
+            st.checked_stream(backend, _capabilities_of(backend)), retry, identity=identity)))
+    handler = st.stream_fallback(chain)
+    validation = pipeline.config.validation
+    if validation is not None and not validation.is_empty:
+        handler = st.stream_validation(handler, ValidationLayer(validation))
+    if pipeline.cache is not None:
+        handler = st.stream_cache(handler, pipeline.cache)
+    return st.stream_metrics(handler, pipeline.metrics, clock=pipeline.clock.monotonic)
 
 
 def _fallback_chain(chain: Sequence[tuple[object, Handler]]) -> Handler:

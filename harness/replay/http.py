@@ -12,6 +12,7 @@ from typing import Any
 
 from ..observation import WireEvent, canonical_http_request
 from .files import read_cassette
+from .sse import is_sse, scrub_sse
 
 __all__ = ["CASSETTE_DIR", "WireLog", "http_replay", "json_body_matcher", "make_vcr",
            "body_difference", "SECRET_HEADERS"]
@@ -71,6 +72,9 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
                            if k.lower() in _KEPT_RESPONSE_HEADERS}
     body = response.get("body", {})
     raw = body.get("string")
+    if raw and is_sse(response["headers"]):   # a stream: scrubbed event by event
+        body["string"] = scrub_sse(raw, _VOLATILE_BODY_FIELDS)
+        return response
     try:
         data = json.loads(raw) if raw else None
     except (TypeError, ValueError):

@@ -12,6 +12,8 @@
   0.7 when unset, ``"system"`` when present), reading ``body["content"][0]["text"]``.
   This body is Anthropic's: use ``converse`` for other model families.
 
+``stream`` calls ``converse_stream`` (:mod:`unified.backends.bedrock_stream`).
+
 Credentials, in order: ``config.aws_access_key_id``/``aws_secret_access_key``
 (/``aws_session_token``); the ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` variables;
 a profile (``config.aws_profile`` or ``AWS_PROFILE``); else boto3's standard chain.
@@ -54,6 +56,7 @@ from ..types import BackendIdentity, LMRequest, LMResponse
 from .base import BaseBackend, Capabilities
 from .bedrock_answer import anthropic_parts, anthropic_usage, converse_parts, converse_usage
 from .bedrock_models import model_lacks, resolve_model_id
+from .bedrock_stream import BedrockStreaming
 from .bedrock_wire import (
     anthropic_extras,
     anthropic_messages,
@@ -88,6 +91,7 @@ BEDROCK_ERRORS: Mapping[str, type[BackendError]] = {
     "InternalServerException": ServerError,
     "ModelNotReadyException": ServerError,
     "ModelErrorException": ServerError,
+    "ModelStreamErrorException": ServerError,
     "AccessDeniedException": AuthError,
     "UnrecognizedClientException": AuthError,
     "InvalidSignatureException": AuthError,
@@ -117,7 +121,7 @@ def _turns(request: LMRequest) -> tuple[list[str], list[tuple[str, list[str]]]]:
     return system, turns
 
 
-class BedrockBackend(BaseBackend):
+class BedrockBackend(BedrockStreaming, BaseBackend):
     """Amazon Bedrock through boto3 (see module docstring).
 
     ``client`` injects a ready ``bedrock-runtime`` client (tests use botocore's

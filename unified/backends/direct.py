@@ -5,7 +5,8 @@
 ``api_base=config.api_base``, ``api_key`` (``config.api_key``, else the provider's key
 variable from :data:`PROVIDER_KEY_ENV`), ``timeout=config.timeout_seconds`` and every
 retry off (``num_retries=0`` for litellm, ``max_retries=0`` for the OpenAI SDK below
-it). litellm is imported on first use, with ``LITELLM_LOCAL_MODEL_COST_MAP=True`` and
+it). ``stream``/``astream`` use ``stream=True`` (:mod:`unified.backends.direct_stream`).
+litellm is imported on first use, with ``LITELLM_LOCAL_MODEL_COST_MAP=True`` and
 ``LITELLM_OFFLINE_MODE=true`` set first (unless already set) so the import makes no
 outside connection.
 
@@ -58,6 +59,7 @@ from .common import (
     safe_url,
     sampling_params,
 )
+from .direct_stream import DirectStreaming
 from .litellm_info import model_lacks
 from .openai_answer import answer_logprobs, answer_parts, answer_usage, as_data
 from .openai_wire import openai_extras, openai_messages
@@ -190,7 +192,7 @@ def map_litellm_error(exc: BaseException, *, endpoint: str,
     return None
 
 
-class DirectBackend(BaseBackend):
+class DirectBackend(DirectStreaming, BaseBackend):
     """A provider API through litellm (see module docstring).
 
     ``environ`` replaces ``os.environ`` when looking up the provider's key variable.

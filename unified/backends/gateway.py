@@ -1,7 +1,8 @@
 """The MLflow AI Gateway backend: one HTTP POST per call, over httpx.
 
 ``GatewayBackend(config)`` calls the gateway at ``config.gateway_uri`` (else the
-``MLFLOW_GATEWAY_URI`` environment variable) on one of its three APIs, chosen by
+``MLFLOW_GATEWAY_URI`` environment variable) on one of its three APIs (``stream``/
+``astream``: Server-Sent Events, :mod:`unified.backends.gateway_stream`), chosen by
 ``config.gateway_route``:
 
 - ``ENDPOINTS`` (default): ``POST {uri}/endpoints/{endpoint}/invocations`` with
@@ -61,6 +62,7 @@ from .common import (
     safe_url,
     sampling_params,
 )
+from .gateway_stream import GatewayStreaming
 from .openai_answer import answer_logprobs, answer_parts, answer_usage
 from .openai_wire import openai_extras, openai_messages
 from .wire_support import declared_capabilities, needs_mapping, refuse_details, with_answer
@@ -78,7 +80,7 @@ def endpoint_for_model(model: str) -> str:
     return friendly_name(name) or name
 
 
-class GatewayBackend(BaseBackend):
+class GatewayBackend(GatewayStreaming, BaseBackend):
     """MLflow AI Gateway over HTTP (see module docstring).
 
     ``transport``/``async_transport`` replace httpx's network transports (tests use

@@ -43,6 +43,21 @@ class RetryLayer:
         jitter = cfg.jitter * self._rand() if cfg.jitter else 0.0
         return cfg.backoff(retry_number) + jitter
 
+    def after_failure(self, attempt: int, exc: Exception, record: CallRecord,
+                      delay: float) -> float:
+        """Record failed attempt ``attempt`` (waited ``delay`` before it); re-raise
+        ``exc`` when it was the last or is not retried, else wait and return the delay
+        before the next attempt (shared with the stream retry)."""
+        record.attempts.append(Attempt(self.backend, type(exc).__name__, delay,
+                                       retry=attempt > 1))
+        if attempt == self.config.attempts or not isinstance(exc, self.config.retry_on):
+            raise exc
+        delay = self.delay(attempt, exc)
+        record.retry_sleep += delay
+        if delay > 0:
+            self._sleep(delay)
+        return delay
+
     def wrap(self, handler: Handler) -> Handler:
         """Return ``handler`` with retries around it."""
         cfg = self.config
@@ -53,14 +68,7 @@ class RetryLayer:
                 try:
                     response = handler(request, record)
                 except Exception as exc:
-                    record.attempts.append(Attempt(self.backend, type(exc).__name__, delay,
-                                                   retry=attempt > 1))
-                    if attempt == cfg.attempts or not isinstance(exc, cfg.retry_on):
-                        raise
-                    delay = self.delay(attempt, exc)
-                    record.retry_sleep += delay
-                    if delay > 0:
-                        self._sleep(delay)
+                    delay = self.after_failure(attempt, exc, record, delay)
                     continue
                 record.attempts.append(Attempt(self.backend, None, delay, retry=attempt > 1))
                 return response

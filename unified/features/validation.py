@@ -104,17 +104,22 @@ class ValidationLayer:
     def __init__(self, config: ValidationConfig) -> None:
         self.config = config
 
+    def judge(self, response: LMResponse) -> tuple[bool, str, str]:
+        """``(ok, reason_code, validated_text)`` for one response."""
+        text: str = response.text
+        if not text and response.parts and response.tool_calls:
+            ok, reason = _validate_tool_calls(response, self.config)
+        else:
+            text = output_text(text)
+            ok, reason = validate_text(text, self.config)
+        return ok, reason, text
+
     def wrap(self, handler: Handler) -> Handler:
         """Return ``handler`` with validation of every response it returns."""
 
         def validated(request: LMRequest, record: CallRecord) -> LMResponse:
             response = handler(request, record)
-            text: str = response.text
-            if not text and response.parts and response.tool_calls:
-                ok, reason = _validate_tool_calls(response, self.config)
-            else:
-                text = output_text(text)
-                ok, reason = validate_text(text, self.config)
+            ok, reason, text = self.judge(response)
             record.validation = reason
             if not ok:
                 raise ValidationError(reason, text=text)
