@@ -40,11 +40,12 @@ def harness_errors() -> tuple[type[BaseException], ...]:
     ``error:`` line each (exit 2), never as a traceback."""
     from unified.errors import UnifiedError
 
+    from .importers.scrub import RulesError
     from .publish import PublishError
     from .replay.files import CassetteError
     from .scenarios import ScenarioError
 
-    return (ScenarioError, CassetteError, PublishError, UnifiedError, OSError)
+    return (ScenarioError, CassetteError, PublishError, UnifiedError, OSError, RulesError)
 
 
 def _quiet_environment() -> None:
@@ -167,6 +168,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("readme", help="regenerate the README's marked numbers").set_defaults(
         func=cmd_readme)
     register_publish(sub)
+    from .importers.cli import register as register_import
+
+    register_import(sub)
     return parser
 
 

@@ -20,8 +20,8 @@ from unified.errors import TransientError
 
 from ..observation import CallOutcome, Observation
 from ..scenarios import Scenario
-from .base import DIRECT_MODEL, FAKE_API_KEY, RunEnv, as_is, batch_outcomes, outcomes
-from .patterns import DEFAULT_BEDROCK_MODEL, _demos, _route, _signature
+from .base import FAKE_API_KEY, RunEnv, as_is, batch_outcomes, outcomes
+from .patterns import DEFAULT_BEDROCK_MODEL, _demos, _route, _signature, direct_model_and_sampling
 
 __all__ = ["NativeUnifiedAdapter", "unified_config_for"]
 
@@ -55,8 +55,9 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
 
     target: dict[str, Any]
     if scenario.backend == "direct":
-        target = dict(backend="direct", model=DIRECT_MODEL, api_base=env.upstream_base_url,
-                      api_key=FAKE_API_KEY)
+        model, sampling = direct_model_and_sampling(scenario)
+        target = dict(backend="direct", model=model, api_base=env.upstream_base_url,
+                      api_key=FAKE_API_KEY, **sampling)
     elif scenario.backend == "gateway":
         target = dict(backend="gateway", model=_route(scenario), gateway_uri=env.gateway_uri,
                       gateway_endpoint=_route(scenario))

@@ -30,7 +30,8 @@ from .base import (
     seams,
 )
 
-__all__ = ["PatternAdapter", "LEGACY_MODULE_OF", "METRIC_KEYS", "direct_dspy_lm"]
+__all__ = ["PatternAdapter", "LEGACY_MODULE_OF", "METRIC_KEYS", "direct_dspy_lm",
+           "direct_model_and_sampling"]
 
 #: Which legacy module holds each pattern's public API.
 LEGACY_MODULE_OF = {"enhanced": "dspy_enhanced", "gateway": "dspy_gateway_backend",
@@ -42,12 +43,22 @@ METRIC_KEYS = ("total_requests", "successful_requests", "failed_requests", "cach
 DEFAULT_BEDROCK_MODEL = "anthropic.claude-3-sonnet-20240229-v1:0"
 
 
-def direct_dspy_lm(api_base: str) -> Any:
-    """The plain DSPy LM legacy code passed for direct (litellm) calls."""
+def direct_dspy_lm(api_base: str, scenario: Scenario | None = None) -> Any:
+    """The plain DSPy LM legacy code passed for direct (litellm) calls (an imported
+    scenario's model and sampling parameters when it names them)."""
     import dspy
 
-    return dspy.LM(DIRECT_MODEL, engine="litellm", api_base=api_base, api_key=FAKE_API_KEY,
-                   cache=False, num_retries=0)
+    model, sampling = direct_model_and_sampling(scenario)
+    return dspy.LM(model, engine="litellm", api_base=api_base, api_key=FAKE_API_KEY,
+                   cache=False, num_retries=0, **sampling)
+
+
+def direct_model_and_sampling(scenario: Scenario | None) -> tuple[str, dict[str, Any]]:
+    """The litellm model and the ``config.sampling`` parameters of a direct scenario."""
+    if scenario is None or scenario.backend != "direct":
+        return DIRECT_MODEL, {}
+    model = scenario.config.get("model")
+    return (f"openai/{model}" if model else DIRECT_MODEL), scenario.section("sampling") or {}
 
 
 class PatternAdapter:
@@ -101,7 +112,7 @@ class PatternAdapter:
     def _backend_lm(self, scenario: Scenario) -> Any:
         assert self.env is not None
         if scenario.backend == "direct":
-            return direct_dspy_lm(self.env.upstream_base_url)
+            return direct_dspy_lm(self.env.upstream_base_url, scenario)
         if scenario.backend == "gateway":
             ns = self._namespace_for("gateway")
             factory = ns.DSPyGatewayLM

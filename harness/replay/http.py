@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,7 +17,10 @@ from .files import read_cassette
 __all__ = ["CASSETTE_DIR", "WireLog", "http_replay", "json_body_matcher", "make_vcr",
            "body_difference", "SECRET_HEADERS"]
 
-CASSETTE_DIR = Path(__file__).resolve().parent.parent.parent / "cassettes"
+#: Where cassettes live; ``PARITY_CASSETTE_DIR`` points a run at another folder (a
+#: generated corpus, an import into a temporary directory).
+CASSETTE_DIR = Path(os.environ.get("PARITY_CASSETTE_DIR")
+                    or Path(__file__).resolve().parent.parent.parent / "cassettes")
 SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "x-amz-date",
                   "x-amz-security-token", "amz-sdk-invocation-id", "x-amz-content-sha256",
                   "cookie", "set-cookie")
