@@ -41,11 +41,14 @@ def harness_errors() -> tuple[type[BaseException], ...]:
     from unified.errors import UnifiedError
 
     from .importers.scrub import RulesError
+    from .merge import MergeError
     from .publish import PublishError
     from .replay.files import CassetteError
     from .scenarios import ScenarioError
+    from .shard import ShardError
 
-    return (ScenarioError, CassetteError, PublishError, UnifiedError, OSError, RulesError)
+    return (ScenarioError, CassetteError, PublishError, UnifiedError, OSError, RulesError,
+            MergeError, ShardError)
 
 
 def _quiet_environment() -> None:
@@ -69,14 +72,25 @@ def cmd_parity(args: argparse.Namespace) -> int:
     from .report import matrix_rows, write_reports
     from .report.selection import selection_of
 
+    from .scenarios import SCENARIO_DIR
+    from .shard import apply_shard, shard_from
+
     patterns = args.scenario or ["*"]
-    selection = selection_of(patterns, args.impl or ())
+    directory = Path(getattr(args, "scenario_dir", None) or SCENARIO_DIR)
+    selection = selection_of(patterns, args.impl or (), directory)
     if not selection["matched"]:
         print(f"error: no scenario matched {' '.join(patterns)}", file=sys.stderr)
         return 2
+    shard = shard_from(getattr(args, "shard", None))
+    if shard is not None:
+        from .report.locations import COMMITTED
+
+        patterns, selection = apply_shard(patterns, selection, shard, directory,
+                                          COMMITTED / "parity.json")
     reports = Path(args.reports)
     with logs_to_file(reports / "parity.log") as log:
-        run = run_parity(patterns, only=args.impl or (), jobs=args.jobs, progress=_progress)
+        run = run_parity(patterns, only=args.impl or (), jobs=args.jobs, progress=_progress,
+                         directory=directory)
     extra = {**(getattr(args, "report_extra", None) or {}), "selection": selection}
     paths = write_reports(run, reports, extra)
     from unified.datatable import DataTableFrame
@@ -152,6 +166,10 @@ def _parser() -> argparse.ArgumentParser:
     parity.add_argument("--impl", action="append", help="implementation name prefix")
     parity.add_argument("--jobs", type=int, default=1, help="parallel processes")
     parity.add_argument("--reports", default=str(LATEST), help="report directory")
+    parity.add_argument("--shard", default=None, help="K/N: run the K-th of N cost-balanced "
+                        "slices (default: CI_NODE_INDEX/CI_NODE_TOTAL when set)")
+    parity.add_argument("--scenario-dir", default=None, help="scenario directory "
+                        "(default suites/scenarios; cassettes: PARITY_CASSETTE_DIR)")
     parity.set_defaults(func=cmd_parity)
     from .perf_gate import register as register_perf
     from .publish import register as register_publish
@@ -169,8 +187,10 @@ def _parser() -> argparse.ArgumentParser:
         func=cmd_readme)
     register_publish(sub)
     from .importers.cli import register as register_import
+    from .merge import register as register_merge
 
     register_import(sub)
+    register_merge(sub, reports=str(LATEST))
     return parser
 
 
