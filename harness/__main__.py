@@ -71,7 +71,6 @@ def cmd_parity(args: argparse.Namespace) -> int:
     from .parity import run_parity
     from .report import matrix_rows, write_reports
     from .report.selection import selection_of
-
     from .scenarios import SCENARIO_DIR
     from .shard import apply_shard, shard_from
 
