@@ -55,16 +55,16 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
 
     target: dict[str, Any]
     if scenario.backend == "direct":
-        model, sampling = direct_model_and_sampling(scenario)
-        target = dict(backend="direct", model=model, api_base=env.upstream_base_url,
-                      api_key=FAKE_API_KEY, **sampling)
+        target = dict(backend="direct", model=direct_model_and_sampling(scenario)[0],
+                      api_base=env.upstream_base_url, api_key=FAKE_API_KEY)
     elif scenario.backend == "gateway":
         target = dict(backend="gateway", model=_route(scenario), gateway_uri=env.gateway_uri,
                       gateway_endpoint=_route(scenario))
     else:
         target = dict(backend="bedrock", aws_region="us-east-1",
                       model=str(scenario.config.get("model") or DEFAULT_BEDROCK_MODEL))
-    defaults = _legacy_defaults(scenario)
+    # an imported call's own sampling parameters replace the pattern's defaults
+    defaults = {**_legacy_defaults(scenario), **(scenario.section("sampling") or {})}
     legacy_retry = defaults.pop("retry", None)
     cache_on = scenario.pattern == "simple" and (scenario.section("simple") or {}).get(
         "cache_enabled", True)                 # the simple wrapper's LRU was on by default

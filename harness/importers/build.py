@@ -65,8 +65,18 @@ def canonical_request(request: Mapping[str, Any]) -> str:
     return json.dumps({**kept, "model": model}, sort_keys=True, ensure_ascii=False)
 
 
+def _gateway_route(capture: Capture) -> str | None:
+    """The gateway endpoint a capture went through (a ``/endpoints/<name>/…`` URL, or
+    a bare endpoint name as MLflow gateway logs give it), else None."""
+    match = _ROUTE.search(capture.route)
+    if match:
+        return match.group(1)
+    bare = capture.route.strip()
+    return bare if bare and "/" not in bare and ":" not in bare else None
+
+
 def _backend(capture: Capture, model: str) -> str:
-    if _ROUTE.search(capture.route):
+    if _gateway_route(capture):
         return "gateway"
     if _BEDROCK_MODEL.match(model):
         return "bedrock"
@@ -94,9 +104,9 @@ def build(capture: Capture, fmt: str) -> Built | Refused:
     request, where = capture.request, (capture.source, capture.line)
     model = str(request.get("model") or "")
     backend = _backend(capture, model)
-    if backend != "direct":
-        return Refused(*where, f"{backend} captures are not imported yet (only calls sent "
-                       "straight to an OpenAI-compatible API)")
+    if backend == "bedrock":
+        return Refused(*where, "Bedrock captures are not imported yet (only calls sent to "
+                       "an OpenAI-compatible API or through the MLflow gateway)")
     extra = sorted(set(request) - _IGNORED - set(SAMPLING_PARAMS))
     if extra:
         return Refused(*where, f"the request carries {', '.join(extra)}, which the replay "
@@ -111,12 +121,14 @@ def build(capture: Capture, fmt: str) -> Built | Refused:
     outputs = parse_outputs(call, text) if text is not None else None
     if outputs is None:
         return Refused(*where, "the response has no answer DSPy can parse")
-    bare = model.removeprefix("openai/")
+    route = _gateway_route(capture)
     sampling = {k: request[k] for k in SAMPLING_PARAMS if request.get(k) is not None}
-    digest = hashlib.sha256(canonical_request(request).encode("utf-8")).hexdigest()[:12]
-    scenario_id = f"imported-{backend}-{digest}"
+    if route is not None:   # absent means absent: not the gateway pattern's defaults
+        sampling = {k: request.get(k) for k in SAMPLING_PARAMS}
+    key = canonical_request(request) + (f"|{route}" if route else "")
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
     scenario: dict[str, Any] = {
-        "id": scenario_id,
+        "id": f"imported-{backend}-{digest}",
         "description": f"imported from {capture.source} line {capture.line} ({fmt})",
         "pattern": "enhanced", "backend": backend, "program": call.program,
         "signature": call.signature}
@@ -124,21 +136,35 @@ def build(capture: Capture, fmt: str) -> Built | Refused:
         scenario["instructions"] = call.instructions
     if call.demos:
         scenario["demos"] = [dict(d) for d in call.demos]
+    # The enhanced wrapper's create_module builds a Predict and its gateway LM sends a
+    # flattened prompt: a chain of thought, or structured messages to the gateway, came
+    # from code the shim cannot stand in for, so only unified replays those.
+    shim = call.program == "predict" and route is None
     scenario.update({
         "calls": [dict(call.inputs)],
-        "config": {"model": bare, **({"sampling": sampling} if sampling else {})},
-        # the enhanced wrapper's create_module builds a Predict: a chain of thought
-        # came from code the shim cannot stand in for, so only unified replays it
-        "implementations": ["unified"] if call.program == "chain_of_thought"
-        else ["compat", "unified"],
+        "config": {"model": route or model.removeprefix("openai/"),
+                   **({"sampling": sampling} if sampling else {})},
+        "implementations": ["compat", "unified"] if shim else ["unified"],
         "expect": {"outputs": [outputs]},
         "upstream": [{"reply": text}]})
-    body = {"model": bare, "messages": messages, **sampling}
-    cassette = {"interactions": [{
-        "request": {"body": json.dumps(body, ensure_ascii=False),
-                    "headers": {"content-type": ["application/json"]}, "method": "POST",
-                    "uri": "http://recorded.invalid/v1/chat/completions"},
-        "response": {"body": {"string": _response_body(capture.response)},
-                     "headers": {"content-type": ["application/json"]},
-                     "status": {"code": 200, "message": "OK"}}}], "version": 1}
+    cassette = {"interactions": [{"request": _cassette_request(request, route, sampling),
+                                  "response": {
+        "body": {"string": _response_body(capture.response)},
+        "headers": {"content-type": ["application/json"]},
+        "status": {"code": 200, "message": "OK"}}}], "version": 1}
     return Built(scenario, cassette)
+
+
+def _cassette_request(request: Mapping[str, Any], route: str | None,
+                      sampling: Mapping[str, Any]) -> dict[str, Any]:
+    """The recorded request: what the implementations send for this call."""
+    sent = {k: v for k, v in sampling.items() if v is not None}
+    if route is not None:
+        body, path = {"messages": request["messages"], **sent}, f"/endpoints/{route}/invocations"
+    else:
+        body = {"model": str(request.get("model")).removeprefix("openai/"),
+                "messages": request["messages"], **sent}
+        path = "/v1/chat/completions"
+    return {"body": json.dumps(body, ensure_ascii=False),
+            "headers": {"content-type": ["application/json"]}, "method": "POST",
+            "uri": f"http://recorded.invalid{path}"}

@@ -142,3 +142,18 @@ def test_the_inferred_program_is_the_one_that_sent_the_prompt(tmp_path, program)
     scenario, = (tmp_path / "out" / "scenarios").glob("*.yaml")
     data = yaml.safe_load(scenario.read_text())
     assert data["program"] == program and data["expect"]["outputs"] == [outputs]
+
+
+def test_a_call_through_the_gateway_becomes_a_gateway_scenario_for_unified(tmp_path) -> None:
+    import yaml
+
+    line = json.loads(capture_line("question -> answer", {"question": "Which route?"},
+                                   {"answer": "chat"}))
+    capture = tmp_path / "g.jsonl"
+    capture.write_text(json.dumps({**line, "endpoint": "/endpoints/chat/invocations"}) + "\n")
+    _import(tmp_path / "out", capture)
+    scenario, = (tmp_path / "out" / "scenarios").glob("imported-gateway-*.yaml")
+    data = yaml.safe_load(scenario.read_text())
+    cassette = (tmp_path / "out" / "cassettes" / "gateway" / scenario.name).read_text()
+    assert data["config"]["model"] == "chat" and data["implementations"] == ["unified"]
+    assert "/endpoints/chat/invocations" in cassette
