@@ -95,8 +95,9 @@ def make_vcr(record: bool) -> Any:
         cassette_library_dir=str(CASSETTE_DIR),
         record_mode="new_episodes" if record else "none",
         match_on=("method", "path", "json_body"),
-        filter_headers=list(SECRET_HEADERS),
-        before_record_request=_scrub_request,
+        # replay writes nothing and matches on method, path and body: no scrubbing
+        filter_headers=list(SECRET_HEADERS) if record else [],
+        before_record_request=_scrub_request if record else None,
         before_record_response=_scrub_response,
         decode_compressed_response=True,
     )
