@@ -216,11 +216,6 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Scenar
                     cassette=cassette, native_fields=tuple(native_fields), path=str(path))
 
 
-#: ``config.sampling``: an imported call's sampling parameters (``temperature``,
-#: ``max_tokens``), sent by every implementation on the direct backend.
-CONFIG_SECTIONS = (*CONFIG_SECTIONS, "sampling")
-
-
 def _mapping_list(value: Any, name: str, fail: Any, *, allow_empty: bool) -> tuple[Any, ...]:
     if not isinstance(value, list) or (not value and not allow_empty):
         raise fail(name, "expected a non-empty list" if not allow_empty else "expected a list")
@@ -260,3 +255,8 @@ def load_scenarios(directory: Path | str = SCENARIO_DIR,
     if errors:
         raise ScenarioFilesError(errors)
     return scenarios
+
+
+#: ``config.sampling``: an imported call's sampling parameters (``temperature``,
+#: ``max_tokens``), sent by every implementation on the direct backend.
+CONFIG_SECTIONS = (*CONFIG_SECTIONS, "sampling")

@@ -20,8 +20,8 @@ from unified.errors import TransientError
 
 from ..observation import CallOutcome, Observation
 from ..scenarios import Scenario
-from .base import FAKE_API_KEY, RunEnv, as_is, batch_outcomes, outcomes
-from .patterns import DEFAULT_BEDROCK_MODEL, _demos, _route, _signature, direct_model_and_sampling
+from .base import DIRECT_MODEL, FAKE_API_KEY, RunEnv, as_is, batch_outcomes, outcomes
+from .patterns import DEFAULT_BEDROCK_MODEL, _demos, _route, _signature, scenario_model
 
 __all__ = ["NativeUnifiedAdapter", "unified_config_for"]
 
@@ -31,6 +31,8 @@ def _legacy_defaults(scenario: Scenario) -> dict[str, Any]:
     parameters and, for the gateway and simple patterns, their retry schedule."""
     from unified.compat import mapping
 
+    if scenario.section("sampling") is not None:   # an imported call: exactly its own
+        return dict(scenario.section("sampling") or {})
     if scenario.pattern == "simple":
         legacy = mapping.dspy_config_to_unified(scenario.section("simple") or {})
     elif scenario.pattern == "gateway":
@@ -55,7 +57,7 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
 
     target: dict[str, Any]
     if scenario.backend == "direct":
-        target = dict(backend="direct", model=direct_model_and_sampling(scenario)[0],
+        target = dict(backend="direct", model=scenario_model(scenario) or DIRECT_MODEL,
                       api_base=env.upstream_base_url, api_key=FAKE_API_KEY)
     elif scenario.backend == "gateway":
         target = dict(backend="gateway", model=_route(scenario), gateway_uri=env.gateway_uri,
@@ -63,8 +65,7 @@ def unified_config_for(scenario: Scenario, env: RunEnv) -> Any:
     else:
         target = dict(backend="bedrock", aws_region="us-east-1",
                       model=str(scenario.config.get("model") or DEFAULT_BEDROCK_MODEL))
-    # an imported call's own sampling parameters replace the pattern's defaults
-    defaults = {**_legacy_defaults(scenario), **(scenario.section("sampling") or {})}
+    defaults = _legacy_defaults(scenario)
     legacy_retry = defaults.pop("retry", None)
     cache_on = scenario.pattern == "simple" and (scenario.section("simple") or {}).get(
         "cache_enabled", True)                 # the simple wrapper's LRU was on by default

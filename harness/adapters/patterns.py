@@ -31,7 +31,7 @@ from .base import (
 )
 
 __all__ = ["PatternAdapter", "LEGACY_MODULE_OF", "METRIC_KEYS", "direct_dspy_lm",
-           "direct_model_and_sampling"]
+           "scenario_model"]
 
 #: Which legacy module holds each pattern's public API.
 LEGACY_MODULE_OF = {"enhanced": "dspy_enhanced", "gateway": "dspy_gateway_backend",
@@ -45,20 +45,21 @@ DEFAULT_BEDROCK_MODEL = "anthropic.claude-3-sonnet-20240229-v1:0"
 
 def direct_dspy_lm(api_base: str, scenario: Scenario | None = None) -> Any:
     """The plain DSPy LM legacy code passed for direct (litellm) calls (an imported
-    scenario's model and sampling parameters when it names them)."""
+    scenario's model and ``config.sampling`` parameters when it names them)."""
     import dspy
 
-    model, sampling = direct_model_and_sampling(scenario)
-    return dspy.LM(model, engine="litellm", api_base=api_base, api_key=FAKE_API_KEY,
-                   cache=False, num_retries=0, **sampling)
+    sampling = (scenario.section("sampling") if scenario is not None else None) or {}
+    return dspy.LM(scenario_model(scenario) or DIRECT_MODEL, engine="litellm",
+                   api_base=api_base, api_key=FAKE_API_KEY, cache=False, num_retries=0,
+                   **{k: v for k, v in sampling.items() if v is not None})
 
 
-def direct_model_and_sampling(scenario: Scenario | None) -> tuple[str, dict[str, Any]]:
-    """The litellm model and the ``config.sampling`` parameters of a direct scenario."""
-    if scenario is None or scenario.backend != "direct":
-        return DIRECT_MODEL, {}
-    model = scenario.config.get("model")
-    return (f"openai/{model}" if model else DIRECT_MODEL), scenario.section("sampling") or {}
+def scenario_model(scenario: Scenario | None) -> str | None:
+    """The litellm model a direct scenario names in ``config.model`` (imported calls),
+    else None (the harness's default model)."""
+    if scenario is None or scenario.backend != "direct" or not scenario.config.get("model"):
+        return None
+    return f"openai/{scenario.config['model']}"
 
 
 class PatternAdapter:
