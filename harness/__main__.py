@@ -87,6 +87,10 @@ def cmd_parity(args: argparse.Namespace) -> int:
         patterns, selection = apply_shard(patterns, selection, shard, directory,
                                           COMMITTED / "parity.json")
     reports = Path(args.reports)
+    if args.jobs > 1:
+        from .warmup import preload
+
+        preload()           # forked workers share these imports instead of repeating them
     with logs_to_file(reports / "parity.log") as log:
         run = run_parity(patterns, only=args.impl or (), jobs=args.jobs, progress=_progress,
                          directory=directory)
