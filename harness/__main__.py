@@ -1,6 +1,7 @@
 """``python -m harness parity|record|lint|publish|...`` — the harness's command line.
 
-- ``parity [--scenario GLOB]... [--impl NAME]... [--jobs N] [--reports DIR]``: replay
+- ``parity [--scenario GLOB]... [--impl NAME]... [--jobs N] [--reports DIR]
+  [--otlp-endpoint URL]``: replay
   every scenario through every implementation, print progress and the matrix, write
   ``parity.json``, ``parity.md`` and ``parity-junit.xml`` (default ``reports/latest/``,
   ignored by git; library log lines go to ``parity.log`` there, not into the progress);
@@ -96,6 +97,10 @@ def cmd_parity(args: argparse.Namespace) -> int:
                          directory=directory)
     extra = {**(getattr(args, "report_extra", None) or {}), "selection": selection}
     paths = write_reports(run, reports, extra)
+    if getattr(args, "otlp_endpoint", None):
+        from .report.otel_metrics import export, record_parity
+
+        export(args.otlp_endpoint, lambda meter: record_parity(run, meter))
     from unified.datatable import DataTableFrame
 
     print()
@@ -173,6 +178,8 @@ def _parser() -> argparse.ArgumentParser:
                         "slices (default: CI_NODE_INDEX/CI_NODE_TOTAL when set)")
     parity.add_argument("--scenario-dir", default=None, help="scenario directory "
                         "(default suites/scenarios; cassettes: PARITY_CASSETTE_DIR)")
+    parity.add_argument("--otlp-endpoint", help="also send verdicts (and perf ratios) as "
+                        "OTel metrics to this OTLP/HTTP collector")
     parity.set_defaults(func=cmd_parity)
     from .perf_gate import register as register_perf
     from .publish import register as register_publish

@@ -54,12 +54,32 @@ class MotoIncompatibleError(RuntimeError):
 
 @dataclass(frozen=True)
 class BedrockReply:
-    """A successful answer; token counts default to whitespace counts of prompt and text."""
+    """A successful answer; token counts default to whitespace counts of prompt and text.
+
+    ``tool_calls`` (``[{"id", "name", "arguments"}]``) become ``toolUse`` blocks (Converse)
+    or ``tool_use`` blocks (Anthropic body); ``thinking`` a ``reasoningContent`` block
+    (Converse) or a ``thinking`` block, signed with ``thinking_signature``.
+    """
 
     text: str
     stop_reason: str = "end_turn"
     input_tokens: int | None = None
     output_tokens: int | None = None
+    tool_calls: tuple[dict[str, Any], ...] = ()
+    thinking: str | None = None
+    thinking_signature: str = "sig-recorded"
+
+    def converse_content(self) -> list[dict[str, Any]]:
+        """The Converse ``output.message.content`` blocks of this reply."""
+        from .rich_answers import converse_content
+
+        return converse_content(self)
+
+    def anthropic_content(self) -> list[dict[str, Any]]:
+        """The Anthropic messages ``content`` blocks of this reply (``invoke_model``)."""
+        from .rich_answers import anthropic_content
+
+        return anthropic_content(self)
 
 
 @dataclass(frozen=True)
@@ -218,7 +238,7 @@ def _invoke_model(self: Any, payload: dict[str, Any], model_id: str) -> dict[str
     reply, tokens_in, tokens_out, number = _current_script().answer(
         BedrockCall("invoke_model", model_id, payload))
     return {"id": f"msg_bdrk_{number:04d}", "type": "message", "role": "assistant",
-            "model": model_id, "content": [{"type": "text", "text": reply.text}],
+            "model": model_id, "content": reply.anthropic_content(),
             "stop_reason": reply.stop_reason, "stop_sequence": None,
             "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out}}
 
@@ -227,12 +247,14 @@ def _converse(self: Any) -> Any:
     """``BedrockRuntimeResponse.converse``: a Converse answer from the active script."""
     from moto.core.responses import ActionResult
 
-    params = {name: value for name in _CONVERSE_PARAMS
+    from .rich_answers import wire_json
+
+    params = {name: wire_json(value) for name in _CONVERSE_PARAMS
               if (value := self._get_param(name)) is not None}
     reply, tokens_in, tokens_out, _ = _current_script().answer(
         BedrockCall("converse", self._get_param("modelId"), params))
     return ActionResult({
-        "output": {"message": {"role": "assistant", "content": [{"text": reply.text}]}},
+        "output": {"message": {"role": "assistant", "content": reply.converse_content()}},
         "stopReason": reply.stop_reason,
         "usage": {"inputTokens": tokens_in, "outputTokens": tokens_out,
                   "totalTokens": tokens_in + tokens_out},

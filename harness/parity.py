@@ -76,6 +76,10 @@ class ScenarioResult:
     results: list[ImplResult]
     cassette: str = ""
     played: list[int] = field(default_factory=list)
+    #: ``legacy`` (the legacy pattern is the reference) or ``recorded`` (no legacy
+    #: pattern carries this scenario: unified is judged against its expect block and
+    #: the recorded wire, and the legacy column shows n/a).
+    reference: str = "legacy"
 
     @property
     def failed(self) -> bool:
@@ -223,7 +227,7 @@ def observe(implementation: Any, scenario: Scenario, *, record: bool = False,
 def implementations_for(scenario: Scenario, only: Iterable[str] = ()) -> list[Any]:
     """The implementations that apply to ``scenario`` (reference first)."""
     registry = available_implementations()
-    names = [f"legacy:{scenario.pattern}"]
+    names = [f"legacy:{scenario.pattern}"] if scenario.applies_to("legacy") else []
     if scenario.applies_to("compat"):
         names.append(f"compat:{scenario.pattern}")
     if scenario.applies_to("unified"):
@@ -231,8 +235,18 @@ def implementations_for(scenario: Scenario, only: Iterable[str] = ()) -> list[An
     names += [n for n, f in registry.items() if n not in names and ":" not in n
               and n != "unified" and f().kind not in ("legacy", "compat", "unified")]
     wanted = list(only)
+    head = names[0] if scenario.applies_to("legacy") else None
     return [registry[n]() for n in names
-            if not wanted or n == names[0] or any(n.startswith(w) for w in wanted)]
+            if not wanted or n == head or any(n.startswith(w) for w in wanted)]
+
+
+def _recorded_verdict(scenario: Scenario, obs: Observation) -> ImplResult:
+    """The verdict of a scenario without the legacy reference (see harness.expectations)."""
+    from .expectations import judge_expected
+
+    diffs, problems = judge_expected(scenario, obs)
+    return ImplResult(obs.implementation, "FAIL" if diffs or problems else "PASS", diffs,
+                      problems=problems, observation=obs.to_dict())
 
 
 def run_scenario(scenario: Scenario, only: Iterable[str] = (),
@@ -249,6 +263,14 @@ def run_scenario(scenario: Scenario, only: Iterable[str] = (),
         return blocked
     differences = load_differences() if differences is None else differences
     impls = implementations_for(scenario, only)
+    if not scenario.applies_to("legacy"):
+        runs = [(impl, observe(impl, scenario)) for impl in impls]
+        return ScenarioResult(scenario.id, scenario.pattern, scenario.backend,
+                              scenario.description,
+                              [_recorded_verdict(scenario, obs) for _, (obs, _) in runs],
+                              scenario.cassette,
+                              sorted(set().union(*(used for _, (_, used) in runs))),
+                              reference="recorded")
     played: set[int] = set()
     observations = []
     for index, impl in enumerate(impls):

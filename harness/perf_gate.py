@@ -314,6 +314,10 @@ def gate_from_args(args: argparse.Namespace, reports: Path) -> GateResult:
     """Run the gate as the options say, print it and write its reports."""
     result = run_gate(config_from_args(args), args.perf_pair, progress=_print_progress)
     paths = write_gate_reports(result, reports)
+    if getattr(args, "otlp_endpoint", None):
+        from .report.otel_metrics import export, record_gate
+
+        export(args.otlp_endpoint, lambda meter: record_gate(result, meter))
     verdict = "FAIL" if result.failed else "PASS"
     print(f"[perf] gate {verdict} in {result.wall_time:.1f} s; reports: "
           + ", ".join(str(p) for p in paths), flush=True)
@@ -356,6 +360,7 @@ def register(sub: Any, parity: argparse.ArgumentParser, *, reports: str,
     perf = sub.add_parser("perf", help="run the performance gate (interleaved A/B)")
     add_gate_options(perf)
     perf.add_argument("--reports", default=reports, help="report directory")
+    perf.add_argument("--otlp-endpoint", help="also send the ratios as OTel metrics")
     perf.set_defaults(func=cmd_perf)
     register_bench(sub, reports=reports)
     register_dashboard(sub, reports=reports)

@@ -7,18 +7,27 @@ One file per scenario under ``suites/scenarios/``. Schema (``*`` = required)::
     pattern*: enhanced                # enhanced | gateway | bedrock | simple | dynamic
     backend*: direct                  # direct | gateway | bedrock
     program: predict                  # predict | chain_of_thought | chain | batch |
-                                      # mcp_tool | backend_query
+                                      # mcp_tool | backend_query | tool_call | react |
+                                      # structured (Predict under dspy.JSONAdapter)
+    tools: [add, multiply]            # tool_call / react: tools from harness.tools
     signature: "question -> answer"   # a DSPy string signature (a list for chain)
     instructions: "..."               # optional signature instructions (system prompt)
     demos: [{question: .., answer: ..}]   # optional few-shot demos
-    calls*: [{question: ...}, ...]    # one inputs dict per call (batch: the batch)
+    calls*: [{question: ...}, ...]    # one inputs dict per call (batch: the batch);
+                                      # {$image|$file|$audio: fixture} is a dspy.Image /
+                                      # dspy.File / dspy.Audio of suites/scenarios/fixtures/
     config: {retry: {}, cache: {}, validation: {}, simple: {}}   # legacy field names
+                                      # (+ unified: {...} UnifiedConfig fields, native only)
     implementations: [legacy, compat, unified]      # which apply (default: all three)
     expected_differences: [D001]      # DIFFERENCES.md ids that apply to unified vs legacy
                                       # (each must actually occur, or the scenario FAILs)
     native_fields: [outputs, requests, exception, attempts]   # what unified is compared on
-    upstream*: [{reply: {answer: ..}} | {reply: "raw"} | {fault: {status: 429, ...}}]
+    upstream*: [{reply: {answer: ..}} | {reply: "raw"} | {fault: {status: 429, ...}}
+                | {answer: {text | fields, tool_calls, thinking, usage, ...}}]
     cassette: direct/enhanced-direct-plain.yaml    # default: <backend>/<id>.yaml
+    expect: {outputs: [...], exception: [...], wire_requests: [...], carries: [image]}
+                                      # required when legacy does not apply: the verdict
+                                      # checks unified against it and the recorded wire
 
 Errors name the file, the field and, where the YAML gives one, the line.
 """
@@ -40,12 +49,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = ROOT / "suites" / "scenarios"
 PATTERNS = ("enhanced", "gateway", "bedrock", "simple", "dynamic")
 BACKENDS = ("direct", "gateway", "bedrock")
-PROGRAMS = ("predict", "chain_of_thought", "chain", "batch", "mcp_tool", "backend_query")
+PROGRAMS = ("predict", "chain_of_thought", "chain", "batch", "mcp_tool", "backend_query",
+            "tool_call", "react", "structured")
 IMPLEMENTATION_KINDS = ("legacy", "compat", "unified")
-CONFIG_SECTIONS = ("retry", "cache", "validation", "simple", "model")
+CONFIG_SECTIONS = ("retry", "cache", "validation", "simple", "model", "unified")
+EXPECT_KEYS = ("outputs", "exception", "error_class", "wire_requests", "carries")
 _FIELDS = {"id", "description", "pattern", "backend", "program", "signature", "instructions",
            "demos", "calls", "config", "implementations", "expected_differences", "upstream",
-           "cassette", "native_fields"}
+           "cassette", "native_fields", "tools", "expect"}
 COMPARABLE_FIELDS = ("outputs", "requests", "wire", "attempts", "cache", "validation",
                      "exception", "metrics")
 DEFAULT_NATIVE_FIELDS = ("outputs", "requests", "exception")
@@ -80,6 +91,8 @@ class Scenario:
     expected_differences: tuple[str, ...] = ()
     cassette: str = ""
     native_fields: tuple[str, ...] = DEFAULT_NATIVE_FIELDS
+    tools: tuple[str, ...] = ()
+    expect: Mapping[str, Any] = field(default_factory=dict)
     path: str = ""
 
     @property
@@ -180,9 +193,9 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Scenar
     calls = _mapping_list(data["calls"], "calls", fail, allow_empty=False)
     upstream = _mapping_list(data["upstream"], "upstream", fail, allow_empty=True)
     for i, step in enumerate(upstream):
-        if set(step) - {"reply", "fault", "bedrock_fault"} or len(step) != 1:
-            raise fail(f"upstream[{i}]", "each step is {reply: ...}, {fault: {...}} or "
-                       "{bedrock_fault: {code: ...}}")
+        if set(step) - {"reply", "answer", "fault", "bedrock_fault"} or len(step) != 1:
+            raise fail(f"upstream[{i}]", "each step is {reply: ...}, {answer: {...}}, "
+                       "{fault: {...}} or {bedrock_fault: {code: ...}}")
     demos = _mapping_list(data.get("demos", []), "demos", fail, allow_empty=True)
     config = data.get("config", {}) or {}
     if not isinstance(config, dict):
@@ -205,6 +218,14 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Scenar
     instructions = data.get("instructions")
     if instructions is not None and not isinstance(instructions, str):
         raise fail("instructions", "expected a string")
+    tools = data.get("tools", []) or []
+    if not isinstance(tools, list) or not all(isinstance(t, str) for t in tools):
+        raise fail("tools", "expected a list of tool names")
+    expect = data.get("expect", {}) or {}
+    if not isinstance(expect, dict) or set(expect) - set(EXPECT_KEYS):
+        raise fail("expect", f"expected a mapping with keys from {', '.join(EXPECT_KEYS)}")
+    if "legacy" not in impls and not expect:
+        raise fail("expect", "a scenario without the legacy reference needs an expect block")
     cassette = data.get("cassette") or f"{data['backend']}/{data['id']}.yaml"
     if not isinstance(cassette, str) or cassette.startswith("/") or ".." in cassette:
         raise fail("cassette", "expected a relative path inside cassettes/")
@@ -213,7 +234,8 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Scenar
                     program=data.get("program", "predict"), signature=signature,
                     instructions=instructions, demos=demos, config=config,
                     implementations=impls, expected_differences=tuple(diffs),
-                    cassette=cassette, native_fields=tuple(native_fields), path=str(path))
+                    cassette=cassette, native_fields=tuple(native_fields), tools=tuple(tools),
+                    expect=expect, path=str(path))
 
 
 def _mapping_list(value: Any, name: str, fail: Any, *, allow_empty: bool) -> tuple[Any, ...]:

@@ -40,11 +40,27 @@ _CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
 
 @dataclass(frozen=True)
 class Reply:
-    """A successful chat completion: ``content``, ``finish_reason`` and optional usage overrides."""
+    """A successful chat completion: ``content``, ``finish_reason`` and optional usage overrides.
+
+    ``tool_calls`` (``[{"id", "name", "arguments"}]``, arguments a dict) are sent as the
+    message's OpenAI ``tool_calls``; ``reasoning`` as ``reasoning_content``; ``refusal``
+    as ``refusal``; ``logprobs`` verbatim as the choice's ``logprobs``. ``usage`` may hold
+    OpenAI's nested ``prompt_tokens_details`` / ``completion_tokens_details``.
+    """
 
     content: str
     finish_reason: str = "stop"
-    usage: dict[str, int] | None = None
+    usage: dict[str, Any] | None = None
+    tool_calls: tuple[dict[str, Any], ...] = ()
+    reasoning: str | None = None
+    refusal: str | None = None
+    logprobs: dict[str, Any] | None = None
+
+    def message(self) -> dict[str, Any]:
+        """The OpenAI ``choices[0].message`` of this reply."""
+        from .rich_answers import openai_message
+
+        return openai_message(self)
 
 
 @dataclass(frozen=True)
@@ -372,8 +388,9 @@ class ScriptedUpstream:
             usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         return {"id": f"chatcmpl-{number}", "object": "chat.completion", "created": CREATED,
                 "model": body.get("model") or "scripted-model",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": reply.content},
-                             "finish_reason": reply.finish_reason}],
+                "choices": [{"index": 0, "message": reply.message(),
+                             "finish_reason": reply.finish_reason,
+                             **({"logprobs": reply.logprobs} if reply.logprobs else {})}],
                 "usage": usage}
 
     def _answer(self, handler: _Handler, body: dict[str, Any]) -> None:
@@ -432,7 +449,7 @@ class ScriptedUpstream:
         head["object"] = "chat.completion.chunk"
         deltas: list[tuple[dict[str, Any], str | None]] = [({"role": "assistant", "content": ""}, None)]
         deltas += [({"content": piece}, None)
-                   for piece in re.findall(r"\S+\s*|\s+", choice["message"]["content"])]
+                   for piece in re.findall(r"\S+\s*|\s+", choice["message"]["content"] or "")]
         deltas.append(({}, choice["finish_reason"]))
         chunks = [{**head, "choices": [{"index": 0, "delta": d, "finish_reason": f}]} for d, f in deltas]
         if (body.get("stream_options") or {}).get("include_usage"):

@@ -11,8 +11,8 @@ Importing this package is cheap: dspy is imported on first use, and boto3, litel
 and mlflow only by the backends that need them.
 """
 
-from .backends.base import Backend
-from .backends.mock import MockBackend
+from .backends.base import Backend, Capabilities
+from .backends.mock import MockAnswer, MockBackend
 from .config import (
     DEFAULT_MODEL,
     BackendType,
@@ -20,6 +20,7 @@ from .config import (
     GatewayRoute,
     MetricsConfig,
     RetryConfig,
+    TelemetryConfig,
     UnifiedConfig,
     ValidationConfig,
     register_validator,
@@ -39,6 +40,7 @@ from .errors import (
     TimeoutError,
     TransientError,
     UnifiedError,
+    UnsupportedFeatureError,
     ValidationError,
 )
 from .features.cache import bypass_cache
@@ -58,10 +60,13 @@ __all__ = [
     "CacheConfig",
     "ValidationConfig",
     "MetricsConfig",
+    "TelemetryConfig",
     "DEFAULT_MODEL",
     "register_validator",
     "Backend",
     "MockBackend",
+    "MockAnswer",
+    "Capabilities",
     "BackendIdentity",
     "LMRequest",
     "LMResponse",
@@ -82,6 +87,7 @@ __all__ = [
     "AuthError",
     "BadRequestError",
     "NotFoundError",
+    "UnsupportedFeatureError",
     "ValidationError",
     "CircuitOpenError",
     "BudgetExceededError",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import re
+from collections.abc import Iterable
 from typing import Any
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "AuthError",
     "BadRequestError",
     "NotFoundError",
+    "UnsupportedFeatureError",
     "ValidationError",
     "CircuitOpenError",
     "BudgetExceededError",
@@ -104,6 +106,21 @@ def is_secret_name(name: str) -> bool:
     return bool(words & _SECRET_WORDS)
 
 
+#: Text shaped like a credential even when it is not a configured one: OpenAI-style
+#: ``sk-…`` keys, AWS access key ids, bearer tokens.
+KEY_SHAPES = re.compile(r"\bsk-[A-Za-z0-9_-]{16,}|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"
+                        r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{16,}")
+
+
+def scrub(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every non-empty secret, and anything shaped like a key
+    (:data:`KEY_SHAPES`), replaced by ``***``; the whole text is kept."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return KEY_SHAPES.sub("***", text)
+
+
 class _Hidden:
     """Stands for a secret's value in messages and attributes: shows its type only."""
 
@@ -169,6 +186,37 @@ class BadRequestError(PermanentError):
 
 class NotFoundError(PermanentError):
     """The endpoint, route or model does not exist (404, ResourceNotFound)."""
+
+
+class UnsupportedFeatureError(PermanentError):
+    """The request uses a part or parameter this backend's wire cannot carry.
+
+    Raised before any network call, never by dropping the feature silently.
+    ``feature`` names the part or parameter (``"image"``, ``"param:logprobs"``,
+    ``"tools"``), ``backend``/``model`` where it was refused, and ``carrier`` what
+    would carry it (another backend, route or model).
+    """
+
+    def __init__(self, message: str, *, feature: str, model: str | None = None,
+                 carrier: str | None = None, **context: Any) -> None:
+        self.feature = feature
+        self.model = model
+        self.carrier = carrier
+        super().__init__(message, **context)
+
+    @classmethod
+    def for_feature(cls, feature: str, *, backend: str | None = None,
+                    model: str | None = None, carrier: str | None = None,
+                    endpoint: str | None = None) -> UnsupportedFeatureError:
+        """The standard message: what, where, and what would carry it."""
+        where = f"backend {backend!r}" if backend else "this backend"
+        if model:
+            where += f" (model {model!r})"
+        message = f"{feature!r} cannot be carried by {where}"
+        if carrier:
+            message += f"; use {carrier}"
+        return cls(message, feature=feature, model=model, carrier=carrier, backend=backend,
+                   endpoint=endpoint)
 
 
 class ValidationError(UnifiedError):

@@ -1,19 +1,34 @@
-"""The DSPy engine: DSPy's canonical ``Request`` in, the pipeline, ``Response`` out.
+"""The DSPy engine: DSPy's ``lm15.Request`` in, the pipeline, ``lm15.Response`` out.
 
 dspy 3.4 supports custom LMs as engines: ``dspy.LM(model, engine=obj,
 async_engine=aobj, cache=False)`` where ``obj.complete(dspy.lm15.Request) ->
 dspy.lm15.Response``. :func:`build_dspy_lm` builds that LM around a
 :class:`~unified.pipeline.Pipeline`, with DSPy's own cache and retries off (the
-pipeline owns both). Subclassing ``dspy.BaseLM`` with ``forward()`` is deprecated in
-dspy 3.4 and is not used.
+pipeline owns both). Translation lives in :mod:`unified._dspy_bridge`.
+
+Two things a custom engine is not told by DSPy, and which pick an answer, reach the
+request here: the ``rollout_id`` of the LM copy or call (BestOfN/Refine,
+``lm.copy(rollout_id=…)``, ``config={"rollout_id": …}``) and the index of each of the
+``n`` candidates DSPy requests one by one. The LM class (:func:`unified_lm_class`)
+notes them when a call starts; the engine puts them into ``LMRequest.options``,
+so the cache tells candidates and rollouts apart as DSPy's own cache does.
+
+The engine also declares DSPy's capability hints (``supports_function_calling``,
+``supports_reasoning``, ``supports_response_schema``, ``supported_params``) from
+the backends' ``capabilities()``.
 """
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 import functools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .types import LMRequest, LMResponse, Message
+from ._dspy_bridge import capability_hints, to_dspy_response, to_lm_request
+from ._request_config import DEFAULT_OPTIONS, CallOptions
+from .types import LMRequest
 
 if TYPE_CHECKING:  # pragma: no cover
     import dspy
@@ -21,62 +36,87 @@ if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Pipeline
 
 __all__ = ["UnifiedEngine", "AsyncUnifiedEngine", "build_dspy_lm", "to_lm_request",
-           "to_dspy_response", "LM_PREFIX"]
+           "to_dspy_response", "unified_lm_class", "LM_PREFIX"]
 
 LM_PREFIX = "unified/"
-_PARAMS = ("max_tokens", "temperature", "top_p", "top_k", "seed", "frequency_penalty",
-           "presence_penalty", "response_format")
-_FINISH = {"stop": "stop", "end_turn": "stop", "stop_sequence": "stop", "length": "length",
-           "max_tokens": "length", "tool_use": "tool_call", "tool_calls": "tool_call",
-           "tool_call": "tool_call", "content_filter": "content_filter",
-           "guardrail_intervened": "content_filter"}
 
 
-def _text_of(content: Any) -> str:
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    return "".join(getattr(part, "text", "") or "" for part in content)
+class _CallState:
+    """What one DSPy LM call says about the answers it wants (rollout, n, cache)."""
+
+    __slots__ = ("rollout_id", "n", "cache", "index")
+
+    def __init__(self, rollout_id: Any, n: int, cache: bool) -> None:
+        self.rollout_id = rollout_id
+        self.n = n
+        self.cache = cache
+        self.index = 0
+
+    def next_options(self) -> CallOptions:
+        """The options of the next engine request of this call (candidate i of n)."""
+        index = self.index
+        self.index += 1
+        many = self.n > 1
+        return CallOptions(self.rollout_id, index if many else None, self.n if many else None,
+                           self.cache)
 
 
-def to_lm_request(request: Any, model: str) -> LMRequest:
-    """Translate a ``dspy.lm15.Request`` into a canonical :class:`LMRequest`."""
-    cfg = request.config
-    params: dict[str, Any] = {name: getattr(cfg, name, None) for name in _PARAMS}
-    if cfg.stop:
-        params["stop"] = list(cfg.stop)
-    if cfg.extensions:
-        params.update(dict(cfg.extensions))
-    messages = tuple(Message(m.role, m.text or "") for m in request.messages)
-    system = _text_of(request.system) or None
-    return LMRequest(model=model, messages=messages, system=system, params=params,
-                     source=request)
+_CALL: contextvars.ContextVar[_CallState | None] = contextvars.ContextVar(
+    "unified_dspy_call", default=None)
 
 
-@functools.cache
-def _lm15() -> Any:
-    from dspy import lm15
-
-    return lm15
-
-
-def to_dspy_response(response: LMResponse) -> Any:
-    """Translate an :class:`LMResponse` into a ``dspy.lm15.Response``."""
-    lm15 = _lm15()
-    if isinstance(response.raw, lm15.Response) and not response.cache_hit:
-        return response.raw     # a backend that already speaks lm15 (no rebuild)
-    DMessage, Response, TextPart, Usage = lm15.Message, lm15.Response, lm15.TextPart, lm15.Usage  # noqa: N806
-    usage = response.usage
-    return Response(id=None, model=response.model or "unified",
-                    message=DMessage.assistant([TextPart(response.text)]),
-                    finish_reason=_FINISH.get(response.finish_reason, "stop"),  # type: ignore[arg-type]
-                    usage=Usage(input_tokens=usage.input_tokens,
-                                output_tokens=usage.output_tokens,
-                                total_tokens=usage.total_tokens))
+def _call_state(defaults: Mapping[str, Any], kwargs: Mapping[str, Any]) -> _CallState | None:
+    """The state of a call with these LM kwargs and call kwargs (None: all default)."""
+    rollout_id = kwargs.get("rollout_id", defaults.get("rollout_id"))
+    n = kwargs.get("n", defaults.get("n")) or 1
+    cache = kwargs.get("cache", True) is not False
+    if rollout_id is None and n == 1 and cache:
+        return None
+    return _CallState(rollout_id, n if isinstance(n, int) else 1, cache)
 
 
-class UnifiedEngine:
+def _next_request(request: Any, model: str) -> LMRequest:
+    canonical = to_lm_request(request, model)
+    state = _CALL.get()
+    if state is None:
+        return canonical
+    options = state.next_options()
+    if options == DEFAULT_OPTIONS:
+        return canonical
+    return dataclasses.replace(canonical, options=options)
+
+
+class _Hints:
+    """DSPy's capability hints, read from the pipeline's backends once."""
+
+    pipeline: Pipeline
+
+    @functools.cached_property
+    def _hints(self) -> dict[str, Any]:
+        return capability_hints(self.pipeline.capabilities())
+
+    @property
+    def supports_function_calling(self) -> bool:
+        """True when every backend carries tools and tool calls."""
+        return bool(self._hints["supports_function_calling"])
+
+    @property
+    def supports_reasoning(self) -> bool:
+        """True when every backend carries reasoning settings."""
+        return bool(self._hints["supports_reasoning"])
+
+    @property
+    def supports_response_schema(self) -> bool:
+        """True when every backend carries ``response_format``."""
+        return bool(self._hints["supports_response_schema"])
+
+    @property
+    def supported_params(self) -> frozenset[str]:
+        """The OpenAI-style parameter names every backend carries."""
+        return frozenset(self._hints["supported_params"])
+
+
+class UnifiedEngine(_Hints):
     """Sync engine: one DSPy request through the pipeline."""
 
     def __init__(self, pipeline: Pipeline, model: str) -> None:
@@ -85,7 +125,7 @@ class UnifiedEngine:
 
     def complete(self, request: Any) -> Any:
         """``dspy.lm15.Request -> dspy.lm15.Response`` through the pipeline."""
-        return to_dspy_response(self.pipeline.complete(to_lm_request(request, self.model)))
+        return to_dspy_response(self.pipeline.complete(_next_request(request, self.model)))
 
     def stream(self, request: Any) -> Any:
         """Streaming is served as one complete response turned into events."""
@@ -97,7 +137,7 @@ class UnifiedEngine:
         """The wrapper owns the pipeline; nothing to close here."""
 
 
-class AsyncUnifiedEngine:
+class AsyncUnifiedEngine(_Hints):
     """Async engine: awaits the pipeline's async path."""
 
     def __init__(self, pipeline: Pipeline, model: str) -> None:
@@ -106,23 +146,56 @@ class AsyncUnifiedEngine:
 
     async def complete(self, request: Any) -> Any:
         """Async ``dspy.lm15.Request -> dspy.lm15.Response``."""
-        response = await self.pipeline.acomplete(to_lm_request(request, self.model))
+        response = await self.pipeline.acomplete(_next_request(request, self.model))
         return to_dspy_response(response)
 
     async def aclose(self) -> None:
         """The wrapper owns the pipeline; nothing to close here."""
 
 
+@functools.cache
+def unified_lm_class() -> type:
+    """``UnifiedLM``: a ``dspy.LM`` that notes each call's rollout id, ``n`` and
+    ``cache`` for its engine (built on first use: importing unified stays cheap)."""
+    import dspy
+
+    class UnifiedLM(dspy.LM):  # type: ignore[misc]
+        """A ``dspy.LM`` over a unified engine (see :mod:`unified.lm`)."""
+
+        def __call__(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
+            state = _call_state(self.kwargs, kwargs)
+            if state is None:
+                return super().__call__(prompt, messages=messages, **kwargs)
+            token = _CALL.set(state)
+            try:
+                return super().__call__(prompt, messages=messages, **kwargs)
+            finally:
+                _CALL.reset(token)
+
+        async def acall(self, prompt: Any = None, *, messages: Any = None,
+                        **kwargs: Any) -> Any:
+            state = _call_state(self.kwargs, kwargs)
+            if state is None:
+                return await super().acall(prompt, messages=messages, **kwargs)
+            token = _CALL.set(state)
+            try:
+                return await super().acall(prompt, messages=messages, **kwargs)
+            finally:
+                _CALL.reset(token)
+
+    UnifiedLM.__module__ = __name__
+    UnifiedLM.__qualname__ = "UnifiedLM"
+    return UnifiedLM
+
+
 def build_dspy_lm(pipeline: Pipeline, model: str, *, temperature: float | None = None,
                   max_tokens: int | None = None) -> dspy.LM:
     """A ``dspy.LM`` whose every call goes through ``pipeline``."""
-    import dspy
-
     kwargs: dict[str, Any] = {}
     if temperature is not None:
         kwargs["temperature"] = temperature
     if max_tokens is not None:
         kwargs["max_tokens"] = max_tokens
-    return dspy.LM(LM_PREFIX + model, engine=UnifiedEngine(pipeline, model),
-                   async_engine=AsyncUnifiedEngine(pipeline, model), cache=False,
-                   num_retries=0, **kwargs)
+    return unified_lm_class()(LM_PREFIX + model, engine=UnifiedEngine(pipeline, model),
+                              async_engine=AsyncUnifiedEngine(pipeline, model), cache=False,
+                              num_retries=0, **kwargs)

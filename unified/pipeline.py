@@ -8,6 +8,9 @@ Order, outermost first::
 - the cache sits outside validation and retry: a hit costs no attempt, and only answers
   that passed validation are ever stored (the validation rules are part of the key);
 - validation failures are not retried (retry sits inside validation);
+- before a backend is called, the request is checked against its ``capabilities()``:
+  a part or parameter its wire cannot carry is an ``UnsupportedFeatureError`` (never
+  dropped), raised before any network call and never retried;
 - each backend has its own retry loop (the only one: backends switch SDK retries off);
   the fallback chain moves to the next backend only when one fails with a transient
   error after its retries, and records which backend answered so the cache stores a
@@ -21,12 +24,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .backends.capabilities import Capabilities, check_request
 from .config import UnifiedConfig
 from .errors import TransientError
 from .features.base import CallRecord, Handler
 from .features.cache import CacheLayer
 from .features.metrics import Metrics, MetricsLayer
 from .features.retry import RetryLayer
+from .features.telemetry import Telemetry
 from .features.validation import ValidationLayer
 from .types import LMRequest, LMResponse
 
@@ -60,8 +65,11 @@ class Pipeline:
         primary = self.backends[0]
         self.metrics = Metrics(enabled=self.config.metrics.enabled)
         retry_configs = [self.config.retry] + [fb.retry for fb in self.config.fallbacks]
+        self.telemetry = Telemetry.for_config(self.config, primary)   # None when off
+        attempted = (self.telemetry.traced_backends(self.backends) if self.telemetry
+                     else self.backends)
         chain = [self._attempts(backend, retry_configs[min(i, len(retry_configs) - 1)])
-                 for i, backend in enumerate(self.backends)]
+                 for i, backend in enumerate(attempted)]
         handler: Handler = _fallback_chain(chain)
         validation = self.config.validation
         if validation is not None and not validation.is_empty:
@@ -74,6 +82,8 @@ class Pipeline:
                                     clock=self.clock.wall)
             handler = self.cache.wrap(handler)
         self._handler = MetricsLayer(self.metrics, clock=self.clock.monotonic).wrap(handler)
+        if self.telemetry is not None:
+            self._handler = self.telemetry.wrap(self._handler)
 
     def _attempts(self, backend: object, retry: object) -> tuple[object, Handler]:
         def call_backend(request: LMRequest, record: CallRecord) -> LMResponse:
@@ -81,7 +91,22 @@ class Pipeline:
 
         layer = RetryLayer(retry, backend=backend.kind,  # type: ignore[arg-type,attr-defined]
                            sleep=self.clock.sleep)
-        return backend, layer.wrap(call_backend)
+        retried = layer.wrap(call_backend)
+        capabilities = _capabilities_of(backend)
+        identity = backend.identity()  # type: ignore[attr-defined]
+
+        def checked(request: LMRequest, record: CallRecord) -> LMResponse:
+            check_request(request, capabilities, identity)
+            return retried(request, record)
+
+        return backend, checked
+
+    def capabilities(self) -> Capabilities:
+        """What every backend of the chain carries (the intersection)."""
+        found = [_capabilities_of(b) for b in self.backends]
+        named = frozenset().union(*(c.features for c in found))
+        return Capabilities(frozenset(f for f in named if all(c.carries(f) for c in found)),
+                            any_param=all(c.any_param for c in found))
 
     @property
     def backend(self) -> object:
@@ -105,8 +130,16 @@ class Pipeline:
         """Close the cache and every backend."""
         if self.cache is not None:
             self.cache.close()
+        if self.telemetry is not None:
+            self.telemetry.close()
         for backend in self.backends:
             backend.close()  # type: ignore[attr-defined]
+
+
+def _capabilities_of(backend: object) -> Capabilities:
+    """The backend's declared capabilities (text only when it declares none)."""
+    declare = getattr(backend, "capabilities", None)
+    return declare() if callable(declare) else Capabilities()
 
 
 def _fallback_chain(chain: Sequence[tuple[object, Handler]]) -> Handler:

@@ -64,12 +64,18 @@ class UnifiedDSPyModule:
     def predict(self, rollout_id: str | None = None, **inputs: Any) -> Any:
         """Run the program on ``inputs``; errors surface as ``UnifiedError`` subclasses.
 
-        ``rollout_id`` gives the call its own cache entry (as in DSPy).
+        ``rollout_id`` gives the call its own cache entry (as in DSPy). For the
+        wrapper's own Predict/ChainOfThought it travels in the request (DSPy's per-call
+        ``config``); for a user's program, as the cache's ``rollout`` salt.
         """
         from .features.cache import rollout
 
-        salted = rollout(rollout_id) if rollout_id is not None else contextlib.nullcontext()
         bound = self.bound_lm is not None
+        salted: Any = contextlib.nullcontext()
+        if rollout_id is not None and bound:
+            inputs["config"] = {**(inputs.get("config") or {}), "rollout_id": rollout_id}
+        elif rollout_id is not None:
+            salted = rollout(rollout_id)
         with salted, (contextlib.nullcontext() if bound else self.wrapper.activate()):
             try:
                 return self.program(**inputs)

@@ -13,8 +13,9 @@ import asyncio
 from typing import Any, Protocol, runtime_checkable
 
 from ..types import BackendIdentity, LMRequest, LMResponse
+from .capabilities import Capabilities
 
-__all__ = ["Backend", "BaseBackend", "count_tokens", "prompt_tokens"]
+__all__ = ["Backend", "BaseBackend", "Capabilities", "count_tokens", "prompt_tokens"]
 
 
 @runtime_checkable
@@ -37,6 +38,10 @@ class Backend(Protocol):
 
     def get_info(self) -> dict[str, Any]:
         """A JSON-ready description, never containing secrets."""
+        ...
+
+    def capabilities(self) -> Capabilities:
+        """What this backend's wire carries (parts, tools, reasoning, params)."""
         ...
 
     def health(self) -> dict[str, Any]:
@@ -68,6 +73,10 @@ class BaseBackend:
     def get_info(self) -> dict[str, Any]:
         """The identity as a dict; subclasses add their (non-secret) settings."""
         return self.identity().to_dict()
+
+    def capabilities(self) -> Capabilities:
+        """Conservative default: text messages and the basic sampling parameters."""
+        return Capabilities()
 
     def health(self) -> dict[str, Any]:
         """Healthy unless a subclass knows better."""
@@ -102,5 +111,5 @@ def count_tokens(text: str) -> int:
 
 def prompt_tokens(request: LMRequest) -> int:
     """Whitespace tokens of the system prompt and every message."""
-    return count_tokens(request.system or "") + sum(count_tokens(m.content)
-                                                    for m in request.messages)
+    return count_tokens(request.system_text or "") + sum(count_tokens(m.text)
+                                                         for m in request.messages)

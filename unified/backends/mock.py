@@ -6,15 +6,19 @@
   substring of the last user message to an answer, a callable ``LMRequest -> answer``,
   or ``None`` for the automatic answerer (fills every output field that the DSPy
   prompt asks for with ``"mock <field>"``).
-- An answer is a string (returned as-is) or a dict of output fields, formatted the way
+- An answer is a string (returned as-is), a dict of output fields, formatted the way
   DSPy's ChatAdapter expects (``[[ ## field ## ]]`` sections) so DSPy parses it, as
-  ``dspy.utils.DummyLM`` does.
+  ``dspy.utils.DummyLM`` does, or a :class:`MockAnswer` scripting a whole response:
+  text or fields, tool calls, thinking, citations, a refusal, usage and finish reason.
 - ``errors`` is a sequence of exceptions (instances or classes) or ``None`` consumed one
   per call before answering: ``errors=[ServerError("x")] * 2`` fails the first two
   calls.
 - ``latency`` seconds are waited per call through the injected ``sleep``.
 
-Every request is recorded in ``requests``; usage comes from a whitespace tokenizer.
+Every request is recorded whole in ``requests`` (every part, tool, setting and
+option); usage comes from a whitespace tokenizer unless an answer scripts it. The mock
+declares every capability (parts, tools, reasoning, any parameter) unless
+``capabilities=`` says otherwise.
 """
 
 from __future__ import annotations
@@ -24,15 +28,64 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import NotFoundError
-from ..types import BackendIdentity, LMRequest, LMResponse
-from .base import BaseBackend
+from ..types import (
+    BackendIdentity,
+    CitationPart,
+    LMRequest,
+    LMResponse,
+    Part,
+    RefusalPart,
+    TextPart,
+    ThinkingPart,
+    ToolCallPart,
+    Usage,
+)
+from .base import BaseBackend, Capabilities
 
-__all__ = ["MockBackend", "format_fields"]
+__all__ = ["MockBackend", "MockAnswer", "format_fields"]
 
-Answer = str | Mapping[str, Any]
+
+@dataclass(frozen=True)
+class MockAnswer:
+    """A scripted response beyond text.
+
+    ``text`` is a string or a dict of output fields (formatted as for a plain answer);
+    ``tool_calls`` are ``(name, arguments)`` pairs or :class:`ToolCallPart` (ids
+    ``call_<i>`` when not given); ``thinking`` comes first in the message, then text,
+    tool calls, citations and ``refusal``. ``usage`` replaces the estimated one;
+    ``finish_reason`` defaults to ``tool_call`` when there are tool calls.
+    """
+
+    text: str | Mapping[str, Any] | None = None
+    tool_calls: Sequence[tuple[str, Mapping[str, Any]] | ToolCallPart] = ()
+    thinking: str | None = None
+    citations: Sequence[CitationPart] = ()
+    refusal: str | None = None
+    usage: Usage | None = None
+    finish_reason: str | None = None
+
+    def parts(self) -> tuple[Part, ...]:
+        """The assistant message's parts, in order."""
+        out: list[Part] = []
+        if self.thinking is not None:
+            out.append(ThinkingPart(self.thinking))
+        if self.text is not None:
+            out.append(TextPart(self.text if isinstance(self.text, str)
+                                else format_fields(self.text)))
+        for i, call in enumerate(self.tool_calls):
+            out.append(call if isinstance(call, ToolCallPart)
+                       else ToolCallPart(f"call_{i}", call[0], dict(call[1])))
+        out.extend(self.citations)
+        if self.refusal is not None:
+            out.append(RefusalPart(self.refusal))
+        return tuple(out)
+
+
+Answer = str | Mapping[str, Any] | MockAnswer
 _OUTPUT_FIELDS = re.compile(r"Your output fields are:\n((?:\s*\d+\.\s+`\w+`[^\n]*\n?)+)")
 _FIELD_NAME = re.compile(r"`(\w+)`")
 
@@ -45,7 +98,7 @@ def format_fields(fields: Mapping[str, Any]) -> str:
 
 def _auto_answer(request: LMRequest) -> Answer:
     # A legacy LM flattens DSPy's system prompt into the user message: read it there too.
-    match = _OUTPUT_FIELDS.search(request.system or "") or \
+    match = _OUTPUT_FIELDS.search(request.system_text or "") or \
         _OUTPUT_FIELDS.search(request.last_user_text)
     if not match:
         return f"mock answer to: {request.last_user_text}"
@@ -63,13 +116,15 @@ class MockBackend(BaseBackend):
                  errors: Iterable[BaseException | type[BaseException] | None] = (),
                  latency: float = 0.0, model: str = "mock-model",
                  endpoint: str = "mock://local",
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 capabilities: Capabilities | None = None) -> None:
         self._answerer = self._make_answerer(responses)
         self._errors = list(errors)
         self.latency = latency
         self.model = model
         self.endpoint = endpoint
         self._sleep = sleep
+        self._capabilities = capabilities or Capabilities.everything()
         self._lock = threading.Lock()
         self.requests: list[LMRequest] = []
 
@@ -117,8 +172,25 @@ class MockBackend(BaseBackend):
         if error is not None:
             raise error(f"mock: scripted {error.__name__}") if isinstance(error, type) else error
         answer = self._answerer(request)
+        if isinstance(answer, MockAnswer):
+            return self._scripted(request, answer)
         text = answer if isinstance(answer, str) else format_fields(answer)
         return self.response(request, text)
+
+    def _scripted(self, request: LMRequest, answer: MockAnswer) -> LMResponse:
+        parts = answer.parts()
+        plain = len(parts) == 1 and type(parts[0]) is TextPart
+        text = "\n".join(p.text for p in parts if type(p) is TextPart)
+        base = self.response(request, text, finish_reason=answer.finish_reason or (
+            "tool_call" if answer.tool_calls else "stop"))
+        return LMResponse(text=text, finish_reason=base.finish_reason,
+                          usage=answer.usage or base.usage, backend=base.backend,
+                          endpoint=base.endpoint, model=base.model,
+                          parts=() if plain else parts)
+
+    def capabilities(self) -> Capabilities:
+        """Everything, unless ``capabilities=`` was given."""
+        return self._capabilities
 
     def identity(self) -> BackendIdentity:
         """``mock`` + the configured endpoint label + model."""

@@ -125,7 +125,7 @@ def to_dspy_request(request: LMRequest, model: str) -> Any:
     ``config.extensions``)."""
     from dspy import lm15
 
-    system = [request.system] if request.system else []
+    system = [request.system_text] if request.system_text else []
     messages = []
     for message in request.messages:
         if message.role == "system":
@@ -167,7 +167,8 @@ def _is_unchanged_lm15(request: LMRequest) -> bool:
     from ..lm import to_lm_request
 
     source = request.source
-    return isinstance(source, lm15.Request) and to_lm_request(source, request.model) == request
+    return isinstance(source, lm15.Request) and dataclasses.replace(
+        to_lm_request(source, request.model), options=request.options) == request
 
 
 class DSPyLMBackend(BaseBackend):
@@ -225,12 +226,19 @@ class DSPyLMBackend(BaseBackend):
                 params={**defaults, **request.params}), self.model)
         with self._unified_errors():
             answer = engine.complete(outgoing)
+        from .._dspy_bridge import from_dspy_response
+
+        rich = from_dspy_response(answer)      # tool calls, thinking, logprobs, usage
         usage = answer.usage
-        return self.response(request, answer.text or "",
+        base = self.response(request, rich.text,
                              finish_reason=_FINISH.get(answer.finish_reason, "stop"),
                              input_tokens=usage.input_tokens if usage else None,
                              output_tokens=usage.output_tokens if usage else None,
                              raw=answer)
+        return dataclasses.replace(base, parts=rich.parts, logprobs=rich.logprobs,
+                                   usage=dataclasses.replace(
+                                       rich.usage, input_tokens=base.usage.input_tokens,
+                                       output_tokens=base.usage.output_tokens))
 
     def _usage_of(self, messages: list[dict[str, str]]) -> dict[str, Any]:
         """The usage the LM recorded for the call that sent ``messages`` (or {})."""

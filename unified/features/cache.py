@@ -1,17 +1,23 @@
 """The cache layer: memory LRU in front of an optional disk store.
 
-Key = sha256 of canonical JSON of the whole request (model, system, messages, every
-param), the identity of the backend that answers (kind, endpoint/base URL/region,
-model), the validation rules in force and the per-call ``rollout_id`` salt.
-Credentials are never part of a request or an identity, so never part of a key.
+Key = sha256 over every part of the request: model, system prompt, each message's
+role and parts (text by value; images, audio and files by the sha256 of their bytes;
+tool calls, tool results, thinking and the rest by value), every tool's JSON schema,
+tool choice, reasoning settings, prompt-cache settings, every param, the per-call
+options (DSPy's ``rollout_id`` and the candidate index among ``n``), the identity of
+the backend that answers (kind, endpoint/base URL/region, model), the validation
+rules in force and the ``rollout`` salt. Credentials are never part of a request or
+an identity, so never part of a key.
 
 The layer sits outside validation and retry (see :mod:`unified.pipeline`): a hit costs
 no attempt, and only answers that came back through validation are stored. An answer
 given by a fallback backend is stored under the fallback's identity, never the
-primary's. Hits are returned with ``cache_hit=True`` and zero usage.
+primary's. Hits are returned with ``cache_hit=True`` and zero usage; every other
+field (tool calls, thinking, citations, logprobs, finish reason) comes back as stored.
 
-Per call: ``with bypass_cache(): ...`` skips lookup and store; ``with
-rollout(rollout_id): ...`` gives an independent entry (DSPy's ``rollout_id`` idea).
+Per call: ``request.options.cache=False`` (DSPy's ``cache=False``) or ``with
+bypass_cache(): ...`` skips lookup and store; ``with rollout(rollout_id): ...`` gives
+an independent entry (DSPy's ``rollout_id`` idea).
 """
 
 from __future__ import annotations
@@ -26,8 +32,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .._parts import TextPart, part_key
 from ..config import CacheConfig
-from ..types import BackendIdentity, LMRequest, LMResponse, Usage, canonical_json
+from ..types import BackendIdentity, LMRequest, LMResponse, Message, Usage, canonical_json
 from .base import CallRecord, Handler
 from .diskstore import DiskStore
 
@@ -63,15 +70,46 @@ def cache_key(request: LMRequest, identity: BackendIdentity, *, rules: str = "",
               salt: str | None = None) -> str:
     """The sha256 hex key of one request as answered by one backend identity.
 
-    What is hashed is the ``repr`` of one tuple of every part (identity, model, system,
-    each message's role and content, canonical JSON of the params, rules, salt): as
-    unambiguous as one canonical JSON document (``repr`` quotes and escapes every
-    string) and cheaper to build.
+    What is hashed is the ``repr`` of one tuple of every part (see the module
+    docstring): as unambiguous as one canonical JSON document (``repr`` quotes and
+    escapes every string) and cheaper to build. Plain text messages are their
+    ``(role, text)``; anything beyond text adds its own element only when present, so
+    the keys of text-only requests stay short.
     """
-    parts = (identity.kind, identity.endpoint, identity.model, request.model, request.system,
-             tuple((m.role, m.content) for m in request.messages),
-             canonical_json(request.params) if request.params else "", rules, salt)
+    parts: tuple[Any, ...] = (
+        identity.kind, identity.endpoint, identity.model, request.model,
+        request.system if request.system is None or isinstance(request.system, str)
+        else tuple(part_key(p) for p in request.system),
+        tuple(_message_key(m) for m in request.messages),
+        canonical_json(request.params) if request.params else "", rules, salt)
+    extra = _structured_key(request)
+    if extra is not None:
+        parts += extra
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _message_key(message: Message) -> tuple[Any, ...]:
+    parts = message.parts
+    if len(parts) == 1 and not message.continuation:
+        first = parts[0]
+        if type(first) is TextPart and not first.continuation:
+            return (message.role, first.text)
+        return (message.role, part_key(first))
+    return (message.role, tuple(part_key(p) for p in parts),
+            tuple(canonical_json(c.to_dict()) for c in message.continuation))
+
+
+def _structured_key(request: LMRequest) -> tuple[Any, ...] | None:
+    options = request.options.key()
+    if (not request.tools and request.tool_choice is None and request.reasoning is None
+            and request.prompt_cache is None and options is None):
+        return None
+    settings: dict[str, Any] = {"tools": [t.to_dict() for t in request.tools]}
+    for name in ("tool_choice", "reasoning", "prompt_cache"):
+        value = getattr(request, name)
+        if value is not None:
+            settings[name] = value.to_dict()
+    return (canonical_json(settings), options)
 
 
 class MemoryLRU:
@@ -162,7 +200,7 @@ class CacheLayer:
         """Return ``handler`` served from the cache when possible."""
 
         def cached(request: LMRequest, record: CallRecord) -> LMResponse:
-            if _BYPASS.get():
+            if _BYPASS.get() or not request.options.cache:
                 record.cache = "bypass"
                 return handler(request, record)
             key = self.key_for(request)

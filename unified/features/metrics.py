@@ -6,7 +6,9 @@
 ``average_response_time``, ``retry_count``, ``validation_failures``, ``success_rate``,
 ``last_updated``, ``config``) plus latency percentiles (``latency_p50``/``p95``/``p99``
 over the last ``window`` calls), ``attempts``, ``retry_sleep_total``, ``tokens_in``,
-``tokens_out``, ``estimated_cost_usd``, ``errors_by_class`` and ``per_backend``.
+``tokens_out``, ``tokens_cached`` (input tokens the provider read from its prompt
+cache), ``tokens_reasoning`` (the thinking share of the output),
+``estimated_cost_usd``, ``errors_by_class`` and ``per_backend``.
 Percentiles and means are computed with :mod:`unified.tlm` (the project's own numeric
 ops), not numpy. As in the legacy wrapper, failures are counted but not timed.
 """
@@ -46,7 +48,8 @@ class Metrics:
         with self._lock:
             self._counts: dict[str, float] = dict.fromkeys(
                 ("total", "ok", "failed", "hits", "misses", "time", "retries", "attempts",
-                 "validation_failures", "sleep", "tokens_in", "tokens_out", "cost"), 0)
+                 "validation_failures", "sleep", "tokens_in", "tokens_out", "tokens_cached",
+                 "tokens_reasoning", "cost"), 0)
             self._latencies: deque[float] = deque(maxlen=self._window)
             self._errors: dict[str, int] = {}
             self._per_backend: dict[str, dict[str, int]] = {}
@@ -80,6 +83,8 @@ class Metrics:
                 self._latencies.append(record.latency)
                 c["tokens_in"] += response.usage.input_tokens
                 c["tokens_out"] += response.usage.output_tokens
+                c["tokens_cached"] += response.usage.cached_tokens or 0
+                c["tokens_reasoning"] += response.usage.reasoning_tokens or 0
                 c["cost"] += estimate_cost(response.model or record.request.model,
                                            response.usage.input_tokens,
                                            response.usage.output_tokens)
@@ -124,6 +129,8 @@ class Metrics:
             "retry_sleep_total": c["sleep"],
             "tokens_in": int(c["tokens_in"]),
             "tokens_out": int(c["tokens_out"]),
+            "tokens_cached": int(c["tokens_cached"]),
+            "tokens_reasoning": int(c["tokens_reasoning"]),
             "estimated_cost_usd": c["cost"],
             "errors_by_class": errors,
             "per_backend": per_backend,

@@ -9,6 +9,12 @@ format (``[[ ## field ## ]]`` sections), the output fields' values joined by a n
 in order (the legacy enhanced wrapper's definition); otherwise the whole text. A failure
 raises :class:`~unified.errors.ValidationError` and is never cached (the cache layer sits
 outside this one and stores only what comes back through it).
+
+A response that is only tool calls (no text answer: the model asks for a tool) is
+checked only by rules that say they apply to tool calls: custom validators marked with
+:func:`tool_call_rule`, called with the canonical JSON of the calls
+(``[{"name", "input"}, …]``). Its reason code is then theirs, or
+``tool_calls_not_validated`` when no rule applies. Thinking text is never validated.
 """
 
 from __future__ import annotations
@@ -20,12 +26,15 @@ from typing import Any
 
 from ..config import ValidationConfig
 from ..errors import ValidationError
-from ..types import LMRequest, LMResponse
+from ..types import LMRequest, LMResponse, canonical_json
 from .base import CallRecord, Handler
 
-__all__ = ["ValidationLayer", "validate_text", "output_text", "PASSED", "SECURITY_KEYWORDS"]
+__all__ = ["ValidationLayer", "validate_text", "output_text", "tool_call_rule", "PASSED",
+           "SECURITY_KEYWORDS", "TOOL_CALLS_SKIPPED"]
 
 PASSED = "all_validations_passed"
+TOOL_CALLS_SKIPPED = "tool_calls_not_validated"
+_TOOL_RULE = "validates_tool_calls"
 SECURITY_KEYWORDS = ("<script>", "javascript:", "eval(", "exec(", "__import__",
                      "'; DROP TABLE", "../", "${jndi:")
 _SECTION = re.compile(r"\[\[ ## (\w+) ## \]\]\n?")
@@ -72,6 +81,23 @@ def _safe(validator: Callable[[str], Any], text: str) -> bool:
         return False
 
 
+def tool_call_rule(validator: Callable[[str], Any]) -> Callable[[str], Any]:
+    """Mark a custom validator as applying to tool-call-only responses too."""
+    setattr(validator, _TOOL_RULE, True)
+    return validator
+
+
+def _validate_tool_calls(response: LMResponse, config: ValidationConfig) -> tuple[bool, str]:
+    rules = [v for v in config.validators if getattr(v, _TOOL_RULE, False)]
+    if not rules:
+        return True, TOOL_CALLS_SKIPPED
+    calls = canonical_json([{"name": c.name, "input": dict(c.input)}
+                            for c in response.tool_calls])
+    if not all(_safe(v, calls) for v in rules):
+        return False, "custom_validator_failed"
+    return True, PASSED
+
+
 class ValidationLayer:
     """Raises :class:`ValidationError` for responses that break the rules."""
 
@@ -83,8 +109,12 @@ class ValidationLayer:
 
         def validated(request: LMRequest, record: CallRecord) -> LMResponse:
             response = handler(request, record)
-            text = output_text(response.text)
-            ok, reason = validate_text(text, self.config)
+            text: str = response.text
+            if not text and response.parts and response.tool_calls:
+                ok, reason = _validate_tool_calls(response, self.config)
+            else:
+                text = output_text(text)
+                ok, reason = validate_text(text, self.config)
             record.validation = reason
             if not ok:
                 raise ValidationError(reason, text=text)

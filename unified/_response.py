@@ -1,0 +1,153 @@
+"""The canonical response and its token usage (re-exported by :mod:`unified.types`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from ._logprobs import TokenLogprob, logprobs_from_json, logprobs_to_json
+from ._parts import (
+    CitationPart,
+    Continuation,
+    Part,
+    RefusalPart,
+    TextPart,
+    ThinkingPart,
+    ToolCallPart,
+    part_from_dict,
+    part_to_dict,
+    parts_text,
+)
+
+__all__ = ["Usage", "LMResponse"]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts of one call: ``cached_tokens`` are input tokens read from the
+    provider's prompt cache; ``reasoning_tokens`` the thinking share of the output
+    (``None`` = not reported). ``reported_total`` is the provider's own total."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    input_audio_tokens: int | None = None
+    output_audio_tokens: int | None = None
+    reported_total: int | None = None
+
+    @property
+    def total_tokens(self) -> int:
+        """The provider's total when reported, else input plus output tokens."""
+        if self.reported_total is not None:
+            return self.reported_total
+        return self.input_tokens + self.output_tokens
+
+    def to_dict(self) -> dict[str, int]:
+        """JSON-ready form (unreported counters omitted)."""
+        out = {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+        for name in _USAGE_OPTIONAL:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Usage:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**{f.name: int(data[f.name]) for f in fields(cls)
+                      if data.get(f.name) is not None})
+
+
+_USAGE_OPTIONAL = ("cached_tokens", "cache_write_tokens", "reasoning_tokens",
+                   "input_audio_tokens", "output_audio_tokens", "reported_total")
+
+
+@dataclass(frozen=True)
+class LMResponse:
+    """A canonical completion response (see the module docstring).
+
+    ``text`` is the visible answer (the text parts joined); when ``parts`` is given
+    and ``text`` is empty, ``text`` is computed from the parts.
+    """
+
+    text: str = ""
+    finish_reason: str = "stop"
+    usage: Usage = field(default_factory=Usage)
+    raw: Any = None
+    backend: str = ""
+    endpoint: str = ""
+    model: str = ""
+    cache_hit: bool = False
+    parts: tuple[Part, ...] = ()
+    logprobs: tuple[TokenLogprob, ...] | None = None
+    id: str | None = None
+    #: Provider state of the whole assistant message (to replay it), as in lm15.
+    continuation: tuple[Continuation, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.parts:
+            object.__setattr__(self, "parts", tuple(self.parts))
+            if not self.text:
+                object.__setattr__(self, "text", parts_text(self.parts))
+
+    @property
+    def message_parts(self) -> tuple[Part, ...]:
+        """The whole assistant message: ``parts``, or the text as one part."""
+        return self.parts or (TextPart(self.text),)
+
+    @property
+    def tool_calls(self) -> list[ToolCallPart]:
+        """The tool calls the model asked for."""
+        return [p for p in self.parts if isinstance(p, ToolCallPart)]
+
+    @property
+    def thinking(self) -> list[ThinkingPart]:
+        """The reasoning traces."""
+        return [p for p in self.parts if isinstance(p, ThinkingPart)]
+
+    @property
+    def citations(self) -> list[CitationPart]:
+        """The citations."""
+        return [p for p in self.parts if isinstance(p, CitationPart)]
+
+    @property
+    def refusal(self) -> str | None:
+        """The refusal text, when the model refused."""
+        found = [p.text for p in self.parts if isinstance(p, RefusalPart)]
+        return "\n".join(found) if found else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (without ``raw``), the form stored in the cache."""
+        out: dict[str, Any] = {"text": self.text, "finish_reason": self.finish_reason,
+                               "usage": self.usage.to_dict(), "backend": self.backend,
+                               "endpoint": self.endpoint, "model": self.model}
+        if self.parts:
+            out["parts"] = [part_to_dict(p) for p in self.parts]
+        if self.logprobs is not None:
+            out["logprobs"] = logprobs_to_json(self.logprobs)
+        if self.id is not None:
+            out["id"] = self.id
+        if self.continuation:
+            out["continuation"] = [c.to_dict() for c in self.continuation]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LMResponse:
+        """Inverse of :meth:`to_dict`; raises ``KeyError``/``TypeError`` on bad data."""
+        text = data["text"]
+        if not isinstance(text, str):
+            raise TypeError("text must be a string")
+        parts = tuple(part_from_dict(p) for p in data.get("parts") or ())
+        logprobs = data.get("logprobs")
+        return cls(text=text, finish_reason=str(data.get("finish_reason", "stop")),
+                   usage=Usage.from_dict(data.get("usage") or {}),
+                   backend=str(data.get("backend", "")),
+                   endpoint=str(data.get("endpoint", "")), model=str(data.get("model", "")),
+                   parts=parts, id=data.get("id"),
+                   continuation=tuple(Continuation.from_dict(c)
+                                      for c in data.get("continuation") or ()),
+                   logprobs=None if logprobs is None else logprobs_from_json(logprobs))
+
