@@ -73,7 +73,7 @@ def test_a_malformed_line_is_reported_with_its_file_and_line_and_the_rest_import
                        encoding="utf-8")
     report = _import(tmp_path / "out", capture)
     assert [str(m).split(": ")[0] for m in report.malformed] == ["broken.jsonl:2"]
-    assert len(report.written) == 4
+    assert len(report.written) == 5
 
 
 def test_the_cli_exits_1_naming_the_bad_line_and_0_once_everything_is_in(tmp_path,
@@ -83,7 +83,7 @@ def test_the_cli_exits_1_naming_the_bad_line_and_0_once_everything_is_in(tmp_pat
     args = ["import", str(capture), "--format", "openai-jsonl", "--scenarios",
             str(tmp_path / "s"), "--cassettes", str(tmp_path / "c")]
     assert main(args) == 1
-    assert "c.jsonl:6: not JSON" in capsys.readouterr().out
+    assert "c.jsonl:7: not JSON" in capsys.readouterr().out
     assert main([*args[:1], str(SAMPLE), *args[2:]]) == 0
 
 
