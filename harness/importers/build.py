@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .dspy_prompt import infer_dspy_call, parse_outputs
-from .formats import Capture
+from .formats import Capture, Malformed
 
 __all__ = ["Built", "Refused", "build", "canonical_request", "SAMPLING_PARAMS"]
 
@@ -46,15 +46,11 @@ class Built:
 
 
 @dataclass(frozen=True)
-class Refused:
+class Refused(Malformed):
     """A well-formed capture the importer cannot turn into a replayable scenario."""
 
-    source: str
-    line: int
-    reason: str
-
     def __str__(self) -> str:
-        return f"{self.source}:{self.line}: not imported: {self.reason}"
+        return f"{self.source}:{self.line}: not imported: {self.problem}"
 
 
 def canonical_request(request: Mapping[str, Any]) -> str:
