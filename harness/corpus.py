@@ -21,6 +21,7 @@ import yaml
 
 from .importers import import_captures
 from .importers.dspy_prompt import infer_dspy_call, parse_outputs
+from .importers.formats import Capture, read_captures
 from .importers.synth import capture_line
 
 __all__ = ["SAMPLE", "variations", "add_fault", "generate", "main"]
@@ -41,10 +42,11 @@ _FAULT_BODY = json.dumps({"error": {"code": "503", "message": "scripted fault 50
 def variations(count: int, sample: Path = SAMPLE) -> list[str]:
     """``count`` capture lines varying the sample's calls (deterministic)."""
     templates = []
-    for text in sample.read_text(encoding="utf-8").splitlines():
-        record = json.loads(text)
-        call = infer_dspy_call(record["request"]["messages"])
-        content = record["response"]["choices"][0]["message"]["content"]
+    for record in read_captures([sample], "openai-jsonl"):
+        if not isinstance(record, Capture):
+            continue
+        call = infer_dspy_call(record.request["messages"])
+        content = record.response["choices"][0]["message"]["content"]
         if call is not None:
             templates.append((call, parse_outputs(call, content) or {}))
     lines = []
