@@ -114,6 +114,16 @@ class WireLog:
     misses: list[str] = field(default_factory=list)
     played: set[int] = field(default_factory=set)
     interactions: int = 0
+    #: How to make every recorded interaction playable again (set by the replay).
+    rewinders: list[Callable[[], None]] = field(default_factory=list)
+
+    def rewind(self) -> None:
+        """Start afresh for the next implementation within the same replay: its requests
+        and misses only, every interaction playable again (``played`` accumulates)."""
+        self.events.clear()
+        self.misses.clear()
+        for rewind in self.rewinders:
+            rewind()
 
     def add(self, method: str, url: str, body: Any, status: int | str) -> None:
         """Record one request with the status that answered it."""
@@ -159,6 +169,7 @@ def _observe(cassette: Any, log: WireLog, record: bool) -> None:
         # identical request of the same run (a retry must reach the server again).
         cassette.play_counts[len(cassette.data) - 1] += 1
 
+    log.rewinders.append(cassette.play_counts.clear)
     cassette.can_play_response_for = observed_can_play
     cassette.play_response = observed_play
     cassette.append = observed_append
