@@ -16,6 +16,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -32,7 +33,7 @@ _TOPICS = ("the billing service", "order 1042", "the export button", "my access 
            "the API quota", "the mobile app", "an invoice", "the data warehouse")
 _ASKS = ("What happened to {}?", "Who owns {}?", "How do I fix {}?", "Why is {} slow?",
          "When was {} last changed?", "Can you summarise {}?")
-_MODELS = (("gpt-4o-mini", {"temperature": 0.2, "max_tokens": 256}), ("gpt-4o", {}),
+_MODELS: tuple[tuple[str, dict[str, Any]], ...] = (("gpt-4o-mini", {"temperature": 0.2, "max_tokens": 256}), ("gpt-4o", {}),
            ("gpt-4.1-mini", {"temperature": 0.0}), ("gpt-4o-mini", {"max_tokens": 128}))
 _FAULT_STEP = {"fault": {"status": 503}}
 _FAULT_BODY = json.dumps({"error": {"code": "503", "message": "scripted fault 503",

@@ -47,7 +47,7 @@ def merge_runs(directories: Sequence[Path]) -> tuple[Any, dict[str, Any]]:
     from .parity import ParityRun
 
     loaded = [(d, *load_run(d)) for d in directories]
-    shards = {}
+    shards: dict[int, tuple[Path, dict[str, Any], dict[str, Any]]] = {}
     for directory, _, data in loaded:
         shard = (data.get("selection") or {}).get("shard")
         if not shard:

@@ -281,4 +281,4 @@ def load_scenarios(directory: Path | str = SCENARIO_DIR,
 
 #: ``config.sampling``: an imported call's sampling parameters (``temperature``,
 #: ``max_tokens``), sent by every implementation on the direct backend.
-CONFIG_SECTIONS = (*CONFIG_SECTIONS, "sampling")
+CONFIG_SECTIONS = (*CONFIG_SECTIONS, "sampling")  # type: ignore[assignment]

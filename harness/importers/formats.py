@@ -63,7 +63,7 @@ def _json_lines(path: Path) -> Iterator[tuple[int, Any | Malformed]]:
                 continue
             try:
                 yield number, json.loads(text)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 yield number, Malformed(path.name, number, f"not JSON ({exc.msg})")
 
 
@@ -174,7 +174,8 @@ def _read_cassette(path: Path) -> Iterator[Capture | Malformed]:
             body = request["body"]
             body = body.get("string") if isinstance(body, dict) else body
             response_text = item["response"]["body"]["string"]
-            captured = Capture(path.name, index + 1, json.loads(body), json.loads(response_text),
+            captured = Capture(path.name, index + 1, json.loads(str(body)),
+                               json.loads(response_text),
                                str(request.get("uri", "")))
         except (KeyError, TypeError, ValueError) as exc:
             yield Malformed(path.name, index + 1, f"interaction {index}: not a JSON call ({exc})")
