@@ -157,3 +157,15 @@ def test_a_call_through_the_gateway_becomes_a_gateway_scenario_for_unified(tmp_p
     cassette = (tmp_path / "out" / "cassettes" / "gateway" / scenario.name).read_text()
     assert data["config"]["model"] == "chat" and data["implementations"] == ["unified"]
     assert "/endpoints/chat/invocations" in cassette
+
+
+def test_a_recorded_cassette_imports_as_a_scenario_of_its_call(tmp_path) -> None:
+    import yaml
+
+    cassette = ROOT / "cassettes" / "direct" / "enhanced-direct-plain.yaml"
+    report = import_captures([cassette], "cassette", scenario_dir=tmp_path / "s",
+                             cassette_dir=tmp_path / "c")
+    assert len(report.written) == 1 and not report.problems
+    data = yaml.safe_load((tmp_path / "s" / f"{report.written[0]}.yaml").read_text())
+    assert data["calls"] == [{"question": "What is DSPy?"}]
+    assert data["config"] == {"model": "gpt-4o-mini"}
