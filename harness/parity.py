@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,9 +198,15 @@ def _replay(scenario: Scenario, record: bool) -> Iterator[Any]:
 def observe(implementation: Any, scenario: Scenario, *, record: bool = False,
             gateway_uri: str = REPLAY_GATEWAY_URI,
             upstream_url: str = REPLAY_UPSTREAM_URL,
-            before_run: Callable[[], None] | None = None) -> tuple[Observation, set[int]]:
-    """Run one implementation on one scenario inside its replay; return what it did."""
-    with tempfile.TemporaryDirectory(prefix="parity-") as tmp, _replay(scenario, record) as log:
+            before_run: Callable[[], None] | None = None,
+            shared: Any = None) -> tuple[Observation, set[int]]:
+    """Run one implementation on one scenario inside its replay; return what it did.
+    ``shared``: a replay already open for the scenario (:func:`shared_replay`), rewound
+    here, so the implementations of one scenario share one vcrpy / moto set-up."""
+    replay = nullcontext(shared) if shared is not None else _replay(scenario, record)
+    with tempfile.TemporaryDirectory(prefix="parity-") as tmp, replay as log:
+        if shared is not None:
+            log.rewind()
         env = RunEnv(gateway_uri=gateway_uri, upstream_base_url=upstream_url, workdir=Path(tmp))
         if before_run is not None:
             before_run()
@@ -263,8 +269,15 @@ def run_scenario(scenario: Scenario, only: Iterable[str] = (),
         return blocked
     differences = load_differences() if differences is None else differences
     impls = implementations_for(scenario, only)
+    with _replay(scenario, record=False) as shared:
+        return _judged(scenario, impls, differences, references, shared)
+
+
+def _judged(scenario: Scenario, impls: list[Any], differences: dict[str, Difference],
+            references: dict[str, tuple[Observation, set[int]]] | None,
+            shared: Any) -> ScenarioResult:
     if not scenario.applies_to("legacy"):
-        runs = [(impl, observe(impl, scenario)) for impl in impls]
+        runs = [(impl, observe(impl, scenario, shared=shared)) for impl in impls]
         return ScenarioResult(scenario.id, scenario.pattern, scenario.backend,
                               scenario.description,
                               [_recorded_verdict(scenario, obs) for _, (obs, _) in runs],
@@ -275,7 +288,7 @@ def run_scenario(scenario: Scenario, only: Iterable[str] = (),
     observations = []
     for index, impl in enumerate(impls):
         cached = references.get(scenario.id) if references is not None and index == 0 else None
-        obs, used = cached if cached is not None else observe(impl, scenario)
+        obs, used = cached if cached is not None else observe(impl, scenario, shared=shared)
         if references is not None and index == 0:
             references[scenario.id] = (obs, used)
         observations.append((impl, obs))

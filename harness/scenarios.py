@@ -127,6 +127,23 @@ def _lines(text: str) -> dict[str, int]:
     return {k.value: k.start_mark.line + 1 for k, _ in node.value if hasattr(k, "value")}
 
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LazyLines(dict):  # type: ignore[type-arg]
+    """Field -> line, composed only when an error needs it (composing is slow)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text: str | None = text
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if self.text is not None:
+            self.update(_lines(self.text))
+            self.text = None
+        return super().get(key, default)
+
+
 def load_scenario(path: Path | str) -> Scenario:
     """Load and validate one scenario file."""
     path = Path(path)
@@ -135,15 +152,18 @@ def load_scenario(path: Path | str) -> Scenario:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(path, "file", f"cannot read ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        data = None      # parsed again below by the pure loader, whose marks name the line
+    try:
+        data = yaml.safe_load(text) if data is None else data
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ScenarioError(path, "yaml", f"invalid YAML ({getattr(exc, 'problem', exc)})",
                             mark.line + 1 if mark else None) from None
     if not isinstance(data, dict):
         raise ScenarioError(path, "file", "expected a mapping at the top level", 1)
-    lines = _lines(text)
-    return _validate(path, data, lines)
+    return _validate(path, data, _LazyLines(text))
 
 
 def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Scenario:
@@ -259,3 +279,8 @@ def load_scenarios(directory: Path | str = SCENARIO_DIR,
     if errors:
         raise ScenarioFilesError(errors)
     return scenarios
+
+
+#: ``config.sampling``: an imported call's sampling parameters (``temperature``,
+#: ``max_tokens``), sent by every implementation on the direct backend.
+CONFIG_SECTIONS = (*CONFIG_SECTIONS, "sampling")  # type: ignore[assignment]

@@ -22,7 +22,7 @@ from ..expectations import jsonable, resolve_inputs
 from ..observation import CallOutcome, Observation
 from ..scenarios import Scenario
 from .base import DIRECT_MODEL, FAKE_API_KEY, RunEnv, as_is, batch_outcomes, outcomes
-from .patterns import DEFAULT_BEDROCK_MODEL, _demos, _route, _signature
+from .patterns import DEFAULT_BEDROCK_MODEL, _demos, _route, _signature, scenario_model
 
 __all__ = ["NativeUnifiedAdapter", "unified_config_for"]
 
@@ -32,6 +32,8 @@ def _legacy_defaults(scenario: Scenario) -> dict[str, Any]:
     parameters and, for the gateway and simple patterns, their retry schedule."""
     from unified.compat import mapping
 
+    if scenario.section("sampling") is not None:   # an imported call: exactly its own
+        return dict(scenario.section("sampling") or {})
     if scenario.pattern == "simple":
         legacy = mapping.dspy_config_to_unified(scenario.section("simple") or {})
     elif scenario.pattern == "gateway":
@@ -50,8 +52,8 @@ def _legacy_defaults(scenario: Scenario) -> dict[str, Any]:
 def _target(backend: str, scenario: Scenario, env: RunEnv) -> dict[str, Any]:
     """Where ``backend`` is reached in the replay: its model or route, URIs and keys."""
     if backend == "direct":
-        return dict(backend="direct", model=DIRECT_MODEL, api_base=env.upstream_base_url,
-                    api_key=FAKE_API_KEY)
+        return dict(backend="direct", model=scenario_model(scenario) or DIRECT_MODEL,
+                    api_base=env.upstream_base_url, api_key=FAKE_API_KEY)
     if backend == "gateway":
         return dict(backend="gateway", model=_route(scenario), gateway_uri=env.gateway_uri,
                     gateway_endpoint=_route(scenario))

@@ -67,6 +67,10 @@ class _Player:
         self.name = name
         self.plays = [0] * len(interactions)
 
+    def rewind(self) -> None:
+        """Make every interaction playable again (the next implementation's turn)."""
+        self.plays = [0] * len(self.interactions)
+
     def __call__(self, call: BedrockCall) -> BedrockReply | BedrockFault:
         path, body = _path(call), call.body
         for index, item in enumerate(self.interactions):
@@ -106,6 +110,7 @@ def bedrock_replay(cassette: str, *, record: bool = False,
     log.interactions = len(interactions)
     with bedrock_stub() as script:
         player = _Player(interactions, log, str(file))
+        log.rewinders.append(player.rewind)
         original = script.answer
         new: list[dict[str, Any]] = []
 
