@@ -27,7 +27,8 @@ from typing import Any
 from .perf import Subject, timed_subject
 
 __all__ = ["Workload", "SIGNATURE", "answer_text", "ScriptedEngine", "scripted_lm",
-           "fresh_ids", "floor_workload", "unified_workload", "cache_workloads",
+           "fresh_ids", "floor_workload", "unified_workload", "unified_cache_hit_workload",
+           "dspy_cache_hit_workload", "cache_workloads",
            "http_workloads", "import_seconds", "import_subject", "import_pair_subjects",
            "batch_workload", "parity_replay", "IMPORT_STATEMENTS", "sample_request",
            "dump_json"]
@@ -113,9 +114,11 @@ def floor_workload(text: str | None = None) -> Workload:
 
 
 def unified_workload(text: str | None = None, *, cache: bool = True,
-                     name: str = "unified Predict") -> Workload:
+                     name: str = "unified Predict", same_question: str | None = None
+                     ) -> Workload:
     """``dspy.Predict`` through the unified wrapper on a mock backend: cache on (every
-    call a miss), retry, validation and metrics on."""
+    call a miss, unless ``same_question`` is asked every time), retry, validation and
+    metrics on."""
     from unified import (
         BackendType,
         CacheConfig,
@@ -135,9 +138,40 @@ def unified_workload(text: str | None = None, *, cache: bool = True,
 
     def run(n: int) -> None:
         for _ in range(n):
-            module.predict(question=f"question {ids()}")
+            module.predict(question=same_question or f"question {ids()}")
 
     return Workload(name, run, wrapper.close)
+
+
+CACHED_QUESTION = "the one cached question"
+
+
+def unified_cache_hit_workload() -> Workload:
+    """Unified ``Predict`` asking the same question every call: a memory-cache hit of
+    the unified pipeline after the first call (the whole DSPy round trip around it)."""
+    return unified_workload(name="unified cache hit", same_question=CACHED_QUESTION)
+
+
+def dspy_cache_hit_workload() -> Workload:
+    """``dspy.Predict`` on a bare engine with DSPy's own memory cache on, asking the
+    same question every call: DSPy's cache hit, the reference for a unified hit.
+    Switches DSPy's memory cache on for this process until ``close()``."""
+    import dspy
+
+    dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=True)
+    lm = dspy.LM("scripted/model", engine=ScriptedEngine(answer_text()), cache=True,
+                 num_retries=0)
+    program = dspy.Predict(SIGNATURE)
+
+    def run(n: int) -> None:
+        with dspy.context(lm=lm):
+            for _ in range(n):
+                program(question=CACHED_QUESTION)
+
+    def close() -> None:
+        dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+
+    return Workload("dspy cache hit", run, close)
 
 
 def sample_request(question: str = "What is DSPy?") -> Any:
@@ -157,10 +191,12 @@ def sample_request(question: str = "What is DSPy?") -> Any:
                      params={"temperature": 0.0, "max_tokens": 1000})
 
 
-def cache_workloads(directory: str | None = None) -> dict[str, Workload]:
-    """Pipeline-level (below DSPy) cache workloads on a mock backend: ``miss`` (a new
-    request each call: key, lookup, backend, store), ``memory hit`` and ``disk hit``
-    (a second pipeline on the same directory with its memory layer off)."""
+def cache_workloads(directory: str | None = None, *, latency: float = 0.0
+                    ) -> dict[str, Workload]:
+    """Pipeline-level (below DSPy) cache workloads on a mock backend answering after
+    ``latency`` seconds: ``miss`` (a new request each call: key, lookup, backend,
+    store), ``memory hit`` and ``disk hit`` (a second pipeline on the same directory
+    with its memory layer off)."""
     from unified import BackendType, CacheConfig, MockBackend, UnifiedConfig
     from unified.pipeline import Pipeline
 
@@ -171,7 +207,7 @@ def cache_workloads(directory: str | None = None) -> dict[str, Workload]:
                                                              memory_entries=4096))
     cold = UnifiedConfig(backend=BackendType.MOCK, cache=CacheConfig(directory=where, memory_entries=0))
     memory_only = UnifiedConfig(backend=BackendType.MOCK, cache=CacheConfig(memory_entries=1 << 20))
-    miss_pipe = Pipeline([MockBackend(lambda r: text)], memory_only)
+    miss_pipe = Pipeline([MockBackend(lambda r: text, latency=latency)], memory_only)
     warm = Pipeline([MockBackend(lambda r: text)], config)
     disk = Pipeline([MockBackend(lambda r: text)], cold)
     hit_request = sample_request("the one cached question")
@@ -277,10 +313,11 @@ def import_subject(label: str) -> Subject:
     return Subject(f"import {label}", measure)
 
 
-def import_pair_subjects() -> tuple[Subject, Subject]:
+def import_pair_subjects(extra: str = "") -> tuple[Subject, Subject]:
     """``import dspy`` and ``import dspy`` + ``import unified`` (ready to use), timed in
     the same fresh interpreter: whichever side is asked first runs the child and keeps
-    the other side's value for its turn, so each round costs one interpreter."""
+    the other side's value for its turn, so each round costs one interpreter.
+    ``extra`` is code run as part of the candidate's import (the self-test's slowdown)."""
     kept: dict[int, list[float]] = {0: [], 1: []}
 
     def side(index: int) -> Callable[[int], float]:
@@ -289,7 +326,7 @@ def import_pair_subjects() -> tuple[Subject, Subject]:
             for _ in range(n):
                 if not kept[index]:
                     both = import_seconds(IMPORT_STATEMENTS["dspy"],
-                                          IMPORT_STATEMENTS["unified+dspy"])
+                                          IMPORT_STATEMENTS["unified+dspy"] + extra)
                     kept[1 - index].append(both[1 - index])
                     values.append(both[index])
                 else:

@@ -1,7 +1,9 @@
 """``reports/dashboard/index.html``: one static, self-contained page (no script, no
 network) with
 
-1. the latest perf gate (``reports/perf.json``): ratio with IQR against each limit;
+1. the latest perf gate (``reports/perf.json``, :mod:`harness.report.perf_section`):
+   per pair the instrument, the ratio with its interval next to the limit, the verdict,
+   and the self-test's detection table;
 2. the latest parity matrix (``reports/parity.json``): scenario × implementation;
 3. the history (``reports/bench/history.jsonl``): one chart per benchmark group, one
    point per commit (its latest run), median line with an IQR band, a red ring where a
@@ -22,12 +24,13 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .svg import Point, Series, history_chart, ratio_bar
+from .perf_section import perf_section
+from .svg import Point, Series, history_chart
 
 __all__ = ["render_dashboard", "write_dashboard", "cmd_dashboard", "register"]
 
 _STATUS_CLASS = {"PASS": "pass", "REFERENCE": "ref", "EXPECTED-DIFF": "diff", "FAIL": "fail",
-                 "KNOWN-GAP": "diff",
+                 "INCONCLUSIVE": "diff",
                  "ERROR": "fail", "SKIPPED": "skip"}
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:24px;
@@ -63,57 +66,6 @@ def _load_lines(path: Path) -> list[dict[str, Any]]:
 
 def _badge(status: str) -> str:
     return f'<span class="badge {_STATUS_CLASS.get(status, "")}">{escape(status)}</span>'
-
-
-def _micro(stats: dict[str, Any]) -> str:
-    if not stats:
-        return "—"
-    median, iqr = stats["median"], stats.get("iqr", stats.get("q3", 0) - stats.get("q1", 0))
-    if median >= 0.1:
-        return f"{median * 1e3:,.0f} ms <small>(IQR {iqr * 1e3:,.0f})</small>"
-    return f"{median * 1e6:,.0f} µs <small>(IQR {iqr * 1e6:,.0f})</small>"
-
-
-def _share(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
-
-
-def perf_section(perf: dict[str, Any] | None) -> str:
-    """The perf-gate table."""
-    if not perf:
-        return '<p class="notice">No perf gate report yet: run <code>make parity</code>.</p>'
-    rows = []
-    for pair in perf.get("pairs", []):
-        failed = pair["status"] in ("FAIL", "ERROR")
-        ratio = pair.get("ratio")
-        ratio_text = ("—" if ratio is None else
-                      f'{ratio:.3f} <small>[{pair["ratio_q1"]:.3f}–{pair["ratio_q3"]:.3f}]</small>')
-        p_value = pair.get("p_value")
-        rows.append(
-            f'<tr data-pair="{escape(pair["name"])}"><td>{escape(pair["name"])}</td>'
-            f'<td>{escape(pair["candidate"])}</td><td class="num">'
-            f'{_micro(pair.get("candidate_stats", {}))}</td><td>{escape(pair["baseline"])}</td>'
-            f'<td class="num">{_micro(pair.get("baseline_stats", {}))}</td>'
-            f'<td class="num">{ratio_text}</td><td>'
-            f'{ratio_bar(ratio, pair.get("ratio_q1"), pair.get("ratio_q3"), pair["limit"], failed=failed)}'
-            f'</td><td class="num">{pair["limit"]:.3f}</td><td>{escape(pair["target"])}</td>'
-            f'<td class="num">{"—" if p_value is None else f"{p_value:.2g}"}</td>'
-            f'<td class="num">{_share(pair.get("clean_share"))}</td>'
-            f'<td class="{_STATUS_CLASS.get(pair["status"], "")}">{escape(pair["status"])}'
-            f'</td></tr>')
-    cfg, machine = perf.get("config", {}), perf.get("machine", {})
-    head = ("<tr><th>pair</th><th>candidate</th><th>median</th><th>baseline</th><th>median</th>"
-            "<th>ratio [IQR]</th><th>ratio vs limit</th><th>limit</th><th>target</th>"
-            "<th>p</th><th title=\"batches the scheduler did not interrupt\">unpreempted</th>"
-            "<th>verdict</th></tr>")
-    verdict = "FAIL" if perf.get("failed") else "PASS"
-    return (f'<p>Gate {_badge(verdict)} at <code>{escape(str(perf.get("commit", ""))[:10])}'
-            f'</code>, {escape(str(perf.get("generated_at", "")))}; {cfg.get("rounds")} '
-            f'interleaved rounds, α = {cfg.get("alpha")}, min effect '
-            f'{cfg.get("min_effect")}; load {escape(str(machine.get("loadavg")))} on '
-            f'{machine.get("cpu_count")} CPUs.</p><table id="perf-gate">{head}'
-            + "".join(rows) + "</table><p class=\"meta\">FAIL = ratio above the limit and "
-            "one-sided Mann-Whitney U p &lt; α against limit × baseline.</p>")
 
 
 def parity_section(parity: dict[str, Any] | None) -> str:
@@ -199,12 +151,14 @@ def gate_chart(history: Sequence[dict[str, Any]]) -> str:
     lines: dict[str, Series] = {}
     for x, run in enumerate(runs):
         for name, pair in run.get("pairs", {}).items():
-            if pair.get("ratio") is None:
+            ratio = pair.get("estimate", pair.get("ratio"))
+            if ratio is None:
                 continue
             limit = pair["limit"]
+            low, high = pair.get("low", pair.get("ratio_q1")), pair.get("high", pair.get("ratio_q3"))
             lines.setdefault(name, Series(name)).points.append(Point(
-                x, pair["ratio"] / limit, pair["ratio_q1"] / limit, pair["ratio_q3"] / limit,
-                pair.get("status") == "FAIL", f"; ratio {pair['ratio']:.3f}, limit {limit:g}"))
+                x, ratio / limit, low / limit, high / limit,
+                pair.get("status") == "FAIL", f"; ratio {ratio:.3f}, limit {limit:g}"))
     return history_chart("perf gate ratios, dashed line = limit", labels,
                          list(lines.values()), unit="ratio ÷ limit", reference=1.0)
 
