@@ -44,6 +44,9 @@ def add_gate_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
         default=d.inconclusive, help="what an INCONCLUSIVE pair does to the exit code")
     add(f"--{prefix}self-test", dest="perf_self_test", action="store_true",
         help="also inject +3 %%, +10 %% and +2 ms into each candidate; fail if one is missed")
+    if not prefix:
+        add("--layers", dest="perf_layers", action="store_true",
+            help="instead of the gate: instructions per call of each layer set-up")
 
 
 def config_from_args(args: argparse.Namespace) -> GateConfig:
@@ -94,7 +97,14 @@ def _exit_code(result: GateResult, selftest: dict[str, Any] | None) -> int:
 
 
 def cmd_perf(args: argparse.Namespace) -> int:
-    """``python -m harness perf``: the gate alone."""
+    """``python -m harness perf``: the gate alone (or, with ``--layers``, the layer table)."""
+    if getattr(args, "perf_layers", False):
+        from .perf_layers import layers_markdown, run_layers, write_layers
+
+        layers = run_layers(config_from_args(args))
+        print(layers_markdown(layers))
+        print("reports: " + ", ".join(map(str, write_layers(layers, Path(args.reports)))))
+        return 0
     return _exit_code(*gate_from_args(args, Path(args.reports)))
 
 

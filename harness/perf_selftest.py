@@ -87,9 +87,10 @@ def _wall_rows(specs: Sequence[PairSpec], gate: GateResult, config: GateConfig,
             result = PairResult(spec.name, f"{spec.candidate} (clean)", spec.candidate,
                                 "regression", limit, ERROR, instrument="wall")
             baseline, candidate = spec.build(inject, True)
+            seconds = per_mutant_seconds * (3 if spec.name.startswith("import") else 1)
             try:
                 ratio, base, _, _ = measure_wall(baseline, candidate, config,
-                                                 time.monotonic() + per_mutant_seconds, limit)
+                                                 time.monotonic() + seconds, limit)
                 result.estimate, result.low, result.high = ratio.estimate, ratio.low, ratio.high
                 result.status = verdict(ratio, limit)
                 result.detail = f"{len(base)} rounds"

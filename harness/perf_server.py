@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import gc
 import importlib
+import itertools
 import json
 import os
 import resource
@@ -39,8 +40,10 @@ __all__ = ["burn", "build_workload", "run_job", "main"]
 
 
 def burn(iterations: int) -> None:
-    """Deterministic CPU work: ``iterations`` turns of an empty Python loop."""
-    for _ in range(iterations):
+    """Deterministic CPU work: ``iterations`` turns of an empty Python loop, each the
+    same instructions (``itertools.repeat`` allocates nothing per turn, unlike ``range``
+    past the cached small ints), so a calibrated count scales linearly."""
+    for _ in itertools.repeat(None, iterations):
         pass
 
 
@@ -61,6 +64,11 @@ def _builders() -> dict[str, Callable[[], Any]]:
         "dspy cache hit": dspy_cache_hit_workload,
         "unified cache hit": unified_cache_hit_workload,
         "burn": lambda: _burn_workload()}
+    from .perf_layers import LAYER_SETUPS, layer_workload
+
+    for subject in LAYER_SETUPS:
+        if subject.startswith("layers:"):
+            found[subject] = functools.partial(layer_workload, subject)
     for pattern in PATTERNS:
         for kind in ("legacy", "compat", "legacy-engine"):
             found[f"{kind}:{pattern}"] = functools.partial(pattern_workload, kind, pattern)

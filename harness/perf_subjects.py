@@ -83,9 +83,14 @@ class ScriptedEngine:
         from dspy.lm15 import Message, Response, TextPart, Usage
 
         self.calls += 1
+        # Usage counted as MockBackend counts it (whitespace tokens of the prompt and the
+        # answer), so a pair of a bare engine and a mock backend prices the same work.
+        prompt = len((request.system or "").split()) + sum(len(m.text.split())
+                                                           for m in request.messages)
         return Response(id=None, model="scripted", finish_reason="stop",
                         message=Message.assistant([TextPart(self.text)]),
-                        usage=Usage(input_tokens=32, output_tokens=4, total_tokens=36))
+                        usage=Usage(input_tokens=prompt, output_tokens=len(self.text.split()),
+                                    total_tokens=prompt + len(self.text.split())))
 
     def close(self) -> None:
         """Nothing to release."""
@@ -114,7 +119,8 @@ def floor_workload(text: str | None = None) -> Workload:
 
 
 def unified_workload(text: str | None = None, *, cache: bool = True,
-                     name: str = "unified Predict", same_question: str | None = None
+                     name: str = "unified Predict", same_question: str | None = None,
+                     retry: bool = True, validation: bool = True, metrics: bool = True
                      ) -> Workload:
     """``dspy.Predict`` through the unified wrapper on a mock backend: cache on (every
     call a miss, unless ``same_question`` is asked every time), retry, validation and
@@ -130,9 +136,12 @@ def unified_workload(text: str | None = None, *, cache: bool = True,
     )
 
     answer = text or answer_text()
-    config = UnifiedConfig(backend=BackendType.MOCK, retry=RetryConfig(),
-                           validation=ValidationConfig(min_length=1),
-                           cache=CacheConfig() if cache else None)
+    from unified.config import MetricsConfig
+
+    config = UnifiedConfig(backend=BackendType.MOCK, retry=RetryConfig() if retry else None,
+                           validation=ValidationConfig(min_length=1) if validation else None,
+                           cache=CacheConfig() if cache else None,
+                           metrics=MetricsConfig(enabled=metrics))
     wrapper = UnifiedDSPyWrapper(config, backend=MockBackend(lambda request: answer))
     module, ids = wrapper.create_module(SIGNATURE), fresh_ids()
 
