@@ -172,6 +172,7 @@ class GateConfig:
     budget_seconds: float = 60.0      # extra rounds for INCONCLUSIVE pairs, per phase
     confidence: float = 0.95          # of the wall-clock intervals
     regression: float = 0.02          # self-test / release comparison: limit 1 + this
+    count_floor: float = 0.003        # counted intervals are at least ± this (run to run)
     inconclusive: str = "fail"        # or "warn"
     parallel: int = 2                 # counting children at a time
 

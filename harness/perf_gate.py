@@ -166,11 +166,14 @@ def count_subjects(subjects: dict[str, dict[str, Any] | None], config: GateConfi
     return found
 
 
-def judge_counts(result: PairResult, base: PerCall, cand: PerCall, limit: float) -> None:
-    """Fill ``result`` from two per-call costs: the ratio, its interval, the verdict
-    (an added wait FAILs, see :data:`~harness.perf_verdict.WAIT_LIMIT`)."""
+def judge_counts(result: PairResult, base: PerCall, cand: PerCall, limit: float,
+                 floor: float = 0.0) -> None:
+    """Fill ``result`` from two per-call costs: the ratio, its interval (at least
+    ± ``floor`` of the estimate: what counts vary between gate runs), the verdict (an
+    added wait FAILs, see :data:`~harness.perf_verdict.WAIT_LIMIT`)."""
     estimate, low, high = ratio_interval(base, cand)
-    ratio = Estimate(estimate, low, high)
+    ratio = Estimate(estimate, min(low, estimate * (1 - floor)),
+                     max(high, estimate * (1 + floor)))
     result.estimate, result.low, result.high = ratio.estimate, ratio.low, ratio.high
     result.baseline_cost, result.candidate_cost = base.as_dict(), cand.as_dict()
     result.power = {"resolves": round(ratio.width, 5)}
@@ -192,7 +195,7 @@ def _judge_count_pairs(specs: list[PairSpec], config: GateConfig, instrument: In
         for spec in specs:
             result = results[spec.name]
             judge_counts(result, costs[spec.baseline], costs[spec.candidate],
-                         limit_of(spec, config))
+                         limit_of(spec, config), config.count_floor)
             if spec.reference:
                 ref = costs[spec.reference]
                 result.reference = {"subject": spec.reference, "route": "forward()",

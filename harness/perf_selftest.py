@@ -70,7 +70,7 @@ def _count_rows(specs: Sequence[PairSpec], gate: GateResult, config: GateConfig,
             result = PairResult(spec.name, f"{spec.candidate} (clean)", label, "regression",
                                 1.0 + config.regression, ERROR, instrument=instrument.name)
             judge_counts(result, clean, per_call(zero, counted[label][1], config.calls),
-                         result.limit)
+                         result.limit, config.count_floor)
             rows.append(_row(result, name, labels[label]))
     return rows
 

@@ -69,3 +69,14 @@ def test_instruction_totals_are_read_from_cachegrind_and_perf_output() -> None:
     assert parse_cachegrind("desc: I1 cache\ncmd: python\nevents: Ir\nsummary: 12345\n") == 12345
     assert parse_perf("# started on x\n\n987654,,instructions:u,1000,100.00,,\n") == 987654
     assert parse_perf("<not supported>,,instructions:u,0,100.00,,\n") is None
+
+
+def test_a_counted_ratio_carries_at_least_the_run_to_run_floor() -> None:
+    from harness.perf import PairResult
+    from harness.perf_gate import judge_counts
+
+    same = per_call(JobCount(0, 0, 0), [JobCount(1_000_000, 0, 0)] * 2, 100)
+    near = per_call(JobCount(0, 0, 0), [JobCount(1_048_000, 0, 0)] * 2, 100)
+    result = PairResult("p", "b", "c", "≤ 1.05", 1.05, "ERROR")
+    judge_counts(result, same, near, 1.05, floor=0.003)
+    assert result.low == pytest.approx(1.048 * 0.997) and result.status == INCONCLUSIVE
