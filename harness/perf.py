@@ -316,6 +316,9 @@ class GateResult:
     machine: dict[str, Any] = field(default_factory=dict)
     instrument: dict[str, str] = field(default_factory=dict)
     subjects: dict[str, Any] = field(default_factory=dict)
+    #: the raw counts behind ``subjects`` (label -> (0-call job, [N-call jobs])), kept
+    #: for the self-test; not written to ``perf.json``
+    counts: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def failed(self) -> bool:

@@ -186,9 +186,10 @@ def judge_counts(result: PairResult, base: PerCall, cand: PerCall, limit: float,
 
 
 def _judge_count_pairs(specs: list[PairSpec], config: GateConfig, instrument: Instrument,
-                       results: dict[str, PairResult], deadline: float) -> dict[str, Any]:
+                       results: dict[str, PairResult], deadline: float,
+                       raw: dict[str, Any]) -> dict[str, Any]:
     labels = {s for spec in specs for s in (spec.baseline, spec.candidate, spec.reference) if s}
-    raw = count_subjects(dict.fromkeys(sorted(labels)), config, instrument)
+    raw.update(count_subjects(dict.fromkeys(sorted(labels)), config, instrument))
 
     def judge() -> list[PairSpec]:
         costs = {k: per_call(z, runs, config.calls) for k, (z, runs) in raw.items()}
@@ -281,13 +282,14 @@ def run_gate(config: GateConfig | None = None, patterns: Sequence[str] = (),
     counted = [s for s in specs if s.instrument == COUNT]
     instrument_info: dict[str, str] = {}
     subjects: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
     if counted:
         began = time.perf_counter()
         try:
             instrument = detect_instrument()
             instrument_info = {"name": instrument.name, "reason": instrument.reason}
             subjects = _judge_count_pairs(counted, config, instrument, results,
-                                          time.monotonic() + config.budget_seconds)
+                                          time.monotonic() + config.budget_seconds, raw)
         except (InstrumentError, OSError, ValueError) as exc:
             for spec in counted:
                 results[spec.name].detail = f"could not count: {exc}"
@@ -309,7 +311,7 @@ def run_gate(config: GateConfig | None = None, patterns: Sequence[str] = (),
             progress(results[spec.name])
     machine["loadavg_after"] = machine_info()["loadavg"]
     return GateResult(config, [results[s.name] for s in specs], time.perf_counter() - start,
-                      machine, instrument_info, subjects)
+                      machine, instrument_info, subjects, raw)
 
 
 def register(*args: Any, **kwargs: Any) -> None:

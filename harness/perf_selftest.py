@@ -52,7 +52,8 @@ def _count_rows(specs: Sequence[PairSpec], gate: GateResult, config: GateConfig,
     labels: dict[str, dict[str, Any] | None] = {}
     for spec in specs:
         clean = gate.subjects[spec.candidate]["estimate"]
-        labels[spec.candidate] = None
+        if spec.candidate not in gate.counts:  # else the gate's clean counts are reused
+            labels[spec.candidate] = None
         for name, share, sleep in MUTANTS:
             inject: dict[str, Any] = {"target": spec.hot_path} if spec.hot_path else {}
             if share:
@@ -60,7 +61,8 @@ def _count_rows(specs: Sequence[PairSpec], gate: GateResult, config: GateConfig,
             if sleep:
                 inject["sleep"] = sleep
             labels[f"{spec.candidate}#{spec.name}{name}"] = inject
-    counted = count_subjects(labels, config, instrument)
+    # one N-call job per mutant (and its own 0-call job: the warm-up calls are slowed too)
+    counted = {**gate.counts, **count_subjects(labels, config, instrument, repeats=1)}
     rows = []
     for spec in specs:
         zero, runs = counted[spec.candidate]
@@ -69,7 +71,8 @@ def _count_rows(specs: Sequence[PairSpec], gate: GateResult, config: GateConfig,
             label = f"{spec.candidate}#{spec.name}{name}"
             result = PairResult(spec.name, f"{spec.candidate} (clean)", label, "regression",
                                 1.0 + config.regression, ERROR, instrument=instrument.name)
-            judge_counts(result, clean, per_call(zero, counted[label][1], config.calls),
+            mutant_zero, mutant_runs = counted[label]
+            judge_counts(result, clean, per_call(mutant_zero, mutant_runs, config.calls),
                          result.limit, config.count_floor)
             rows.append(_row(result, name, labels[label]))
     return rows
