@@ -88,7 +88,7 @@ def _wall_rows(specs: Sequence[PairSpec], gate: GateResult, config: GateConfig,
             inject = {"spin": share * clean.get(spec.name, 0.0)} if share else {"sleep": sleep}
             limit = 1.0 + config.regression
             result = PairResult(spec.name, f"{spec.candidate} (clean)", spec.candidate,
-                                "regression", limit, ERROR, instrument="wall")
+                                "regression", limit, ERROR, instrument=spec.instrument)
             baseline, candidate = spec.build(inject, True)
             seconds = per_mutant_seconds * (3 if spec.name.startswith("import") else 1)
             try:

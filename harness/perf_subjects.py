@@ -300,12 +300,15 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def import_seconds(*statements: str) -> list[float]:
+def import_seconds(*statements: str, cpu: bool = False) -> list[float]:
     """Run ``statements`` in turn in a fresh interpreter; the cumulative seconds after
-    each (imports alone, timed inside the child: interpreter start-up is excluded)."""
-    code = ["import time", "marks = []", "start = time.perf_counter()"]
+    each (imports alone, timed inside the child: interpreter start-up is excluded).
+    ``cpu``: the child's CPU seconds (user + system: the reads and stats of an import
+    count, time spent waiting for a busy CPU does not) instead of wall seconds."""
+    clock = "time.process_time()" if cpu else "time.perf_counter()"
+    code = ["import time", "marks = []", f"start = {clock}"]
     for statement in statements:
-        code += [statement, "marks.append(time.perf_counter() - start)"]
+        code += [statement, f"marks.append({clock} - start)"]
     code.append("print(' '.join(repr(m) for m in marks))")
     out = subprocess.run([sys.executable, "-c", "\n".join(code)], capture_output=True,
                          text=True, timeout=120, check=True, cwd=ROOT, env=_child_env())
@@ -322,11 +325,12 @@ def import_subject(label: str) -> Subject:
     return Subject(f"import {label}", measure)
 
 
-def import_pair_subjects(extra: str = "") -> tuple[Subject, Subject]:
+def import_pair_subjects(extra: str = "", *, cpu: bool = False) -> tuple[Subject, Subject]:
     """``import dspy`` and ``import dspy`` + ``import unified`` (ready to use), timed in
     the same fresh interpreter: whichever side is asked first runs the child and keeps
     the other side's value for its turn, so each round costs one interpreter.
-    ``extra`` is code run as part of the candidate's import (the self-test's slowdown)."""
+    ``extra`` is code run as part of the candidate's import (the self-test's slowdown);
+    ``cpu`` times CPU seconds (see :func:`import_seconds`)."""
     kept: dict[int, list[float]] = {0: [], 1: []}
 
     def side(index: int) -> Callable[[int], float]:
@@ -335,7 +339,7 @@ def import_pair_subjects(extra: str = "") -> tuple[Subject, Subject]:
             for _ in range(n):
                 if not kept[index]:
                     both = import_seconds(IMPORT_STATEMENTS["dspy"],
-                                          IMPORT_STATEMENTS["unified+dspy"] + extra)
+                                          IMPORT_STATEMENTS["unified+dspy"] + extra, cpu=cpu)
                     kept[1 - index].append(both[1 - index])
                     values.append(both[index])
                 else:
