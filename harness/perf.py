@@ -166,7 +166,7 @@ class GateConfig:
     repeats: int = 5
     warmup_seconds: float = 0.15
     targets: Mapping[str, float] = field(default_factory=dict)
-    calls: int = 50                   # counted calls per job
+    calls: int = 30                   # counted calls per job
     count_repeats: int = 2            # counted jobs of ``calls`` per subject
     warmup_calls: int = 10
     budget_seconds: float = 60.0      # extra rounds for INCONCLUSIVE pairs, per phase

@@ -204,7 +204,10 @@ def _judge_count_pairs(specs: list[PairSpec], config: GateConfig, instrument: In
                                     "ratio": round(costs[spec.candidate].estimate
                                                    / ref.estimate, 4)}
             result.power["runs"] = len(raw[spec.candidate][1])
-        return [s for s in specs if results[s.name].status == INCONCLUSIVE]
+        # more jobs narrow only the jobs' spread, not the run-to-run floor
+        return [s for s in specs if results[s.name].status == INCONCLUSIVE and verdict(
+            Estimate(*ratio_interval(costs[s.baseline], costs[s.candidate])),
+            limit_of(s, config)) == INCONCLUSIVE]
 
     pending = judge()
     while pending and time.monotonic() < deadline:
