@@ -63,9 +63,9 @@ def slowdown_code(inject: dict[str, Any] | None) -> str:
     if not inject:
         return ""
     code = "\nimport time as _t"
-    if inject.get("spin"):
-        code += (f"\n_e = _t.perf_counter() + {float(inject['spin'])!r}"
-                 "\nwhile _t.perf_counter() < _e: pass")
+    if inject.get("spin"):  # CPU seconds: the import pair times the child's CPU
+        code += (f"\n_e = _t.process_time() + {float(inject['spin'])!r}"
+                 "\nwhile _t.process_time() < _e: pass")
     if inject.get("sleep"):
         code += f"\n_t.sleep({float(inject['sleep'])!r})"
     return code
