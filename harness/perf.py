@@ -1,27 +1,21 @@
-"""The performance gate: interleaved A/B timing in one process, judged by Mann-Whitney U.
+"""Wall-clock measurement for the perf gate: interleaved A/B timing in one process.
 
-A machine shared with other jobs drifts (frequency scaling, neighbours, the page cache)
-far more than the few percent the gate must see. So both sides of a comparison are
-measured in the same process, in alternating order (A B, B A, A B, … — every pair of
-rounds is A B B A), many times, and only the order statistics are trusted:
+The gate measures in-process pairs by counted instructions (:mod:`harness.perf_count`);
+wall time is kept for what instructions cannot see — HTTP round trips, imports, a
+backend's latency — and judged as :mod:`harness.perf_verdict` says. A machine shared
+with other jobs drifts far more than the few percent the gate must see, so both sides
+of a wall pair are measured in the same process, alternating (A B, B A, A B, …):
 
 - a **sample** is the mean time of ``inner`` operations (calibrated so one sample lasts
   about ``sample_seconds``), timed with ``perf_counter`` while the garbage collector is
   off; the collector runs between samples, on objects created after a ``gc.freeze()``;
-- each side gets a warm-up before the first sample;
-- the summary of a side is its median and interquartile range (IQR); the ratio is
-  ``median(candidate) / median(baseline)``, with the IQR of the per-round ratios.
+- each side gets a warm-up before the first sample; a sample is the fastest of
+  ``repeats`` batches the scheduler did not preempt;
+- the ratio of a round is candidate ÷ baseline of that round; the pair's estimate is the
+  median of those ratios, with a distribution-free confidence interval.
 
-**Decision.** Each pair has a limit ``L`` (its target: candidate ≤ L × baseline). A
-regression is declared only when both hold:
-
-1. the effect is large enough: the observed ratio exceeds ``L``;
-2. it is statistically significant: a one-sided Mann-Whitney U test of the candidate's
-   samples against the baseline's samples scaled by ``L`` gives ``p < alpha``.
-
-For a compat shim against its legacy reference ``L = 1 + min_effect`` (defaults: 5 %,
-``alpha = 0.01``); the other pairs carry their own targets (unified Predict ≤ 1.10 ×
-the bare engine, …, see :mod:`harness.perf_pairs`). Every threshold is configurable.
+:func:`decide` (Mann-Whitney U against limit × baseline) remains for the benchmark
+history's hints (:mod:`harness.bench`); the gate does not use it.
 """
 
 from __future__ import annotations
@@ -41,7 +35,7 @@ __all__ = ["Summary", "Decision", "Subject", "GateConfig", "PairResult", "GateRe
            "summarize", "decide", "interleave_order", "measure_pair", "calibrate_inner",
            "timed_subject", "involuntary_switches", "PairSamples", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
 
 @dataclass(frozen=True)
@@ -161,25 +155,36 @@ def timed_subject(name: str, run: Callable[[int], None],
 
 @dataclass(frozen=True)
 class GateConfig:
-    """Knobs of the gate (defaults: the issue's)."""
+    """Knobs of the gate (defaults: the issue's). ``alpha`` and ``min_effect`` also drive
+    the benchmark history's hints (:mod:`harness.bench`)."""
 
     alpha: float = 0.01
     min_effect: float = 0.05
     rounds: int = 12
-    subprocess_rounds: int = 5
+    subprocess_rounds: int = 6
     sample_seconds: float = 0.025
     repeats: int = 5
     warmup_seconds: float = 0.15
     targets: Mapping[str, float] = field(default_factory=dict)
+    calls: int = 30                   # counted calls per job
+    count_repeats: int = 2            # counted jobs of ``calls`` per subject
+    warmup_calls: int = 10
+    budget_seconds: float = 60.0      # extra rounds for INCONCLUSIVE pairs, per phase
+    confidence: float = 0.95          # of the wall-clock intervals
+    regression: float = 0.02          # self-test / release comparison: limit 1 + this
+    count_floor: float = 0.003        # counted intervals are at least ± this (run to run)
+    inconclusive: str = "fail"        # or "warn"
+    parallel: int = 2                 # counting children at a time
 
     def __post_init__(self) -> None:
-        if self.repeats < 1:
-            raise ValueError("repeats must be >= 1")
+        if self.repeats < 1 or self.count_repeats < 1 or self.calls < 1:
+            raise ValueError("repeats, count_repeats and calls must be >= 1")
         if self.rounds < 5 or self.subprocess_rounds < 5:
-            raise ValueError("at least 5 rounds per side: with fewer, Mann-Whitney U can "
-                             "never reach p < 0.01")
+            raise ValueError("at least 5 rounds per side")
         if self.min_effect < 0 or self.sample_seconds <= 0 or self.warmup_seconds < 0:
             raise ValueError("min_effect, sample_seconds and warmup_seconds must be >= 0")
+        if self.inconclusive not in ("fail", "warn"):
+            raise ValueError("inconclusive must be 'fail' or 'warn'")
 
 
 def interleave_order(rounds: int) -> list[tuple[int, int]]:
@@ -280,38 +285,25 @@ def measure_pair(baseline: Subject, candidate: Subject, *, rounds: int,
 
 @dataclass
 class PairResult:
-    """One gated pair's measurements and verdict."""
+    """One gated pair: the instrument, the ratio's estimate and interval, the limit and
+    the verdict (PASS / FAIL / INCONCLUSIVE / ERROR, :mod:`harness.perf_verdict`)."""
 
     name: str
     baseline: str
     candidate: str
     target: str
     limit: float
-    status: str                                  # PASS | FAIL | ERROR | SKIPPED
+    status: str
+    instrument: str = ""
     detail: str = ""
-    inner: int = 0
-    baseline_stats: dict[str, float] = field(default_factory=dict)
-    candidate_stats: dict[str, float] = field(default_factory=dict)
-    ratio: float | None = None
-    ratio_q1: float | None = None
-    ratio_q3: float | None = None
-    p_value: float | None = None
-    clean_share: float | None = None
+    estimate: float | None = None
+    low: float | None = None
+    high: float | None = None
+    baseline_cost: dict[str, Any] = field(default_factory=dict)
+    candidate_cost: dict[str, Any] = field(default_factory=dict)
+    reference: dict[str, Any] | None = None
+    power: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
-
-    def record(self, decision: Decision, base: Sequence[float], cand: Sequence[float]) -> None:
-        """Fill in the measurements and the verdict."""
-        for target, values in ((self.baseline_stats, base), (self.candidate_stats, cand)):
-            s = summarize(values)
-            target.update(median=s.median, q1=s.q1, q3=s.q3, n=s.n, iqr=s.iqr)
-        self.ratio, self.ratio_q1, self.ratio_q3 = decision.ratio, decision.ratio_q1, \
-            decision.ratio_q3
-        self.p_value = decision.p_value
-        self.status = "FAIL" if decision.regression else "PASS"
-        why = ("above the limit and significant" if decision.regression else
-               "above the limit but not significant" if decision.exceeds else
-               "within the limit")
-        self.detail = f"ratio {decision.ratio:.3f} vs limit {decision.limit:.3f}: {why}"
 
 
 @dataclass
@@ -322,11 +314,19 @@ class GateResult:
     pairs: list[PairResult]
     wall_time: float = 0.0
     machine: dict[str, Any] = field(default_factory=dict)
+    instrument: dict[str, str] = field(default_factory=dict)
+    subjects: dict[str, Any] = field(default_factory=dict)
+    #: the raw counts behind ``subjects`` (label -> (0-call job, [N-call jobs])), kept
+    #: for the self-test; not written to ``perf.json``
+    counts: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def failed(self) -> bool:
-        """True when any pair regressed or could not be measured."""
-        return any(p.status in ("FAIL", "ERROR") for p in self.pairs)
+        """True when a pair FAILed or could not be measured, or (unless the config says
+        ``inconclusive="warn"``) stayed INCONCLUSIVE."""
+        bad = {"FAIL", "ERROR"} | ({"INCONCLUSIVE"} if self.config.inconclusive == "fail"
+                                   else set())
+        return any(p.status in bad for p in self.pairs)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready report (``schema_version`` first)."""
@@ -337,8 +337,9 @@ class GateResult:
         return {"schema_version": SCHEMA_VERSION,
                 "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "commit": git_commit(), "machine": self.machine or machine_info(),
-                "config": config, "wall_time_s": round(self.wall_time, 3),
-                "failed": self.failed, "pairs": [asdict(p) for p in self.pairs]}
+                "instrument": self.instrument, "config": config,
+                "wall_time_s": round(self.wall_time, 3), "failed": self.failed,
+                "pairs": [asdict(p) for p in self.pairs], "subjects": self.subjects}
 
 
 def machine_info() -> dict[str, Any]:

@@ -1,131 +1,135 @@
-"""The gated pairs, the gate run, its reports and its command-line options.
+"""The gated pairs and the gate run.
 
-Pairs (``candidate`` vs ``baseline``, limit = the issue's target):
+Each pair is ``candidate`` vs ``baseline`` with a limit (candidate ≤ limit × baseline)
+and an instrument: counted **instructions** (:mod:`harness.perf_count`) for everything
+that runs in-process, **wall** clock (:mod:`harness.perf`) for what instructions cannot
+see. Verdicts: :mod:`harness.perf_verdict` (PASS / FAIL / INCONCLUSIVE / ERROR).
 
-======================  ===========================  ======================  ==========
-name                    candidate                    baseline                limit
-======================  ===========================  ======================  ==========
-``compat:<pattern>``    the compat shim              its legacy reference    1 + min_effect (1.05)
-``unified:floor``       unified ``Predict`` (mock,   ``Predict`` on a bare   1.10
-                        cache miss, retry,           engine (same text)
-                        validation, metrics)
-``cache:memory-hit``    memory-cache hit             mock-backend miss       0.05 (≥ 20× faster)
-                        (pipeline level)             (pipeline level)
-``http:gateway``        gateway backend              raw httpx POST          1.15
-``import:unified``      ``import unified`` + dspy    ``import dspy``         1.2
-======================  ===========================  ======================  ==========
+=======================  ===========================  =========================  =====  =====
+pair                     candidate                    baseline                   limit  instr.
+=======================  ===========================  =========================  =====  =====
+``compat:<pattern>``     the compat shim              its legacy reference on    1.05   instr.
+                                                      the same DSPy route
+``unified:floor``        unified ``Predict`` (mock)   ``Predict``, bare engine   1.10   instr.
+``cache:predict-hit``    unified ``Predict``, hit     ``Predict``, DSPy's hit    1.05   instr.
+``cache:hit-vs-1ms``     memory-cache hit             a miss, 1 ms backend       0.05   wall
+``http:gateway``         gateway backend              raw httpx POST             1.15   wall
+``stream:first-chunk``   wrapper stream, 1st chunk    raw httpx SSE, 1st chunk   1.10   wall
+``import:unified``       ``import unified`` + dspy    ``import dspy``            1.2    cpu
+=======================  ===========================  =========================  =====  =====
 
-``run_gate`` measures the selected pairs one after another (each interleaved, see
-:mod:`harness.perf`), writes ``perf.json`` and ``perf.md`` and appends one line to
-``perf-history.jsonl`` (the dashboard charts it). ``python -m harness perf`` runs it
-alone; ``python -m harness parity --perf`` runs it before the parity replay and puts
-its table into ``parity.md``. Either exits 1 when a pair FAILs (or cannot be measured).
+For the gateway, Bedrock and simple patterns the legacy reference answers through a
+``forward()`` LM while the shim is an ``engine=`` LM; the gated baseline is the legacy
+code on the engine route (:mod:`harness.perf_engine_route`) and the ``forward()``
+reference is reported beside it, not gated.
+
+:func:`run_gate` counts every in-process subject in one batch (one shared start-up, one
+0-call job per subject), times the wall pairs, and adds rounds to INCONCLUSIVE pairs
+while ``budget_seconds`` lasts. Reports: :mod:`harness.perf_report`; CLI:
+:mod:`harness.perf_cli`.
 """
 
 from __future__ import annotations
 
-import argparse
 import fnmatch
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from .perf import GateConfig, GateResult, PairResult, Subject, decide, machine_info, measure_pair
-from .perf_subjects import dump_json
+from .perf import GateConfig, GateResult, PairResult, Subject, machine_info, measure_pair
+from .perf_count import (
+    Instrument,
+    InstrumentError,
+    Job,
+    PerCall,
+    count_jobs,
+    detect_instrument,
+    per_call,
+    ratio_interval,
+)
+from .perf_verdict import (
+    ERROR,
+    FAIL,
+    INCONCLUSIVE,
+    WAIT_LIMIT,
+    Estimate,
+    median_interval,
+    verdict,
+)
 
-__all__ = ["PairSpec", "PAIRS", "run_gate", "gate_markdown", "write_gate_reports",
-           "add_gate_options", "config_from_args", "cmd_perf", "with_perf_gate"]
+__all__ = ["PairSpec", "PAIRS", "COUNT", "WALL", "CPU", "select_pairs", "run_gate",
+           "count_subjects", "register", "limit_of", "judge_counts", "measure_wall"]
+
+COUNT, WALL, CPU = "instructions", "wall", "cpu time"
+WallBuild = Callable[[dict[str, Any] | None, bool], tuple[Subject, Subject]]
 
 
 @dataclass(frozen=True)
 class PairSpec:
-    """A gated comparison: ``build()`` returns ``(baseline, candidate)`` subjects."""
+    """A gated comparison. Count pairs name their subjects (built in the counting
+    child, :func:`harness.perf_server.build_workload`); wall pairs carry ``build(inject,
+    regression)`` returning ``(baseline, candidate)`` subjects — with ``regression`` the
+    baseline is the clean candidate, and ``inject`` slows the candidate down."""
 
     name: str
     baseline: str
     candidate: str
     target: str
-    build: Callable[[], tuple[Subject, Subject]]
-    limit: float | None = None        # None: 1 + min_effect
-    subprocess: bool = False          # samples are fresh interpreters (fewer rounds)
+    limit: float | None = None          # None: 1 + min_effect
+    instrument: str = COUNT
+    build: WallBuild | None = None
+    reference: str | None = None        # count pairs: reported, not gated
+    hot_path: str | None = None         # where the self-test slows the candidate
 
 
-def _pattern_pair(pattern: str) -> Callable[[], tuple[Subject, Subject]]:
-    def build() -> tuple[Subject, Subject]:
-        from .perf_patterns import pattern_workload
+def _wall(name: str) -> WallBuild:
+    def build(inject: dict[str, Any] | None, regression: bool) -> tuple[Subject, Subject]:
+        from . import perf_wall
 
-        legacy = pattern_workload("legacy", pattern)
-        try:
-            compat = pattern_workload("compat", pattern)
-        except BaseException:
-            legacy.close()
-            raise
-        return legacy.subject(), compat.subject()
+        return getattr(perf_wall, name)(inject, regression)  # type: ignore[no-any-return]
 
     return build
 
 
-def _floor_pair() -> tuple[Subject, Subject]:
-    from .perf_subjects import floor_workload, unified_workload
-
-    return floor_workload().subject(), unified_workload().subject()
-
-
-def _cache_pair() -> tuple[Subject, Subject]:
-    from .perf_subjects import cache_workloads
-
-    loads = cache_workloads()
-    return loads["miss"].subject(), loads["memory"].subject()
-
-
-def _http_pair() -> tuple[Subject, Subject]:
-    from .perf_subjects import http_workloads
-    from .upstream import ScriptedUpstream
-
-    upstream = ScriptedUpstream().start()
-    try:
-        loads = http_workloads(upstream.url)
-    except BaseException:
-        upstream.stop()
-        raise
-    raw = loads["raw"]
-
-    def close() -> None:
-        raw.close()
-        upstream.stop()
-
-    return Subject(raw.name, raw.subject().measure, close), loads["gateway"].subject()
-
-
-def _stream_pair() -> tuple[Subject, Subject]:
+def _stream_pair(inject: dict[str, Any] | None, regression: bool) -> tuple[Subject, Subject]:
     from .perf_stream import stream_pair
 
-    return stream_pair()
+    return stream_pair(inject, regression)
 
 
-def _import_pair() -> tuple[Subject, Subject]:
-    from .perf_subjects import import_pair_subjects
+_HOT_PATHS = {"simple": "unified.compat.dspy_wrapper:DSPyWrapper.predict",
+              "gateway": "unified.compat.dspy_gateway_backend:_GatewayEngine.complete",
+              "enhanced": "unified.compat.dspy_enhanced:EnhancedModule.predict",
+              "bedrock": "unified.compat.dspy_enhanced:EnhancedModule.predict",
+              "dynamic": "unified.compat.base_module:DynamicDSPyModule.forward"}
+_FORWARD_ROUTE = ("gateway", "bedrock", "simple")
 
-    return import_pair_subjects()
+
+def _compat(pattern: str) -> PairSpec:
+    engine_route = pattern in _FORWARD_ROUTE
+    return PairSpec(f"compat:{pattern}",
+                    f"legacy-engine:{pattern}" if engine_route else f"legacy:{pattern}",
+                    f"compat:{pattern}", "≤ 1.05 × legacy (same DSPy route)",
+                    reference=f"legacy:{pattern}" if engine_route else None,
+                    hot_path=_HOT_PATHS[pattern])
 
 
 PAIRS: tuple[PairSpec, ...] = (
-    *(PairSpec(f"compat:{p}", f"legacy:{p}", f"compat:{p}", "≤ 1.05 × legacy",
-               _pattern_pair(p)) for p in ("enhanced", "gateway", "bedrock", "simple",
-                                          "dynamic")),
+    *(_compat(p) for p in ("enhanced", "gateway", "bedrock", "simple", "dynamic")),
     PairSpec("unified:floor", "bare engine", "unified Predict", "≤ 1.10 × bare engine",
-             _floor_pair, limit=1.10),
-    PairSpec("cache:memory-hit", "mock miss", "memory hit", "≥ 20 × faster than a miss",
-             _cache_pair, limit=0.05),
+             limit=1.10),
+    PairSpec("cache:predict-hit", "dspy cache hit", "unified cache hit",
+             "≤ 1.05 × DSPy's own cache hit", limit=1.05),
+    PairSpec("cache:hit-vs-1ms", "miss, 1 ms backend", "memory hit",
+             "≤ 0.05 × a 1 ms backend's miss", limit=0.05, instrument=WALL,
+             build=_wall("cache_pair")),
     PairSpec("http:gateway", "raw httpx", "gateway backend", "≤ 1.15 × raw httpx",
-             _http_pair, limit=1.15),
+             limit=1.15, instrument=WALL, build=_wall("http_pair")),
     PairSpec("stream:first-chunk", "raw httpx SSE", "wrapper stream", "≤ 1.10 × raw httpx",
-             _stream_pair, limit=1.10),
+             limit=1.10, instrument=WALL, build=_stream_pair),
     PairSpec("import:unified", "import dspy", "import unified + dspy",
-             "≤ 1.2 × import dspy", _import_pair, limit=1.2, subprocess=True),
+             "≤ 1.2 × import dspy", limit=1.2, instrument=CPU, build=_wall("import_pair")),
 )
 
 
@@ -140,66 +144,142 @@ def select_pairs(patterns: Sequence[str] = ()) -> list[PairSpec]:
     return chosen
 
 
-def _limit(spec: PairSpec, config: GateConfig) -> float:
+def limit_of(spec: PairSpec, config: GateConfig) -> float:
+    """The pair's limit: a ``--target`` override, else its own, else 1 + min_effect."""
     if spec.name in config.targets:
         return float(config.targets[spec.name])
     return spec.limit if spec.limit is not None else 1.0 + config.min_effect
 
 
-GAPS_PATH = Path(__file__).resolve().parent / "perf_gaps.yaml"
+def count_subjects(subjects: dict[str, dict[str, Any] | None], config: GateConfig,
+                   instrument: Instrument, *, repeats: int | None = None,
+                   zero: dict[str, Any] | None = None) -> dict[str, tuple[Any, list[Any]]]:
+    """Count each ``label -> (subject, inject)`` once with 0 calls (unless ``zero``
+    already holds its 0-call count) and ``repeats`` times with ``config.calls`` calls;
+    ``label -> (zero count, [counts])``."""
+    jobs: list[Job] = []
+    for label, spec in subjects.items():
+        subject, inject = label.split("#")[0], spec
+        if not zero or label not in zero:
+            jobs.append(Job(f"{len(jobs)}", subject, 0, config.warmup_calls, inject))
+        jobs += [Job(f"{len(jobs) + i}", subject, config.calls, config.warmup_calls, inject)
+                 for i in range(repeats or config.count_repeats)]
+    counted = count_jobs(jobs, instrument, parallel=config.parallel)
+    found: dict[str, tuple[Any, list[Any]]] = {}
+    for label in subjects:
+        subject = label.split("#")[0]
+        mine = [j for j in jobs if j.subject == subject and j.inject == subjects[label]]
+        zeros = [counted[j.id] for j in mine if j.calls == 0]
+        found[label] = (zeros[0] if zeros else (zero or {})[label],
+                        [counted[j.id] for j in mine if j.calls])
+    return found
 
 
-def load_gaps(path: Path = GAPS_PATH) -> dict[str, dict[str, Any]]:
-    """The accepted gaps (pair name -> entry with ``cap``, ``measured``, ``why``)."""
-    import yaml
+def judge_counts(result: PairResult, base: PerCall, cand: PerCall, limit: float,
+                 floor: float = 0.0) -> None:
+    """Fill ``result`` from two per-call costs: the ratio, its interval (at least
+    ± ``floor`` of the estimate: what counts vary between gate runs), the verdict (an
+    added wait FAILs, see :data:`~harness.perf_verdict.WAIT_LIMIT`)."""
+    estimate, low, high = ratio_interval(base, cand)
+    ratio = Estimate(estimate, min(low, estimate * (1 - floor)),
+                     max(high, estimate * (1 + floor)))
+    result.estimate, result.low, result.high = ratio.estimate, ratio.low, ratio.high
+    result.baseline_cost, result.candidate_cost = base.as_dict(), cand.as_dict()
+    result.power = {"resolves": round(ratio.width, 5)}
+    result.status = verdict(ratio, limit)
+    result.detail = f"{cand.estimate:,.0f} vs {base.estimate:,.0f} instructions per call"
+    if cand.waits - base.waits >= WAIT_LIMIT:
+        result.status = FAIL
+        result.detail += (f"; blocks {cand.waits:.2f} times per call (baseline "
+                          f"{base.waits:.2f}): a wait instructions cannot price")
 
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {entry["pair"]: entry for entry in data.get("gaps", [])}
+
+def _judge_count_pairs(specs: list[PairSpec], config: GateConfig, instrument: Instrument,
+                       results: dict[str, PairResult], deadline: float,
+                       raw: dict[str, Any]) -> dict[str, Any]:
+    labels = {s for spec in specs for s in (spec.baseline, spec.candidate, spec.reference) if s}
+    raw.update(count_subjects(dict.fromkeys(sorted(labels)), config, instrument))
+
+    def judge() -> list[PairSpec]:
+        costs = {k: per_call(z, runs, config.calls) for k, (z, runs) in raw.items()}
+        for spec in specs:
+            result = results[spec.name]
+            judge_counts(result, costs[spec.baseline], costs[spec.candidate],
+                         limit_of(spec, config), config.count_floor)
+            if spec.reference:
+                ref = costs[spec.reference]
+                result.reference = {"subject": spec.reference, "route": "forward()",
+                                    "cost": ref.as_dict(),
+                                    "ratio": round(costs[spec.candidate].estimate
+                                                   / ref.estimate, 4)}
+            result.power["runs"] = len(raw[spec.candidate][1])
+        # more jobs narrow only the jobs' spread, not the run-to-run floor
+        return [s for s in specs if results[s.name].status == INCONCLUSIVE and verdict(
+            Estimate(*ratio_interval(costs[s.baseline], costs[s.candidate])),
+            limit_of(s, config)) == INCONCLUSIVE]
+
+    pending = judge()
+    while pending and time.monotonic() < deadline:
+        more = {s for spec in pending for s in (spec.baseline, spec.candidate)}
+        extra = count_subjects(dict.fromkeys(sorted(more)), config, instrument, repeats=1,
+                               zero={k: raw[k][0] for k in more})
+        for label, (_, runs) in extra.items():
+            raw[label][1].extend(runs)
+        pending = judge()
+    return {k: per_call(z, runs, config.calls).as_dict() for k, (z, runs) in raw.items()}
 
 
-def _apply_gap(result: PairResult, gap: dict[str, Any], base: Sequence[float],
-               cand: Sequence[float], alpha: float) -> None:
-    """A FAIL within an accepted gap's cap becomes KNOWN-GAP; beyond the cap it stays."""
-    capped = decide(base, cand, limit=float(gap["cap"]), alpha=alpha)
-    if not capped.regression:
-        result.status = "KNOWN-GAP"
-        result.detail += (f"; target missed, within the accepted gap (cap {capped.limit:.2f},"
-                          " harness/perf_gaps.yaml)")
+def measure_wall(baseline: Subject, candidate: Subject, config: GateConfig,
+                 deadline: float, limit: float) -> tuple[Estimate, list[float], list[float],
+                                                         int]:
+    """Interleaved rounds until the interval clears the limit or ``deadline`` passes:
+    ``(ratio, baseline samples, candidate samples, operations per sample)``."""
+    subprocess_side = baseline.name.startswith("import")
+    kwargs: dict[str, Any] = ({"sample_seconds": config.sample_seconds, "warmup_seconds": 0.0,
+                               "repeats": 1, "inner": 1} if subprocess_side else
+                              {"sample_seconds": config.sample_seconds,
+                               "warmup_seconds": config.warmup_seconds,
+                               "repeats": config.repeats})
+    rounds = config.subprocess_rounds if subprocess_side else config.rounds
+    base: list[float] = []
+    cand: list[float] = []
+    inner = 0
+    while True:
+        got = measure_pair(baseline, candidate, rounds=rounds, **kwargs)
+        if not subprocess_side:
+            kwargs["inner"], kwargs["warmup_seconds"] = got.inner, 0.0
+        inner = got.inner
+        base += got.baseline
+        cand += got.candidate
+        ratio = median_interval([c / b for b, c in zip(base, cand, strict=True)],
+                                config.confidence)
+        if verdict(ratio, limit) != INCONCLUSIVE or time.monotonic() >= deadline:
+            return ratio, base, cand, inner
 
 
-def run_pair(spec: PairSpec, config: GateConfig) -> PairResult:
-    """Measure and judge one pair; a failure to build or run it is an ERROR."""
-    limit = _limit(spec, config)
-    gap = None if spec.name in config.targets else load_gaps().get(spec.name)
-    result = PairResult(spec.name, spec.baseline, spec.candidate, spec.target, limit, "ERROR")
-    start = time.perf_counter()
+def _stats(values: Sequence[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {"median_s": ordered[len(ordered) // 2], "min_s": ordered[0], "max_s": ordered[-1],
+            "n": len(ordered)}
+
+
+def _judge_wall_pair(spec: PairSpec, config: GateConfig, result: PairResult,
+                     deadline: float) -> None:
+    assert spec.build is not None
+    limit = limit_of(spec, config)
+    baseline, candidate = spec.build(None, False)
     try:
-        baseline, candidate = spec.build()
-    except Exception as exc:  # noqa: BLE001 - reported in the table, fails the gate
-        result.detail = f"could not build: {type(exc).__name__}: {exc}"
-        return result
-    try:
-        rounds = config.subprocess_rounds if spec.subprocess else config.rounds
-        got = measure_pair(
-            baseline, candidate, rounds=rounds, sample_seconds=config.sample_seconds,
-            warmup_seconds=0.0 if spec.subprocess else config.warmup_seconds,
-            repeats=1 if spec.subprocess else config.repeats,
-            inner=1 if spec.subprocess else None)
-        result.inner = got.inner
-        result.clean_share = None if spec.subprocess else round(got.clean_share, 3)
-        result.record(decide(got.baseline, got.candidate, limit=limit, alpha=config.alpha),
-                      got.baseline, got.candidate)
-        if gap is not None and result.status == "FAIL":
-            _apply_gap(result, gap, got.baseline, got.candidate, config.alpha)
-    except Exception as exc:  # noqa: BLE001
-        result.detail = f"failed while measuring: {type(exc).__name__}: {exc}"
+        ratio, base, cand, inner = measure_wall(baseline, candidate, config, deadline, limit)
     finally:
         for subject in (baseline, candidate):
             subject.close()
-        result.seconds = round(time.perf_counter() - start, 3)
-    return result
+    result.estimate, result.low, result.high = ratio.estimate, ratio.low, ratio.high
+    result.baseline_cost, result.candidate_cost = _stats(base), _stats(cand)
+    result.power = {"rounds": len(base), "inner": inner, "confidence": config.confidence,
+                    "resolves": round(ratio.width, 5)}
+    result.status = verdict(ratio, limit)
+    result.detail = (f"median of {len(base)} per-round ratios, {config.confidence:.0%} "
+                     f"interval (can resolve ±{ratio.width / 2:.1%})")
 
 
 def run_gate(config: GateConfig | None = None, patterns: Sequence[str] = (),
@@ -207,168 +287,47 @@ def run_gate(config: GateConfig | None = None, patterns: Sequence[str] = (),
     """Run the selected pairs (all by default) and return the verdicts."""
     config = config or GateConfig()
     start, machine = time.perf_counter(), machine_info()
-    results = []
-    for spec in select_pairs(patterns):
-        results.append(run_pair(spec, config))
+    specs = select_pairs(patterns)
+    results = {s.name: PairResult(s.name, s.baseline, s.candidate, s.target,
+                                  limit_of(s, config), ERROR, instrument=s.instrument)
+               for s in specs}
+    counted = [s for s in specs if s.instrument == COUNT]
+    instrument_info: dict[str, str] = {}
+    subjects: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
+    if counted:
+        began = time.perf_counter()
+        try:
+            instrument = detect_instrument()
+            instrument_info = {"name": instrument.name, "reason": instrument.reason}
+            subjects = _judge_count_pairs(counted, config, instrument, results,
+                                          time.monotonic() + config.budget_seconds, raw)
+        except (InstrumentError, OSError, ValueError) as exc:
+            for spec in counted:
+                results[spec.name].detail = f"could not count: {exc}"
+        for spec in counted:
+            results[spec.name].instrument = instrument_info.get("name", COUNT)
+            results[spec.name].seconds = round(time.perf_counter() - began, 3)
+            if progress is not None:
+                progress(results[spec.name])
+    walls = [s for s in specs if s.instrument != COUNT]
+    for spec in walls:
+        began = time.perf_counter()
+        try:
+            _judge_wall_pair(spec, config, results[spec.name],
+                             time.monotonic() + config.budget_seconds / len(walls))
+        except Exception as exc:  # noqa: BLE001 - reported in the table, fails the gate
+            results[spec.name].detail = f"failed while measuring: {type(exc).__name__}: {exc}"
+        results[spec.name].seconds = round(time.perf_counter() - began, 3)
         if progress is not None:
-            progress(results[-1])
+            progress(results[spec.name])
     machine["loadavg_after"] = machine_info()["loadavg"]
-    return GateResult(config, results, time.perf_counter() - start, machine)
+    return GateResult(config, [results[s.name] for s in specs], time.perf_counter() - start,
+                      machine, instrument_info, subjects, raw)
 
 
-def _fmt_ratio(pair: PairResult) -> str:
-    if pair.ratio is None:
-        return "—"
-    return f"{pair.ratio:.3f} [{pair.ratio_q1:.3f}–{pair.ratio_q3:.3f}]"
+def register(*args: Any, **kwargs: Any) -> None:
+    """The CLI hook (:func:`harness.perf_cli.register`), kept here for ``__main__``."""
+    from .perf_cli import register as register_cli
 
-
-def _fmt_time(stats: dict[str, float]) -> str:
-    if not stats:
-        return "—"
-    if stats["median"] >= 0.1:
-        return f"{stats['median'] * 1e3:,.0f} ms (IQR {stats['iqr'] * 1e3:,.0f})"
-    return f"{stats['median'] * 1e6:,.0f} µs (IQR {stats['iqr'] * 1e6:,.0f})"
-
-
-def gate_rows(result: GateResult) -> list[dict[str, str]]:
-    """One table row per pair (for Markdown and the console)."""
-    return [{"pair": p.name, "candidate": _fmt_time(p.candidate_stats),
-             "baseline": _fmt_time(p.baseline_stats), "ratio [IQR]": _fmt_ratio(p),
-             "limit": f"{p.limit:.3f}", "target": p.target,
-             "p": "—" if p.p_value is None else f"{p.p_value:.2g}",
-             "unpreempted": "—" if p.clean_share is None else f"{p.clean_share:.0%}",
-             "verdict": p.status}
-            for p in result.pairs]
-
-
-def markdown_table(rows: Sequence[dict[str, str]]) -> str:
-    """A GitHub-flavoured Markdown table of ``rows`` (keys of the first row as header)."""
-    if not rows:
-        return "(no rows)"
-    header = list(rows[0])
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(r.get(h, "")).replace("|", "\\|") for h in header) + " |"
-              for r in rows]
-    return "\n".join(lines)
-
-
-def gate_markdown(result: GateResult) -> str:
-    """The perf section of the Markdown report: the table, then how to read it."""
-    cfg = result.config
-    lines = [markdown_table(gate_rows(result)), "",
-             f"Ratio = median(candidate) / median(baseline), IQR of the per-round ratios; "
-             f"FAIL = ratio above the limit and one-sided Mann-Whitney U p < {cfg.alpha:g} "
-             f"against limit × baseline; {cfg.rounds} interleaved rounds (imports: "
-             f"{cfg.subprocess_rounds}, one fresh interpreter each), an in-process sample "
-             f"being the fastest unpreempted of {cfg.repeats} batches; "
-             f"{result.wall_time:.1f} s; load "
-             f"{result.machine.get('loadavg')} on {result.machine.get('cpu_count')} CPUs."]
-    for pair in result.pairs:
-        if pair.status in ("FAIL", "ERROR"):
-            lines.append(f"- **{pair.name}** {pair.status}: {pair.detail}")
-    return "\n".join(lines)
-
-
-def write_gate_reports(result: GateResult, directory: Path) -> list[Path]:
-    """``perf.json``, ``perf.md`` and one line appended to ``perf-history.jsonl``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    payload = result.to_dict()
-    md = directory / "perf.md"
-    md.write_text("# Performance gate\n\n" + gate_markdown(result) + "\n", encoding="utf-8")
-    history = directory / "perf-history.jsonl"
-    line = {"generated_at": payload["generated_at"], "commit": payload["commit"],
-            "failed": payload["failed"],
-            "pairs": {p["name"]: {k: p[k] for k in ("ratio", "ratio_q1", "ratio_q3", "limit",
-                                                    "p_value", "status")}
-                      for p in payload["pairs"]}}
-    with history.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(line, default=str) + "\n")
-    return [dump_json(directory / "perf.json", payload), md, history]
-
-
-def add_gate_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
-    """The gate's options (``--pair``, ``--alpha``, …), with ``prefix`` (``perf-``)."""
-    d = GateConfig()
-    parser.add_argument(f"--{prefix}pair", dest="perf_pair", action="append", default=[],
-                        help="glob of gated pair names (default: all)")
-    parser.add_argument(f"--{prefix}alpha", dest="perf_alpha", type=float, default=d.alpha,
-                        help="significance level of the Mann-Whitney U test")
-    parser.add_argument(f"--{prefix}min-effect", dest="perf_min_effect", type=float,
-                        default=d.min_effect, help="compat shim limit = 1 + this")
-    parser.add_argument(f"--{prefix}rounds", dest="perf_rounds", type=int, default=d.rounds,
-                        help="interleaved rounds per in-process pair")
-    parser.add_argument(f"--{prefix}target", dest="perf_target", action="append", default=[],
-                        metavar="PAIR=RATIO", help="override one pair's limit")
-
-
-def config_from_args(args: argparse.Namespace) -> GateConfig:
-    """A :class:`GateConfig` from the parsed options."""
-    targets = {}
-    for item in args.perf_target:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--target expects PAIR=RATIO, got {item!r}")
-        targets[name.strip()] = float(value)
-    return GateConfig(alpha=args.perf_alpha, min_effect=args.perf_min_effect,
-                      rounds=args.perf_rounds, targets=targets)
-
-
-def _print_progress(pair: PairResult) -> None:
-    print(f"[perf] {pair.name:<18} {pair.status:<5} {_fmt_ratio(pair):<24} "
-          f"limit {pair.limit:.3f}  ({pair.seconds:.1f} s) {pair.detail}", flush=True)
-
-
-def gate_from_args(args: argparse.Namespace, reports: Path) -> GateResult:
-    """Run the gate as the options say, print it and write its reports."""
-    result = run_gate(config_from_args(args), args.perf_pair, progress=_print_progress)
-    paths = write_gate_reports(result, reports)
-    if getattr(args, "otlp_endpoint", None):
-        from .report.otel_metrics import export, record_gate
-
-        export(args.otlp_endpoint, lambda meter: record_gate(result, meter))
-    verdict = "FAIL" if result.failed else "PASS"
-    print(f"[perf] gate {verdict} in {result.wall_time:.1f} s; reports: "
-          + ", ".join(str(p) for p in paths), flush=True)
-    return result
-
-
-def cmd_perf(args: argparse.Namespace) -> int:
-    """``python -m harness perf``: the gate alone."""
-    return 1 if gate_from_args(args, Path(args.reports)).failed else 0
-
-
-def with_perf_gate(command: Callable[[argparse.Namespace], int]
-                   ) -> Callable[[argparse.Namespace], int]:
-    """Wrap the parity command: with ``--perf``, run the gate first, hand its Markdown
-    section to the parity reports (``args.report_extra``) and fail when it fails."""
-
-    def run(args: argparse.Namespace) -> int:
-        if not getattr(args, "perf", False):
-            return command(args)
-        result = gate_from_args(args, Path(args.reports))
-        args.report_extra = {"perf": {"failed": result.failed, "report": "perf.json"},
-                             "markdown_sections": {"Performance gate": gate_markdown(result)}}
-        code = command(args)
-        return max(code, 1 if result.failed else 0)
-
-    return run
-
-
-def register(sub: Any, parity: argparse.ArgumentParser, *, reports: str,
-             command: Callable[[argparse.Namespace], int]) -> None:
-    """Hook the performance tooling into the harness CLI: ``parity --perf`` and the
-    ``perf``, ``bench`` (:mod:`harness.bench`) and ``dashboard``
-    (:mod:`harness.report.dashboard`) subcommands."""
-    from .bench import register as register_bench
-    from .report.dashboard import register as register_dashboard
-
-    parity.add_argument("--perf", action="store_true", help="also run the perf gate")
-    add_gate_options(parity, "perf-")
-    parity.set_defaults(func=with_perf_gate(command))
-    perf = sub.add_parser("perf", help="run the performance gate (interleaved A/B)")
-    add_gate_options(perf)
-    perf.add_argument("--reports", default=reports, help="report directory")
-    perf.add_argument("--otlp-endpoint", help="also send the ratios as OTel metrics")
-    perf.set_defaults(func=cmd_perf)
-    register_bench(sub, reports=reports)
-    register_dashboard(sub, reports=reports)
+    register_cli(*args, **kwargs)

@@ -161,14 +161,22 @@ def _build(ns: Any, kind: str, pattern: str, workdir: str) -> tuple[Callable[[in
 
 
 def pattern_workload(kind: str, pattern: str) -> Workload:
-    """One operation of ``pattern`` through the ``kind`` (``legacy``/``compat``) API."""
+    """One operation of ``pattern`` through the ``kind`` API: ``legacy``, ``compat``, or
+    ``legacy-engine`` (the legacy reference on DSPy's engine route, see
+    :mod:`harness.perf_engine_route`; it patches the legacy namespace for good, so it is
+    built only in a measuring child)."""
     from .adapters.patterns import namespace_loader
 
-    ns = namespace_loader(kind, pattern)()
+    base_kind = "legacy" if kind == "legacy-engine" else kind
+    ns = namespace_loader(base_kind, pattern)()
+    if kind == "legacy-engine":
+        from .perf_engine_route import apply_engine_route
+
+        apply_engine_route(ns, pattern)
     tmp = tempfile.TemporaryDirectory(prefix=f"perf-{kind}-{pattern}-")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        run, owned = _build(ns, kind, pattern, tmp.name)
+        run, owned = _build(ns, base_kind, pattern, tmp.name)
 
     def close() -> None:
         for obj in owned:

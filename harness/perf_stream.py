@@ -84,8 +84,12 @@ def stream_workloads(upstream: Any, *, stop: Callable[[], None] = lambda: None
             "wrapper-all": Workload("wrapper stream, whole stream", wrapped(False))}
 
 
-def stream_pair() -> tuple[Subject, Subject]:
-    """The perf gate's ``stream:first-chunk`` subjects, on an upstream of their own."""
+def stream_pair(inject: dict[str, Any] | None = None, regression: bool = False
+                ) -> tuple[Subject, Subject]:
+    """The perf gate's ``stream:first-chunk`` subjects, on an upstream of their own: raw
+    httpx (or, for the self-test's ``regression``, the clean wrapper) vs the wrapper,
+    slowed as ``inject`` asks (:func:`harness.perf_wall.slowed`)."""
+    from .perf_wall import slowed
     from .upstream import ScriptedUpstream
 
     upstream = ScriptedUpstream().start()
@@ -94,7 +98,9 @@ def stream_pair() -> tuple[Subject, Subject]:
     except BaseException:
         upstream.stop()
         raise
-    return loads["raw-first"].subject(), loads["wrapper-first"].subject()
+    raw, wrapper = loads["raw-first"], loads["wrapper-first"]
+    baseline = Workload(wrapper.name, wrapper.run, raw.close) if regression else raw
+    return baseline.subject(), slowed(wrapper, inject).subject()
 
 
 def per_chunk_overhead_us(loads: dict[str, Workload], *, repeats: int = 9,

@@ -27,7 +27,8 @@ from typing import Any
 from .perf import Subject, timed_subject
 
 __all__ = ["Workload", "SIGNATURE", "answer_text", "ScriptedEngine", "scripted_lm",
-           "fresh_ids", "floor_workload", "unified_workload", "cache_workloads",
+           "fresh_ids", "floor_workload", "unified_workload", "unified_cache_hit_workload",
+           "dspy_cache_hit_workload", "cache_workloads",
            "http_workloads", "import_seconds", "import_subject", "import_pair_subjects",
            "batch_workload", "parity_replay", "IMPORT_STATEMENTS", "sample_request",
            "dump_json"]
@@ -82,9 +83,14 @@ class ScriptedEngine:
         from dspy.lm15 import Message, Response, TextPart, Usage
 
         self.calls += 1
+        # Usage counted as MockBackend counts it (whitespace tokens of the prompt and the
+        # answer), so a pair of a bare engine and a mock backend prices the same work.
+        prompt = len((request.system or "").split()) + sum(len(m.text.split())
+                                                           for m in request.messages)
         return Response(id=None, model="scripted", finish_reason="stop",
                         message=Message.assistant([TextPart(self.text)]),
-                        usage=Usage(input_tokens=32, output_tokens=4, total_tokens=36))
+                        usage=Usage(input_tokens=prompt, output_tokens=len(self.text.split()),
+                                    total_tokens=prompt + len(self.text.split())))
 
     def close(self) -> None:
         """Nothing to release."""
@@ -113,9 +119,12 @@ def floor_workload(text: str | None = None) -> Workload:
 
 
 def unified_workload(text: str | None = None, *, cache: bool = True,
-                     name: str = "unified Predict") -> Workload:
+                     name: str = "unified Predict", same_question: str | None = None,
+                     retry: bool = True, validation: bool = True, metrics: bool = True
+                     ) -> Workload:
     """``dspy.Predict`` through the unified wrapper on a mock backend: cache on (every
-    call a miss), retry, validation and metrics on."""
+    call a miss, unless ``same_question`` is asked every time), retry, validation and
+    metrics on."""
     from unified import (
         BackendType,
         CacheConfig,
@@ -127,17 +136,51 @@ def unified_workload(text: str | None = None, *, cache: bool = True,
     )
 
     answer = text or answer_text()
-    config = UnifiedConfig(backend=BackendType.MOCK, retry=RetryConfig(),
-                           validation=ValidationConfig(min_length=1),
-                           cache=CacheConfig() if cache else None)
+    from unified.config import MetricsConfig
+
+    config = UnifiedConfig(backend=BackendType.MOCK, retry=RetryConfig() if retry else None,
+                           validation=ValidationConfig(min_length=1) if validation else None,
+                           cache=CacheConfig() if cache else None,
+                           metrics=MetricsConfig(enabled=metrics))
     wrapper = UnifiedDSPyWrapper(config, backend=MockBackend(lambda request: answer))
     module, ids = wrapper.create_module(SIGNATURE), fresh_ids()
 
     def run(n: int) -> None:
         for _ in range(n):
-            module.predict(question=f"question {ids()}")
+            module.predict(question=same_question or f"question {ids()}")
 
     return Workload(name, run, wrapper.close)
+
+
+CACHED_QUESTION = "the one cached question"
+
+
+def unified_cache_hit_workload() -> Workload:
+    """Unified ``Predict`` asking the same question every call: a memory-cache hit of
+    the unified pipeline after the first call (the whole DSPy round trip around it)."""
+    return unified_workload(name="unified cache hit", same_question=CACHED_QUESTION)
+
+
+def dspy_cache_hit_workload() -> Workload:
+    """``dspy.Predict`` on a bare engine with DSPy's own memory cache on, asking the
+    same question every call: DSPy's cache hit, the reference for a unified hit.
+    Switches DSPy's memory cache on for this process until ``close()``."""
+    import dspy
+
+    dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=True)
+    lm = dspy.LM("scripted/model", engine=ScriptedEngine(answer_text()), cache=True,
+                 num_retries=0)
+    program = dspy.Predict(SIGNATURE)
+
+    def run(n: int) -> None:
+        with dspy.context(lm=lm):
+            for _ in range(n):
+                program(question=CACHED_QUESTION)
+
+    def close() -> None:
+        dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+
+    return Workload("dspy cache hit", run, close)
 
 
 def sample_request(question: str = "What is DSPy?") -> Any:
@@ -157,10 +200,12 @@ def sample_request(question: str = "What is DSPy?") -> Any:
                      params={"temperature": 0.0, "max_tokens": 1000})
 
 
-def cache_workloads(directory: str | None = None) -> dict[str, Workload]:
-    """Pipeline-level (below DSPy) cache workloads on a mock backend: ``miss`` (a new
-    request each call: key, lookup, backend, store), ``memory hit`` and ``disk hit``
-    (a second pipeline on the same directory with its memory layer off)."""
+def cache_workloads(directory: str | None = None, *, latency: float = 0.0
+                    ) -> dict[str, Workload]:
+    """Pipeline-level (below DSPy) cache workloads on a mock backend answering after
+    ``latency`` seconds: ``miss`` (a new request each call: key, lookup, backend,
+    store), ``memory hit`` and ``disk hit`` (a second pipeline on the same directory
+    with its memory layer off)."""
     from unified import BackendType, CacheConfig, MockBackend, UnifiedConfig
     from unified.pipeline import Pipeline
 
@@ -171,7 +216,7 @@ def cache_workloads(directory: str | None = None) -> dict[str, Workload]:
                                                              memory_entries=4096))
     cold = UnifiedConfig(backend=BackendType.MOCK, cache=CacheConfig(directory=where, memory_entries=0))
     memory_only = UnifiedConfig(backend=BackendType.MOCK, cache=CacheConfig(memory_entries=1 << 20))
-    miss_pipe = Pipeline([MockBackend(lambda r: text)], memory_only)
+    miss_pipe = Pipeline([MockBackend(lambda r: text, latency=latency)], memory_only)
     warm = Pipeline([MockBackend(lambda r: text)], config)
     disk = Pipeline([MockBackend(lambda r: text)], cold)
     hit_request = sample_request("the one cached question")
@@ -255,12 +300,15 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def import_seconds(*statements: str) -> list[float]:
+def import_seconds(*statements: str, cpu: bool = False) -> list[float]:
     """Run ``statements`` in turn in a fresh interpreter; the cumulative seconds after
-    each (imports alone, timed inside the child: interpreter start-up is excluded)."""
-    code = ["import time", "marks = []", "start = time.perf_counter()"]
+    each (imports alone, timed inside the child: interpreter start-up is excluded).
+    ``cpu``: the child's CPU seconds (user + system: the reads and stats of an import
+    count, time spent waiting for a busy CPU does not) instead of wall seconds."""
+    clock = "time.process_time()" if cpu else "time.perf_counter()"
+    code = ["import time", "marks = []", f"start = {clock}"]
     for statement in statements:
-        code += [statement, "marks.append(time.perf_counter() - start)"]
+        code += [statement, f"marks.append({clock} - start)"]
     code.append("print(' '.join(repr(m) for m in marks))")
     out = subprocess.run([sys.executable, "-c", "\n".join(code)], capture_output=True,
                          text=True, timeout=120, check=True, cwd=ROOT, env=_child_env())
@@ -277,10 +325,12 @@ def import_subject(label: str) -> Subject:
     return Subject(f"import {label}", measure)
 
 
-def import_pair_subjects() -> tuple[Subject, Subject]:
+def import_pair_subjects(extra: str = "", *, cpu: bool = False) -> tuple[Subject, Subject]:
     """``import dspy`` and ``import dspy`` + ``import unified`` (ready to use), timed in
     the same fresh interpreter: whichever side is asked first runs the child and keeps
-    the other side's value for its turn, so each round costs one interpreter."""
+    the other side's value for its turn, so each round costs one interpreter.
+    ``extra`` is code run as part of the candidate's import (the self-test's slowdown);
+    ``cpu`` times CPU seconds (see :func:`import_seconds`)."""
     kept: dict[int, list[float]] = {0: [], 1: []}
 
     def side(index: int) -> Callable[[int], float]:
@@ -289,7 +339,7 @@ def import_pair_subjects() -> tuple[Subject, Subject]:
             for _ in range(n):
                 if not kept[index]:
                     both = import_seconds(IMPORT_STATEMENTS["dspy"],
-                                          IMPORT_STATEMENTS["unified+dspy"])
+                                          IMPORT_STATEMENTS["unified+dspy"] + extra, cpu=cpu)
                     kept[1 - index].append(both[1 - index])
                     values.append(both[index])
                 else:

@@ -5,7 +5,9 @@ network), in the order a team reads it:
    filter, never a plain PASS);
 2. failures first: every parity FAIL and perf-gate FAIL with what differed;
 3. the parity matrix (failing scenarios on top) with its legend;
-4. the latest perf gate (``perf.json``, :func:`perf_section`);
+4. the latest perf gate (``perf.json``, :mod:`harness.report.perf_section`): per
+   pair the instrument, the estimate with its interval next to the limit, the verdict,
+   and the self-test's detection table;
 5. the harness self-test (``mutants.json``) and the reliability figures
    (``reliability.json``);
 6. history (:mod:`harness.report.history`): the perf-gate ratios as small multiples,
@@ -27,13 +29,13 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .svg import ratio_bar
+from .perf_section import perf_section
 
 __all__ = ["render_dashboard", "write_dashboard", "cmd_dashboard", "register", "origin_counts",
            "origin_section", "IMPORTED_PREFIX"]
 
 _STATUS_CLASS = {"PASS": "pass", "REFERENCE": "ref", "EXPECTED-DIFF": "diff", "FAIL": "fail",
-                 "KNOWN-GAP": "diff",
+                 "INCONCLUSIVE": "diff",
                  "ERROR": "fail", "SKIPPED": "skip"}
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:24px;
@@ -72,57 +74,6 @@ def _load_lines(path: Path) -> list[dict[str, Any]]:
 
 def _badge(status: str) -> str:
     return f'<span class="badge {_STATUS_CLASS.get(status, "")}">{escape(status)}</span>'
-
-
-def _micro(stats: dict[str, Any]) -> str:
-    if not stats:
-        return "—"
-    median, iqr = stats["median"], stats.get("iqr", stats.get("q3", 0) - stats.get("q1", 0))
-    if median >= 0.1:
-        return f"{median * 1e3:,.0f} ms <small>(IQR {iqr * 1e3:,.0f})</small>"
-    return f"{median * 1e6:,.0f} µs <small>(IQR {iqr * 1e6:,.0f})</small>"
-
-
-def _share(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
-
-
-def perf_section(perf: dict[str, Any] | None) -> str:
-    """The perf-gate table."""
-    if not perf:
-        return '<p class="notice">No perf gate report yet: run <code>make parity</code>.</p>'
-    rows = []
-    for pair in perf.get("pairs", []):
-        failed = pair["status"] in ("FAIL", "ERROR")
-        ratio = pair.get("ratio")
-        ratio_text = ("—" if ratio is None else
-                      f'{ratio:.3f} <small>[{pair["ratio_q1"]:.3f}–{pair["ratio_q3"]:.3f}]</small>')
-        p_value = pair.get("p_value")
-        rows.append(
-            f'<tr data-pair="{escape(pair["name"])}"><td>{escape(pair["name"])}</td>'
-            f'<td>{escape(pair["candidate"])}</td><td class="num">'
-            f'{_micro(pair.get("candidate_stats", {}))}</td><td>{escape(pair["baseline"])}</td>'
-            f'<td class="num">{_micro(pair.get("baseline_stats", {}))}</td>'
-            f'<td class="num">{ratio_text}</td><td>'
-            f'{ratio_bar(ratio, pair.get("ratio_q1"), pair.get("ratio_q3"), pair["limit"], failed=failed)}'
-            f'</td><td class="num">{pair["limit"]:.3f}</td><td>{escape(pair["target"])}</td>'
-            f'<td class="num">{"—" if p_value is None else f"{p_value:.2g}"}</td>'
-            f'<td class="num">{_share(pair.get("clean_share"))}</td>'
-            f'<td class="{_STATUS_CLASS.get(pair["status"], "")}">{escape(pair["status"])}'
-            f'</td></tr>')
-    cfg, machine = perf.get("config", {}), perf.get("machine", {})
-    head = ("<tr><th>pair</th><th>candidate</th><th>median</th><th>baseline</th><th>median</th>"
-            "<th>ratio [IQR]</th><th>ratio vs limit</th><th>limit</th><th>target</th>"
-            "<th>p</th><th title=\"batches the scheduler did not interrupt\">unpreempted</th>"
-            "<th>verdict</th></tr>")
-    verdict = "FAIL" if perf.get("failed") else "PASS"
-    return (f'<p>Gate {_badge(verdict)} at <code>{escape(str(perf.get("commit", ""))[:10])}'
-            f'</code>, {escape(str(perf.get("generated_at", "")))}; {cfg.get("rounds")} '
-            f'interleaved rounds, α = {cfg.get("alpha")}, min effect '
-            f'{cfg.get("min_effect")}; load {escape(str(machine.get("loadavg")))} on '
-            f'{machine.get("cpu_count")} CPUs.</p><table id="perf-gate">{head}'
-            + "".join(rows) + "</table><p class=\"meta\">FAIL = ratio above the limit and "
-            "one-sided Mann-Whitney U p &lt; α against limit × baseline.</p>")
 
 
 #: Scenario ids the importer writes (``python -m harness import``) start with this.

@@ -91,16 +91,17 @@ def gate_charts(history: Sequence[dict[str, Any]]) -> list[str]:
     pairs: dict[str, tuple[Series, list[float]]] = {}
     for x, run in enumerate(runs):
         for name, pair in (run.get("pairs") or {}).items():
-            ratio = pair.get("ratio")
+            ratio = pair.get("estimate", pair.get("ratio"))   # older lines: "ratio"
             if ratio is None:
                 continue
+            low = pair.get("low", pair.get("ratio_q1", ratio))
+            high = pair.get("high", pair.get("ratio_q3", ratio))
             series, limits = pairs.setdefault(name, (Series(name), []))
             limit = pair.get("limit")
             if limit is not None:
                 limits.append(float(limit))
             series.points.append(Point(
-                x, ratio, pair.get("ratio_q1", ratio), pair.get("ratio_q3", ratio),
-                pair.get("status") == "FAIL",
+                x, ratio, low, high, pair.get("status") == "FAIL",
                 f"; limit {limit:g}" if limit is not None else ""))
     return [history_chart(f"{name}, limit {limits[-1]:g}" if limits else name, labels,
                           [series], unit="ratio", width=320, height=200,

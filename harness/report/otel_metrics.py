@@ -43,13 +43,13 @@ def record_gate(result: Any, meter: Any) -> None:
     """Record a :class:`~harness.perf.GateResult` on ``meter`` (pairs without a ratio
     record only their limit)."""
     ratio = meter.create_gauge("unified.perf.ratio", unit="1",
-                               description="Median candidate / baseline time of a pair")
+                               description="A pair's candidate / baseline estimate")
     limit = meter.create_gauge("unified.perf.limit", unit="1",
                                description="The ratio a pair must stay under")
     for pair in result.pairs:
         labels = {"pair": pair.name, "status": pair.status}
-        if pair.ratio is not None:
-            ratio.set(pair.ratio, labels)
+        if pair.estimate is not None:
+            ratio.set(pair.estimate, labels)
         limit.set(pair.limit, labels)
 
 

@@ -99,8 +99,10 @@ def failures_section(parity: dict[str, Any] | None, perf: dict[str, Any] | None)
                             f'<td><ul class="details">{details}</ul></td></tr>')
     for pair in (perf or {}).get("pairs", []):
         if pair.get("status") in ("FAIL", "ERROR"):
-            ratio = pair.get("ratio")
-            text = (f"ratio {ratio:.3f} above its limit {pair.get('limit'):g}"
+            ratio = pair.get("estimate", pair.get("ratio"))
+            interval = (f" [{pair['low']:.3f}–{pair['high']:.3f}]"
+                        if pair.get("low") is not None and pair.get("high") is not None else "")
+            text = (f"ratio {ratio:.3f}{interval} above its limit {pair.get('limit'):g}"
                     if ratio is not None else "") + (
                 f"; {pair['detail']}" if pair.get("detail") else "")
             rows.append(f'<tr><td>perf gate</td><td>{escape(pair["name"])}</td>'

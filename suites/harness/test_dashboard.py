@@ -44,12 +44,14 @@ def _bench_line(index: int, commit: str) -> dict[str, Any]:
 
 
 def _pair(name: str, ratio: float, limit: float, status: str) -> dict[str, Any]:
-    stats = {"median": 3e-4, "q1": 2.9e-4, "q3": 3.2e-4, "n": 12, "iqr": 0.3e-4}
     return {"name": name, "baseline": "legacy", "candidate": "compat", "target": "≤ limit",
-            "limit": limit, "status": status, "detail": "", "inner": 25,
-            "baseline_stats": stats, "candidate_stats": {**stats, "median": 3e-4 * ratio},
-            "ratio": ratio, "ratio_q1": ratio * 0.98, "ratio_q3": ratio * 1.03,
-            "p_value": 0.001 if status == "FAIL" else 0.6, "seconds": 1.0}
+            "limit": limit, "status": status, "instrument": "cachegrind", "detail": "",
+            "baseline_cost": {"estimate": 2_000_000.0, "low": 1_999_000.0,
+                              "high": 2_001_000.0, "waits_per_call": 0.0},
+            "candidate_cost": {"estimate": 2_000_000.0 * ratio, "low": 1_999_000.0 * ratio,
+                               "high": 2_001_000.0 * ratio, "waits_per_call": 0.0},
+            "estimate": ratio, "low": ratio * 0.999, "high": ratio * 1.001,
+            "reference": None, "power": {"resolves": 0.002}, "seconds": 1.0}
 
 
 def write_reports(directory: Path, parity: dict[str, Any] | None = None) -> Path:
@@ -64,15 +66,16 @@ def write_reports(directory: Path, parity: dict[str, Any] | None = None) -> Path
         for index, commit in enumerate(COMMITS):
             status = "FAIL" if index == 2 else "PASS"
             fh.write(json.dumps({"commit": commit, "failed": index == 2, "pairs": {
-                "compat:enhanced": {"ratio": 1.0 + index / 100, "ratio_q1": 0.98,
-                                    "ratio_q3": 1.04, "limit": 1.05, "status": "PASS"},
-                "unified:floor": {"ratio": 1.05 + index / 8, "ratio_q1": 1.0 + index / 8,
-                                  "ratio_q3": 1.1 + index / 8, "limit": 1.1,
+                "compat:enhanced": {"estimate": 1.0 + index / 100, "low": 0.98,
+                                    "high": 1.04, "limit": 1.05, "status": "PASS"},
+                "unified:floor": {"estimate": 1.05 + index / 8, "low": 1.0 + index / 8,
+                                  "high": 1.1 + index / 8, "limit": 1.1,
                                   "status": status}}}) + "\n")
     (directory / "perf.json").write_text(json.dumps({
-        "schema_version": "1.0", "generated_at": "2026-11-22T10:00:00+00:00",
+        "schema_version": "2.0", "generated_at": "2026-11-22T10:00:00+00:00",
         "commit": COMMITS[2], "failed": True, "pairs": pairs,
-        "config": {"rounds": 12, "alpha": 0.01, "min_effect": 0.05},
+        "instrument": {"name": "cachegrind", "reason": "no perf counters"},
+        "config": {"calls": 50, "min_effect": 0.05},
         "machine": {"loadavg": [0.5, 0.4, 0.3], "cpu_count": 2}}))
     (directory / "parity.json").write_text(json.dumps(parity or {
         "schema_version": "1.0", "generated_at": "2026-11-22T10:00:00+00:00",
@@ -238,7 +241,7 @@ def test_failures_come_first_with_what_differed(tmp_path: Path) -> None:
     failures = html[html.index('id="failures-table"'):]
     failures = failures[:failures.index("</table>")]
     assert "gateway-retry-&lt;script&gt;" in failures and "attempts: legacy [1] != [2]" in failures
-    assert "unified:floor" in failures and "ratio 1.300 above its limit 1.1" in failures
+    assert "unified:floor" in failures and "ratio 1.300 [1.299–1.301] above its limit 1.1" in failures
     assert "2 pairs (FAIL 1, PASS 1)" in html
     matrix = html[html.index('id="parity-matrix"'):]
     assert matrix.index("gateway-retry-&lt;script&gt;") < matrix.index("enhanced-direct-basic")

@@ -16,7 +16,8 @@ from harness.perf import (
     measure_pair,
     summarize,
 )
-from harness.perf_gate import PAIRS, _limit, add_gate_options, config_from_args, select_pairs
+from harness.perf_cli import add_gate_options, config_from_args
+from harness.perf_gate import PAIRS, limit_of, select_pairs
 
 BASE = [100.0, 101.0, 99.0, 100.5, 99.5, 100.2, 99.8, 100.1, 100.4, 99.6, 100.3, 99.7]
 
@@ -146,26 +147,38 @@ def test_preempted_batches_are_set_aside(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_limits_targets_and_selection() -> None:
     config = GateConfig(min_effect=0.08, targets={"unified:floor": 1.3})
     by_name = {p.name: p for p in PAIRS}
-    assert _limit(by_name["compat:enhanced"], config) == pytest.approx(1.08)
-    assert _limit(by_name["unified:floor"], config) == 1.3
-    assert _limit(by_name["http:gateway"], GateConfig()) == 1.15
-    assert _limit(by_name["cache:memory-hit"], GateConfig()) == 0.05
-    assert _limit(by_name["import:unified"], GateConfig()) == 1.2
+    assert limit_of(by_name["compat:enhanced"], config) == pytest.approx(1.08)
+    assert limit_of(by_name["unified:floor"], config) == 1.3
+    assert limit_of(by_name["http:gateway"], GateConfig()) == 1.15
+    assert limit_of(by_name["cache:hit-vs-1ms"], GateConfig()) == 0.05
+    assert limit_of(by_name["cache:predict-hit"], GateConfig()) == 1.05
+    assert limit_of(by_name["import:unified"], GateConfig()) == 1.2
+    assert limit_of(by_name["stream:first-chunk"], GateConfig()) == 1.10
     assert [p.name for p in select_pairs(["compat:*"])] == [
         "compat:enhanced", "compat:gateway", "compat:bedrock", "compat:simple", "compat:dynamic"]
-    assert len(select_pairs()) == len(PAIRS) == 10
+    assert len(select_pairs()) == len(PAIRS) == 11
     with pytest.raises(ValueError, match="no perf pair matches"):
         select_pairs(["nope"])
+
+
+def test_shims_on_the_engine_route_are_gated_against_the_legacy_code_on_that_route() -> None:
+    by_name = {p.name: p for p in PAIRS}
+    for pattern in ("gateway", "bedrock", "simple"):
+        spec = by_name[f"compat:{pattern}"]
+        assert spec.baseline == f"legacy-engine:{pattern}"
+        assert spec.reference == f"legacy:{pattern}"  # forward() route: reported only
+    assert by_name["compat:enhanced"].baseline == "legacy:enhanced"
 
 
 def test_options_parse_into_a_config() -> None:
     parser = argparse.ArgumentParser()
     add_gate_options(parser, "perf-")
-    args = parser.parse_args(["--perf-alpha", "0.05", "--perf-min-effect", "0.1",
-                              "--perf-rounds", "8", "--perf-target", "http:gateway=1.3",
-                              "--perf-pair", "compat:*"])
+    args = parser.parse_args(["--perf-min-effect", "0.1", "--perf-rounds", "8",
+                              "--perf-target", "http:gateway=1.3", "--perf-pair", "compat:*",
+                              "--perf-inconclusive", "warn", "--perf-calls", "30"])
     config = config_from_args(args)
-    assert (config.alpha, config.min_effect, config.rounds) == (0.05, 0.1, 8)
+    assert (config.min_effect, config.rounds, config.calls) == (0.1, 8, 30)
+    assert config.inconclusive == "warn"
     assert dict(config.targets) == {"http:gateway": 1.3} and args.perf_pair == ["compat:*"]
     with pytest.raises(SystemExit):
         config_from_args(parser.parse_args(["--perf-target", "oops"]))

@@ -105,11 +105,11 @@ class DynamicDSPyModule(dspy.Module):
         """The unified module serving a call made while ``active_lm`` is configured."""
         if active_lm is None or self._wrapper is not None or any(self._settings):
             return self.unified
-        from .lm_backend import DSPyLMBackend
-
         with self._lock:
             found = self._by_lm.get(id(active_lm))
             if found is None or found[0] is not active_lm:
+                from .lm_backend import DSPyLMBackend  # per new LM, not per call
+
                 backend = DSPyLMBackend(active_lm)
                 wrapper = UnifiedDSPyWrapper(UnifiedConfig(model=backend.model), backend=backend)
                 found = (active_lm, wrapper.wrap_module(self.predictor))

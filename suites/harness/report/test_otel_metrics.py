@@ -21,7 +21,7 @@ RUN = ParityRun([
                                                      ImplResult("unified", "FAIL")]),
 ], wall_time=3.5)
 GATE = GateResult(GateConfig(), [
-    PairResult("unified:floor", "b", "c", "t", limit=1.1, status="PASS", ratio=1.02),
+    PairResult("unified:floor", "b", "c", "t", limit=1.1, status="PASS", estimate=1.02),
     PairResult("http:gateway", "b", "c", "t", limit=1.15, status="ERROR"),
 ])
 

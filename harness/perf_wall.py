@@ -1,0 +1,127 @@
+"""The wall-clock pairs of the perf gate: what counted instructions cannot see.
+
+Each builder takes ``(inject, regression)`` and returns ``(baseline, candidate)``
+:class:`~harness.perf.Subject` s. ``inject`` slows the candidate down (the gate's
+self-test, :mod:`harness.perf_selftest`): ``{"spin": s}`` busy-waits ``s`` seconds and
+``{"sleep": s}`` sleeps ``s`` seconds per operation. With ``regression`` the baseline is
+the clean candidate itself (how the self-test asks "would the gate see this change?").
+
+- ``cache_pair``: a memory-cache hit against a miss on a backend answering in 1 ms
+  (pipeline level): the hit must cost at most 5 % of such a miss;
+- ``http_pair``: the gateway backend against a raw ``httpx`` POST of the same body to
+  the same local OpenAI-compatible server;
+- ``import_pair``: ``import unified`` (+ dspy) against ``import dspy``, fresh
+  interpreters, timed in CPU seconds (user + system) so that a busy machine's waiting
+  for a CPU is left out while the import's file reads still count; a ``sleep`` during
+  an import is invisible to it (and +2 ms is 0.4 % of an import, below the regression
+  rule anyway).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .perf import Subject
+from .perf_subjects import Workload
+
+__all__ = ["slowdown", "slowed", "cache_pair", "http_pair", "import_pair", "slowdown_code"]
+
+
+def slowdown(inject: dict[str, Any] | None) -> Callable[[], None]:
+    """The per-operation slowdown ``inject`` asks for (a no-op for ``None``)."""
+    spin, sleep = float((inject or {}).get("spin", 0.0)), float((inject or {}).get("sleep", 0.0))
+
+    def slow() -> None:
+        if spin:
+            end = time.perf_counter() + spin
+            while time.perf_counter() < end:
+                pass
+        if sleep:
+            time.sleep(sleep)
+
+    return slow
+
+
+def slowed(workload: Workload, inject: dict[str, Any] | None) -> Workload:
+    """``workload`` with ``inject``'s slowdown after each of its operations."""
+    if not inject:
+        return workload
+    slow = slowdown(inject)
+
+    def run(n: int) -> None:
+        workload.run(n)
+        for _ in range(n):
+            slow()
+
+    return Workload(f"{workload.name} (slowed)", run, workload.close)
+
+
+def slowdown_code(inject: dict[str, Any] | None) -> str:
+    """``inject`` as statements appended to an import (see :func:`import_pair`)."""
+    if not inject:
+        return ""
+    code = "\nimport time as _t"
+    if inject.get("spin"):  # CPU seconds: the import pair times the child's CPU
+        code += (f"\n_e = _t.process_time() + {float(inject['spin'])!r}"
+                 "\nwhile _t.process_time() < _e: pass")
+    if inject.get("sleep"):
+        code += f"\n_t.sleep({float(inject['sleep'])!r})"
+    return code
+
+
+def cache_pair(inject: dict[str, Any] | None, regression: bool) -> tuple[Subject, Subject]:
+    """Miss on a 1 ms backend (or the clean hit) vs a memory-cache hit."""
+    from .perf_subjects import cache_workloads
+
+    loads = cache_workloads(latency=0.001)
+    hit = loads["memory"]
+    baseline = hit if regression else loads["miss"]
+    candidate = slowed(hit, inject)
+    return (Subject(baseline.name, baseline.subject().measure, loads["miss"].close),
+            candidate.subject())
+
+
+def http_pair(inject: dict[str, Any] | None, regression: bool) -> tuple[Subject, Subject]:
+    """Raw httpx (or the clean gateway backend) vs the gateway backend, one local server."""
+    from .perf_subjects import http_workloads
+    from .upstream import ScriptedUpstream
+
+    upstream = ScriptedUpstream().start()
+    try:
+        loads = http_workloads(upstream.url)
+        clean = http_workloads(upstream.url)["gateway"] if regression else None
+    except BaseException:
+        upstream.stop()
+        raise
+    raw = loads["raw"]
+    baseline = clean if clean is not None else raw
+
+    def close() -> None:
+        raw.close()
+        upstream.stop()
+
+    return (Subject(baseline.name, baseline.subject().measure, close),
+            slowed(loads["gateway"], inject).subject())
+
+
+def _import_side(label: str, statement: str) -> Subject:
+    from .perf_subjects import import_seconds
+
+    def measure(n: int) -> float:
+        return sum(import_seconds(statement, cpu=True)[0] for _ in range(n)) / n
+
+    return Subject(label, measure)
+
+
+def import_pair(inject: dict[str, Any] | None, regression: bool) -> tuple[Subject, Subject]:
+    """``import dspy`` (or the clean unified import, in its own interpreters) vs
+    ``import unified`` + dspy."""
+    from .perf_subjects import IMPORT_STATEMENTS, import_pair_subjects
+
+    if not regression:
+        return import_pair_subjects(slowdown_code(inject), cpu=True)
+    statement = IMPORT_STATEMENTS["unified+dspy"]
+    return (_import_side("import dspy + unified", statement),
+            _import_side("import dspy + unified (slowed)", statement + slowdown_code(inject)))
