@@ -120,6 +120,7 @@ NON_CONFIG_VARIABLES = frozenset({
     "UNIFIED_RECORD_LIVE",         # harness.recording: record against real endpoints
     "UNIFIED_RECORD_API_BASE",     # harness.recording: the live upstream to record
     "UNIFIED_PERF_INSTRUMENT",     # harness.perf_count: force the perf instrument
+    "UNIFIED_PERF_INJECT",         # harness.perf_server: a slowdown injected by the self-test
 })
 
 
