@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import re
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "TimeoutError",
     "ServerError",
     "ConnectionError",
+    "FallbackExceptionGroup",
     "PermanentError",
     "AuthError",
     "BadRequestError",
@@ -154,6 +156,34 @@ class ServerError(TransientError):
 
 class ConnectionError(TransientError, builtins.ConnectionError):  # noqa: A001
     """The backend could not be reached, or the connection broke mid-response."""
+
+
+class FallbackExceptionGroup(ExceptionGroup, TransientError):  # type: ignore[misc]
+    """Every backend of a fallback chain failed with a transient error.
+
+    ``exceptions`` holds each backend's last failure, primary first (as pydantic-ai's
+    ``FallbackExceptionGroup``); it is itself a :class:`TransientError` whose
+    ``backend``/``endpoint``/``status``/``request_id`` are the last backend's, so
+    ``except TransientError`` and ``except* ServerError`` both see it.
+    """
+
+    def __new__(cls, message: str,
+                exceptions: Sequence[Exception]) -> FallbackExceptionGroup:
+        return super().__new__(cls, message, exceptions)
+
+    def __init__(self, message: str, exceptions: Sequence[Exception]) -> None:
+        last = exceptions[-1]
+        self.backend = getattr(last, "backend", None)
+        self.endpoint = getattr(last, "endpoint", None)
+        self.status = getattr(last, "status", None)
+        self.request_id = getattr(last, "request_id", None)
+
+    @classmethod
+    def of(cls, failures: Sequence[Exception]) -> FallbackExceptionGroup:
+        """The group of ``failures``, its message naming each backend and error."""
+        named = "; ".join(f"{getattr(e, 'backend', None) or '?'}: {type(e).__name__}"
+                          for e in failures)
+        return cls(f"every backend failed ({named})", failures)
 
 
 class PermanentError(BackendError):

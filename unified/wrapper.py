@@ -17,6 +17,7 @@ from typing import Any
 from .config import UnifiedConfig
 from .errors import ConfigError, UnifiedError
 from .pipeline import Clock, Pipeline
+from .stack import Guard
 
 __all__ = ["UnifiedDSPyWrapper", "UnifiedDSPyModule", "__version__"]
 
@@ -96,11 +97,12 @@ class UnifiedDSPyWrapper:
 
     ``config=None`` reads ``UNIFIED_*`` environment variables (defaults otherwise);
     ``backend`` overrides the configured backend (the seam for tests and custom
-    backends); ``clock`` injects time sources so tests never wait.
+    backends); ``clock`` injects time sources so tests never wait; ``guards`` are extra
+    layers placed inside the cache (outermost first; see :func:`unified.stack.build_stack`).
     """
 
     def __init__(self, config: UnifiedConfig | None = None, *, backend: Any = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, guards: Sequence[Guard] = ()) -> None:
         from .backends.auto import build_backend, select_backend
 
         self.config = config if config is not None else UnifiedConfig.from_env()
@@ -110,7 +112,7 @@ class UnifiedDSPyWrapper:
             self.backend, self.selection_reason = select_backend(self.config)
         fallbacks = [build_backend(fb.backend, fb) for fb in self.config.fallbacks]
         self.pipeline = Pipeline([self.backend, *fallbacks], self.config,
-                                 clock=clock or Clock())
+                                 clock=clock or Clock(), guards=guards)
         self._lm: Any = None
         self._lm_lock = threading.Lock()
 

@@ -16,7 +16,7 @@ EXPECTED = sorted([
     "ConfigError", "BackendError", "TransientError", "RateLimitError", "TimeoutError",
     "ServerError", "ConnectionError", "PermanentError", "AuthError", "BadRequestError",
     "NotFoundError", "ValidationError", "CircuitOpenError", "BudgetExceededError",
-    "UnsupportedFeatureError", "Capabilities", "MockAnswer",
+    "UnsupportedFeatureError", "Capabilities", "MockAnswer", "FallbackExceptionGroup",
 ])
 
 

@@ -24,10 +24,12 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..types import LMRequest, LMResponse
-from .base import CallRecord, Handler
+from .base import EMPTY_TRACE, CallRecord, Layer, trace_of
 from .pricing import estimate_cost
 
-__all__ = ["MetricsLayer", "Metrics"]
+__all__ = ["Metered", "Metrics", "Listener"]
+
+Listener = Callable[[CallRecord], None]
 
 
 def _ratio(part: float, whole: float) -> float:
@@ -59,23 +61,23 @@ class Metrics:
         """Fold one finished call into the counters."""
         if not self.enabled:
             return
-        response, error = record.response, record.error
+        response, error, trace = record.response, record.error, record.trace
         with self._lock:
             c = self._counts
             c["total"] += 1
-            c["attempts"] += len(record.attempts)
-            c["retries"] += record.retries
-            c["sleep"] += record.retry_sleep
-            c["hits"] += record.cache == "hit"
-            c["misses"] += record.cache == "miss"
-            for attempt in record.attempts:
+            c["attempts"] += len(trace.attempts)
+            c["retries"] += trace.retries
+            c["sleep"] += trace.retry_sleep
+            c["hits"] += trace.cache == "hit"
+            c["misses"] += trace.cache == "miss"
+            for attempt in trace.attempts:
                 if attempt.error:
                     self._errors[attempt.error] = self._errors.get(attempt.error, 0) + 1
             if error is not None:
                 c["failed"] += 1
                 c["validation_failures"] += isinstance(error, ValidationError)
                 name = type(error).__name__
-                if not record.attempts or record.attempts[-1].error != name:
+                if not trace.attempts or trace.attempts[-1].error != name:
                     self._errors[name] = self._errors.get(name, 0) + 1
             elif response is not None:
                 c["ok"] += 1
@@ -88,8 +90,8 @@ class Metrics:
                 c["cost"] += estimate_cost(response.model or record.request.model,
                                            response.usage.input_tokens,
                                            response.usage.output_tokens)
-            kind = record.answered_by.kind if record.answered_by else (
-                "cache" if record.cache == "hit" else "none")
+            kind = trace.answered_by.kind if trace.answered_by else (
+                "cache" if trace.cache == "hit" else "none")
             per = self._per_backend.setdefault(kind, {"requests": 0, "successes": 0,
                                                       "failures": 0})
             per["requests"] += 1
@@ -137,29 +139,46 @@ class Metrics:
         }
 
 
-class MetricsLayer:
-    """Times each call with the injected clock and folds its record into :class:`Metrics`."""
+class Metered(Layer):
+    """The outermost layer: times each call with the injected clock, folds the finished
+    :class:`CallRecord` (built once from the call's trace) into :class:`Metrics`, then
+    hands it to each listener (the compat shims, the parity harness's tests)."""
 
-    def __init__(self, metrics: Metrics, *,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(self, inner: Any, metrics: Metrics, *,
+                 clock: Callable[[], float] = time.perf_counter,
+                 listeners: list[Listener] | None = None) -> None:
+        super().__init__(inner)
         self.metrics = metrics
+        self.listeners: list[Listener] = listeners if listeners is not None else []
         self._clock = clock
 
-    def wrap(self, handler: Handler) -> Handler:
-        """Return ``handler`` with every call measured."""
+    def _finish(self, request: LMRequest, start: float, response: LMResponse | None,
+                error: BaseException | None) -> None:
+        trace = trace_of(error) if response is None else response.trace or EMPTY_TRACE
+        record = CallRecord(request, trace, self._clock() - start, response, error)
+        self.metrics.record(record)
+        if self.listeners:
+            for listener in tuple(self.listeners):
+                listener(record)
 
-        def measured(request: LMRequest, record: CallRecord) -> LMResponse:
-            start = self._clock()
-            try:
-                response = handler(request, record)
-            except Exception as exc:
-                record.error = exc
-                raise
-            else:
-                record.response = response
-                return response
-            finally:
-                record.latency = self._clock() - start
-                self.metrics.record(record)
+    def complete(self, request: LMRequest) -> LMResponse:
+        """One measured call."""
+        start = self._clock()
+        try:
+            response = self.inner.complete(request)
+        except Exception as exc:
+            self._finish(request, start, None, exc)
+            raise
+        self._finish(request, start, response, None)
+        return response  # type: ignore[no-any-return]
 
-        return measured
+    async def acomplete(self, request: LMRequest) -> LMResponse:
+        """Async variant of :meth:`complete`."""
+        start = self._clock()
+        try:
+            response = await self.inner.acomplete(request)
+        except Exception as exc:
+            self._finish(request, start, None, exc)
+            raise
+        self._finish(request, start, response, None)
+        return response  # type: ignore[no-any-return]

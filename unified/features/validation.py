@@ -27,9 +27,9 @@ from typing import Any
 from ..config import ValidationConfig
 from ..errors import ValidationError
 from ..types import LMRequest, LMResponse, canonical_json
-from .base import CallRecord, Handler
+from .base import Layer, attach_trace, trace_of, with_trace
 
-__all__ = ["ValidationLayer", "validate_text", "output_text", "tool_call_rule", "PASSED",
+__all__ = ["Validated", "validate_text", "output_text", "tool_call_rule", "PASSED",
            "SECURITY_KEYWORDS", "TOOL_CALLS_SKIPPED"]
 
 PASSED = "all_validations_passed"
@@ -98,26 +98,31 @@ def _validate_tool_calls(response: LMResponse, config: ValidationConfig) -> tupl
     return True, PASSED
 
 
-class ValidationLayer:
-    """Raises :class:`ValidationError` for responses that break the rules."""
+class Validated(Layer):
+    """Raises :class:`ValidationError` for responses that break the rules; the reason
+    code joins the call's trace (on the response, or on the error)."""
 
-    def __init__(self, config: ValidationConfig) -> None:
+    def __init__(self, inner: Any, config: ValidationConfig) -> None:
+        super().__init__(inner)
         self.config = config
 
-    def wrap(self, handler: Handler) -> Handler:
-        """Return ``handler`` with validation of every response it returns."""
+    def check(self, response: LMResponse) -> LMResponse:
+        """``response`` with its reason code in the trace, or raise ``ValidationError``."""
+        text: str = response.text
+        if not text and response.parts and response.tool_calls:
+            ok, reason = _validate_tool_calls(response, self.config)
+        else:
+            text = output_text(text)
+            ok, reason = validate_text(text, self.config)
+        trace = trace_of(response).with_validation(reason)
+        if not ok:
+            raise attach_trace(ValidationError(reason, text=text), trace)
+        return with_trace(response, trace)
 
-        def validated(request: LMRequest, record: CallRecord) -> LMResponse:
-            response = handler(request, record)
-            text: str = response.text
-            if not text and response.parts and response.tool_calls:
-                ok, reason = _validate_tool_calls(response, self.config)
-            else:
-                text = output_text(text)
-                ok, reason = validate_text(text, self.config)
-            record.validation = reason
-            if not ok:
-                raise ValidationError(reason, text=text)
-            return response
+    def complete(self, request: LMRequest) -> LMResponse:
+        """The wrapped backend's response, validated."""
+        return self.check(self.inner.complete(request))
 
-        return validated
+    async def acomplete(self, request: LMRequest) -> LMResponse:
+        """Async variant of :meth:`complete`."""
+        return self.check(await self.inner.acomplete(request))

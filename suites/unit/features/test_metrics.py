@@ -74,9 +74,9 @@ def test_estimated_cost_uses_the_price_table(make_wrapper) -> None:
 
 def test_disabled_metrics_count_nothing() -> None:
     metrics = Metrics(enabled=False)
-    from unified.features.base import CallRecord
+    from unified.features.base import EMPTY_TRACE, CallRecord
 
-    metrics.record(CallRecord(LMRequest("m", [Message("user", "q")])))
+    metrics.record(CallRecord(LMRequest("m", [Message("user", "q")]), EMPTY_TRACE, 0.0))
     assert metrics.snapshot()["total_requests"] == 0
 
 

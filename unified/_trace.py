@@ -1,0 +1,154 @@
+"""What one call learned on its way through the stack, as immutable values.
+
+Each layer of the stack (:mod:`unified.stack`) returns the response of the layer it
+wraps with a *new* :class:`CallTrace` (``response.trace``), or, when the call fails,
+attaches one to the error (:func:`trace_of`). Nothing is written into a shared bag:
+the retry layer starts the trace with its attempts and waits, the fallback layer joins
+the traces of every backend it tried, the cache layer adds its outcome, validation
+its reason code, and the metered layer (outermost) reads the finished value into a
+:class:`CallRecord` for metrics, listeners and the parity harness.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .types import BackendIdentity, LMRequest, LMResponse
+
+__all__ = ["Attempt", "CallTrace", "CallRecord", "EMPTY_TRACE", "trace_of", "with_trace",
+           "attach_trace"]
+
+_TRACE_ATTR = "unified_trace"
+
+
+class Attempt(NamedTuple):
+    """One try of a backend: which backend, what failed (None = success), the wait before it."""
+
+    backend: str
+    error: str | None
+    delay_before: float
+
+
+class CallTrace(NamedTuple):
+    """What the layers learned during one call (see module docstring); immutable (a
+    named tuple: cheap to build once per layer on the hot path).
+
+    ``cache`` is ``off``, ``hit``, ``miss`` or ``bypass``; ``validation`` the reason code
+    (None when not validated); ``answered_by`` the identity of the backend that answered.
+    """
+
+    attempts: tuple[Attempt, ...] = ()
+    retry_sleep: float = 0.0
+    cache: str = "off"
+    validation: str | None = None
+    answered_by: BackendIdentity | None = None
+    fallback_used: bool = False
+
+    @property
+    def retries(self) -> int:
+        """Backend attempts after the first."""
+        return max(len(self.attempts) - 1, 0)
+
+    def with_cache(self, outcome: str) -> CallTrace:
+        """This trace with the cache layer's ``outcome``."""
+        return CallTrace(self.attempts, self.retry_sleep, outcome, self.validation,
+                         self.answered_by, self.fallback_used)
+
+    def with_validation(self, reason: str) -> CallTrace:
+        """This trace with the validation layer's reason code."""
+        return CallTrace(self.attempts, self.retry_sleep, self.cache, reason,
+                         self.answered_by, self.fallback_used)
+
+    def after(self, earlier: CallTrace) -> CallTrace:
+        """This trace (of a fallback backend) preceded by ``earlier`` (of backends tried
+        before it): attempts and waits add up, the fallback is marked used."""
+        return CallTrace(earlier.attempts + self.attempts,
+                         earlier.retry_sleep + self.retry_sleep, self.cache,
+                         self.validation, self.answered_by, True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (no payloads, no secrets)."""
+        return {"attempts": [{"backend": a.backend, "error": a.error,
+                              "delay_before": a.delay_before} for a in self.attempts],
+                "retry_sleep": self.retry_sleep, "cache": self.cache,
+                "validation": self.validation,
+                "answered_by": self.answered_by.to_dict() if self.answered_by else None,
+                "fallback_used": self.fallback_used}
+
+
+EMPTY_TRACE = CallTrace()
+
+
+def trace_of(outcome: LMResponse | BaseException) -> CallTrace:
+    """The trace a response carries or an error was given (empty when none)."""
+    if isinstance(outcome, BaseException):
+        found = getattr(outcome, _TRACE_ATTR, None)
+    else:
+        found = outcome.trace
+    return found if found is not None else EMPTY_TRACE
+
+
+def with_trace(response: LMResponse, trace: CallTrace) -> LMResponse:
+    """A copy of ``response`` carrying ``trace`` (the response itself is never changed)."""
+    copy = object.__new__(type(response))
+    copy.__dict__.update(response.__dict__)
+    copy.__dict__["trace"] = trace
+    return copy
+
+
+def attach_trace(error: BaseException, trace: CallTrace) -> BaseException:
+    """Give ``error`` the trace of the call it ended; returns ``error``."""
+    setattr(error, _TRACE_ATTR, trace)
+    return error
+
+
+class CallRecord(NamedTuple):
+    """One finished call as the outermost layer saw it: the request, the trace, the
+    latency and either the response or the error. Read by metrics and listeners."""
+
+    request: LMRequest
+    trace: CallTrace
+    latency: float
+    response: LMResponse | None = None
+    error: BaseException | None = None
+
+    @property
+    def attempts(self) -> tuple[Attempt, ...]:
+        """The backend attempts of the call, in order."""
+        return self.trace.attempts
+
+    @property
+    def retries(self) -> int:
+        """Backend attempts after the first."""
+        return self.trace.retries
+
+    @property
+    def retry_sleep(self) -> float:
+        """Seconds waited between attempts."""
+        return self.trace.retry_sleep
+
+    @property
+    def cache(self) -> str:
+        """The cache outcome: off, hit, miss or bypass."""
+        return self.trace.cache
+
+    @property
+    def validation(self) -> str | None:
+        """The validation reason code (None when not validated)."""
+        return self.trace.validation
+
+    @property
+    def answered_by(self) -> BackendIdentity | None:
+        """The backend that answered (None on a hit or a failure)."""
+        return self.trace.answered_by
+
+    @property
+    def fallback_used(self) -> bool:
+        """Whether a fallback backend was tried."""
+        return self.trace.fallback_used
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (no raw payloads, no secrets)."""
+        return {**self.trace.to_dict(), "latency": self.latency,
+                "error": type(self.error).__name__ if self.error else None}
