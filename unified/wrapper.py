@@ -12,7 +12,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, NoReturn
 
 from .config import UnifiedConfig
 from .errors import ConfigError, UnifiedError
@@ -35,6 +35,14 @@ def _unwrap(exc: BaseException) -> BaseException:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return exc
+
+
+def _reraise(exc: Exception) -> NoReturn:
+    """Raise the UnifiedError behind DSPy's wrapper of ``exc`` (caused by it), or ``exc``."""
+    inner = _unwrap(exc)
+    if inner is exc:
+        raise exc
+    raise inner from exc
 
 
 class UnifiedDSPyModule:
@@ -62,6 +70,23 @@ class UnifiedDSPyModule:
         """Names of the signature's output fields, in order."""
         return list(self.program.signature.output_fields)
 
+    def _call_context(self, rollout_id: str | None,
+                      inputs: dict[str, Any]) -> contextlib.ExitStack:
+        """What a call runs under: the rollout (in the request's DSPy ``config`` for the
+        wrapper's own modules, as the cache salt otherwise) and, for a user's program,
+        the wrapper's LM. Adds the rollout to ``inputs`` when it travels in the request."""
+        from .features.cache import rollout
+
+        scope = contextlib.ExitStack()
+        bound = self.bound_lm is not None
+        if rollout_id is not None and bound:
+            inputs["config"] = {**(inputs.get("config") or {}), "rollout_id": rollout_id}
+        elif rollout_id is not None:
+            scope.enter_context(rollout(rollout_id))
+        if not bound:
+            scope.enter_context(self.wrapper.activate())
+        return scope
+
     def predict(self, rollout_id: str | None = None, **inputs: Any) -> Any:
         """Run the program on ``inputs``; errors surface as ``UnifiedError`` subclasses.
 
@@ -69,22 +94,20 @@ class UnifiedDSPyModule:
         wrapper's own Predict/ChainOfThought it travels in the request (DSPy's per-call
         ``config``); for a user's program, as the cache's ``rollout`` salt.
         """
-        from .features.cache import rollout
-
-        bound = self.bound_lm is not None
-        salted: Any = contextlib.nullcontext()
-        if rollout_id is not None and bound:
-            inputs["config"] = {**(inputs.get("config") or {}), "rollout_id": rollout_id}
-        elif rollout_id is not None:
-            salted = rollout(rollout_id)
-        with salted, (contextlib.nullcontext() if bound else self.wrapper.activate()):
+        with self._call_context(rollout_id, inputs):
             try:
                 return self.program(**inputs)
             except Exception as exc:
-                inner = _unwrap(exc)
-                if inner is exc:
-                    raise
-                raise inner from exc
+                _reraise(exc)
+
+    async def acall(self, rollout_id: str | None = None, **inputs: Any) -> Any:
+        """Async :meth:`predict`: DSPy's ``acall``, through every layer's ``acomplete``
+        down to the backend's async client (no worker thread per call)."""
+        with self._call_context(rollout_id, inputs):
+            try:
+                return await self.program.acall(**inputs)
+            except Exception as exc:
+                _reraise(exc)
 
     __call__ = predict
 
