@@ -75,7 +75,7 @@ class UnifiedDSPyModule:
         """What a call runs under: the rollout (in the request's DSPy ``config`` for the
         wrapper's own modules, as the cache salt otherwise) and, for a user's program,
         the wrapper's LM. Adds the rollout to ``inputs`` when it travels in the request."""
-        from .features.cache import rollout
+        from ._scope import rollout
 
         scope = contextlib.ExitStack()
         bound = self.bound_lm is not None

@@ -17,21 +17,20 @@ are returned with ``cache_hit=True`` and zero usage; every other field (tool cal
 thinking, citations, logprobs, finish reason) comes back as stored. The outcome
 (``hit``, ``miss``, ``bypass``) is added to the call's trace, on the error too.
 
-Per call: ``request.options.cache=False`` (DSPy's ``cache=False``) or ``with
-bypass_cache(): ...`` skips lookup and store; ``with rollout(rollout_id): ...`` gives
-an independent entry (DSPy's ``rollout_id`` idea).
+Per call, from the request only: ``request.options.cache=False`` (DSPy's
+``cache=False``, or a ``with bypass_cache():`` block around DSPy calls) skips lookup and
+store; ``request.options.salt`` (a ``with rollout(rollout_id):`` block) gives an
+independent entry (DSPy's ``rollout_id`` idea). See :mod:`unified._scope`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import dataclasses
 import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from .._parts import TextPart, part_key
@@ -41,33 +40,7 @@ from ..types import BackendIdentity, LMRequest, LMResponse, Message, Usage, cano
 from .base import Layer, attach_trace, trace_of, with_trace
 from .diskstore import DiskStore
 
-__all__ = ["Cached", "ResponseCache", "MemoryLRU", "bypass_cache", "rollout", "cache_key"]
-
-_BYPASS: contextvars.ContextVar[bool] = contextvars.ContextVar("unified_cache_bypass",
-                                                               default=False)
-_ROLLOUT: contextvars.ContextVar[str | None] = contextvars.ContextVar("unified_rollout_id",
-                                                                      default=None)
-
-
-@contextlib.contextmanager
-def bypass_cache() -> Iterator[None]:
-    """Within this block, calls neither read nor write the cache."""
-    token = _BYPASS.set(True)
-    try:
-        yield
-    finally:
-        _BYPASS.reset(token)
-
-
-@contextlib.contextmanager
-def rollout(rollout_id: str | None) -> Iterator[None]:
-    """Within this block, cache entries are salted with ``rollout_id``."""
-    token = _ROLLOUT.set(rollout_id)
-    try:
-        yield
-    finally:
-        _ROLLOUT.reset(token)
-
+__all__ = ["Cached", "ResponseCache", "MemoryLRU", "cache_key"]
 
 def cache_key(request: LMRequest, identity: BackendIdentity, *, rules: str = "",
               salt: str | None = None) -> str:
@@ -172,7 +145,7 @@ class ResponseCache:
     def key_for(self, request: LMRequest, identity: BackendIdentity | None = None) -> str:
         """The key of ``request`` answered by ``identity`` (default: the primary)."""
         return cache_key(request, identity or self.identity, rules=self.rules,
-                         salt=_ROLLOUT.get())
+                         salt=request.options.salt)
 
     def lookup(self, key: str) -> LMResponse | None:
         """A fresh stored response for ``key`` from memory, then disk; None on a miss."""
@@ -230,7 +203,7 @@ class Cached(Layer):
 
     def _hit(self, request: LMRequest) -> tuple[str, str | None, LMResponse | None]:
         """``(outcome, key, hit)`` before the wrapped backend is asked."""
-        if _BYPASS.get() or not request.options.cache:
+        if not request.options.cache:
             return "bypass", None, None
         key = self.store.key_for(request)
         hit = self.store.lookup(key)

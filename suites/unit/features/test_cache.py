@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import subprocess
@@ -11,7 +12,8 @@ import textwrap
 from suites.unit.features.conftest import FnBackend
 from unified import BackendIdentity, CacheConfig, LMRequest, LMResponse, Message, Usage
 from unified.features.base import CallTrace, with_trace
-from unified.features.cache import Cached, MemoryLRU, ResponseCache, bypass_cache, cache_key, rollout
+from unified._request_config import CallOptions
+from unified.features.cache import Cached, MemoryLRU, ResponseCache, cache_key
 from unified.features.diskstore import FILE_NAME, DiskStore
 
 IDENT = BackendIdentity("gateway", "http://127.0.0.1:1/endpoints/chat", "m")
@@ -60,19 +62,17 @@ def test_entries_expire_after_their_ttl() -> None:
     assert len(calls) == 2
 
 
-def test_bypass_skips_lookup_and_store() -> None:
+def test_a_request_with_cache_off_skips_lookup_and_store() -> None:
     layer = ResponseCache(CacheConfig(), IDENT)
     cached, _ = counting(layer)
-    with bypass_cache():
-        response = cached.complete(REQ)
+    response = cached.complete(dataclasses.replace(REQ, options=CallOptions(cache=False)))
     assert response.trace.cache == "bypass" and len(layer.memory) == 0
 
 
-def test_rollout_ids_get_their_own_entries() -> None:
+def test_a_salted_request_gets_its_own_entry() -> None:
     cached, calls = counting(ResponseCache(CacheConfig(), IDENT))
     cached.complete(REQ)
-    with rollout("r2"):
-        cached.complete(REQ)
+    cached.complete(dataclasses.replace(REQ, options=CallOptions(salt="r2")))
     assert len(calls) == 2
 
 
