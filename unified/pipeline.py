@@ -28,7 +28,8 @@ class Pipeline:
     """Runs canonical requests through the stack built from a :class:`UnifiedConfig`.
 
     ``guards`` are extra layer factories placed inside the cache (see
-    :func:`~unified.stack.build_stack`).
+    :func:`~unified.stack.build_stack`); ``shared_metrics`` counts the calls instead of
+    a metrics object of the pipeline's own (the compat shims share one).
     """
 
     backends: Sequence[Any]
@@ -36,11 +37,13 @@ class Pipeline:
     clock: Clock = field(default_factory=Clock)
     listeners: list[Listener] = field(default_factory=list)
     guards: Sequence[Guard] = ()
+    shared_metrics: Metrics | None = None
 
     def __post_init__(self) -> None:
         if not self.backends:
             raise ValueError("a pipeline needs at least one backend")
-        self.metrics = Metrics(enabled=self.config.metrics.enabled)
+        self.metrics = (self.shared_metrics if self.shared_metrics is not None
+                        else Metrics(enabled=self.config.metrics.enabled))
         self.stack = build_stack(self.backends, self.config, self.clock,
                                  metrics=self.metrics, listeners=self.listeners,
                                  guards=self.guards)

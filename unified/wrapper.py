@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from .config import UnifiedConfig
 from .errors import ConfigError, UnifiedError
+from .features.metrics import Metrics
 from .pipeline import Clock, Pipeline
 from .stack import Guard
 
@@ -121,11 +122,14 @@ class UnifiedDSPyWrapper:
     ``config=None`` reads ``UNIFIED_*`` environment variables (defaults otherwise);
     ``backend`` overrides the configured backend (the seam for tests and custom
     backends); ``clock`` injects time sources so tests never wait; ``guards`` are extra
-    layers placed inside the cache (outermost first; see :func:`unified.stack.build_stack`).
+    layers placed inside the cache (outermost first; see :func:`unified.stack.build_stack`);
+    ``metrics`` is a :class:`~unified.features.metrics.Metrics` shared with other wrappers
+    (default: the wrapper's own).
     """
 
     def __init__(self, config: UnifiedConfig | None = None, *, backend: Any = None,
-                 clock: Clock | None = None, guards: Sequence[Guard] = ()) -> None:
+                 clock: Clock | None = None, guards: Sequence[Guard] = (),
+                 metrics: Metrics | None = None) -> None:
         from .backends.auto import build_backend, select_backend
 
         self.config = config if config is not None else UnifiedConfig.from_env()
@@ -135,7 +139,8 @@ class UnifiedDSPyWrapper:
             self.backend, self.selection_reason = select_backend(self.config)
         fallbacks = [build_backend(fb.backend, fb) for fb in self.config.fallbacks]
         self.pipeline = Pipeline([self.backend, *fallbacks], self.config,
-                                 clock=clock or Clock(), guards=guards)
+                                 clock=clock or Clock(), guards=guards,
+                                 shared_metrics=metrics)
         self._lm: Any = None
         self._lm_lock = threading.Lock()
 

@@ -3,9 +3,9 @@
 A legacy object may need several unified wrappers (one per module config, per gateway
 route, per Bedrock model); :class:`ShimRuntime` builds them on demand from
 ``UnifiedConfig`` values, all with the same backend injection, clock and extra layers
-(``guards``, see :func:`unified.stack.build_stack`), and folds the
-calls of all of them into one :class:`~unified.features.metrics.Metrics` (a pipeline
-listener -- the metrics layer itself is the unified one). :meth:`ShimRuntime.collect`
+(``guards``, see :func:`unified.stack.build_stack`), and all of them count their calls
+in one :class:`~unified.features.metrics.Metrics` (each wrapper's metered layer is
+given it: a call is counted once). :meth:`ShimRuntime.collect`
 gives the call records of the calls made inside a ``with`` block (cost, cache hits).
 """
 
@@ -101,8 +101,8 @@ class ShimRuntime:
             if backend is None and self.backend_factory is not None:
                 backend = self.backend_factory(config)
             wrapper = UnifiedDSPyWrapper(config, backend=backend, clock=self.clock,
-                                         guards=self.guards)
-            wrapper.pipeline.listeners.extend([self.metrics.record, _collect])
+                                         guards=self.guards, metrics=self.metrics)
+            wrapper.pipeline.listeners.append(_collect)
             self._wrappers[key if key is not None else id(wrapper)] = wrapper
             return wrapper
 

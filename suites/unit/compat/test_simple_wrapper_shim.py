@@ -189,3 +189,10 @@ def test_a_failed_call_inside_the_stack_is_counted_once_by_the_breaker(make) -> 
                       circuit_failure_threshold=5)
     wrapper.predict("question -> answer", question="q")
     assert wrapper.circuit_breaker.failures == 1
+
+
+def test_a_shim_call_is_counted_in_one_metrics_object(make) -> None:
+    wrapper, _ = make([{"answer": "a"}])
+    wrapper.predict("question -> answer", question="q")
+    assert wrapper.unified.pipeline.metrics is wrapper.runtime.metrics
+    assert wrapper.runtime.metrics.snapshot()["total_requests"] == 1
