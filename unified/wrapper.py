@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NoReturn
 
 from .config import UnifiedConfig
-from .errors import ConfigError, UnifiedError
+from .errors import ConfigError, UnifiedError, unified_cause
 from .features.metrics import Metrics
 from .pipeline import Clock, Pipeline
 from .stack import Guard
@@ -26,21 +26,9 @@ __version__ = "0.1.0"
 _KINDS = ("predict", "chain_of_thought")
 
 
-def _unwrap(exc: BaseException) -> BaseException:
-    """The UnifiedError behind a DSPy error wrapper, or ``exc`` itself."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, UnifiedError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return exc
-
-
 def _reraise(exc: Exception) -> NoReturn:
     """Raise the UnifiedError behind DSPy's wrapper of ``exc`` (caused by it), or ``exc``."""
-    inner = _unwrap(exc)
+    inner = unified_cause(exc)
     if inner is exc:
         raise exc
     raise inner from exc
