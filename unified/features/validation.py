@@ -30,13 +30,11 @@ from ..types import LMRequest, LMResponse, canonical_json
 from .base import Layer, attach_trace, trace_of, with_trace
 
 __all__ = ["Validated", "validate_text", "output_text", "tool_call_rule", "PASSED",
-           "SECURITY_KEYWORDS", "TOOL_CALLS_SKIPPED"]
+           "TOOL_CALLS_SKIPPED"]
 
 PASSED = "all_validations_passed"
 TOOL_CALLS_SKIPPED = "tool_calls_not_validated"
 _TOOL_RULE = "validates_tool_calls"
-SECURITY_KEYWORDS = ("<script>", "javascript:", "eval(", "exec(", "__import__",
-                     "'; DROP TABLE", "../", "${jndi:")
 _SECTION = re.compile(r"\[\[ ## (\w+) ## \]\]\n?")
 
 
