@@ -9,12 +9,13 @@ over the last ``window`` calls), ``attempts``, ``retry_sleep_total``, ``tokens_i
 ``tokens_out``, ``tokens_cached`` (input tokens the provider read from its prompt
 cache), ``tokens_reasoning`` (the thinking share of the output),
 ``estimated_cost_usd``, ``errors_by_class`` and ``per_backend``.
-Percentiles and means are computed with :mod:`unified.tlm` (the project's own numeric
-ops), not numpy. As in the legacy wrapper, failures are counted but not timed.
+Percentiles (linear interpolation, as numpy's default) and means come from the
+standard library's :mod:`statistics`. As in the legacy wrapper, failures are counted but not timed.
 """
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 from collections import deque
@@ -30,6 +31,15 @@ from .pricing import estimate_cost
 __all__ = ["Metered", "Metrics", "Listener"]
 
 Listener = Callable[[CallRecord], None]
+
+
+def _percentiles(values: list[float]) -> tuple[float, float, float]:
+    """p50, p95 and p99 of ``values`` (zeros when empty)."""
+    if len(values) < 2:
+        only = values[0] if values else 0.0
+        return only, only, only
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[49], cuts[94], cuts[98]
 
 
 def _ratio(part: float, whole: float) -> float:
@@ -100,16 +110,13 @@ class Metrics:
 
     def snapshot(self) -> dict[str, Any]:
         """The metrics dict (see module docstring)."""
-        from .. import tlm
-
         with self._lock:
             c = dict(self._counts)
             latencies = list(self._latencies)
             errors = dict(self._errors)
             per_backend = {k: dict(v) for k, v in self._per_backend.items()}
             last = self._last_updated
-        p50, p95, p99 = (tlm.percentile(latencies, [50, 95, 99]) if latencies
-                         else [0.0, 0.0, 0.0])
+        p50, p95, p99 = _percentiles(latencies)
         return {
             "enabled": self.enabled,
             "total_requests": int(c["total"]),
@@ -119,7 +126,7 @@ class Metrics:
             "cache_misses": int(c["misses"]),
             "cache_hit_rate": _ratio(c["hits"], c["hits"] + c["misses"]),
             "total_response_time": c["time"],
-            "average_response_time": float(tlm.mean(latencies)) if latencies else 0.0,
+            "average_response_time": statistics.fmean(latencies) if latencies else 0.0,
             "retry_count": int(c["retries"]),
             "validation_failures": int(c["validation_failures"]),
             "success_rate": _ratio(c["ok"], c["total"]),
@@ -154,7 +161,8 @@ class Metered(Layer):
 
     def _finish(self, request: LMRequest, start: float, response: LMResponse | None,
                 error: BaseException | None) -> None:
-        trace = trace_of(error) if response is None else response.trace or EMPTY_TRACE
+        trace = (response.trace or EMPTY_TRACE if response is not None
+                 else trace_of(error) if error is not None else EMPTY_TRACE)
         record = CallRecord(request, trace, self._clock() - start, response, error)
         self.metrics.record(record)
         if self.listeners:

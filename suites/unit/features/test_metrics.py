@@ -85,3 +85,10 @@ def test_reset_zeroes_the_counters(make_wrapper) -> None:
     wrapper.create_module("question -> answer").predict(question="q")
     wrapper.reset_metrics()
     assert wrapper.get_metrics()["total_requests"] == 0
+
+
+def test_percentiles_interpolate_linearly_between_samples() -> None:
+    from unified.features.metrics import _percentiles
+
+    assert _percentiles([1.0, 2.0, 3.0, 4.0]) == pytest.approx((2.5, 3.85, 3.97))
+    assert _percentiles([]) == (0.0, 0.0, 0.0) and _percentiles([2.0]) == (2.0, 2.0, 2.0)
