@@ -191,8 +191,8 @@ def _circuit_threshold_off_by_one(stack: ExitStack) -> None:
 
 def _budget_check_skipped(stack: ExitStack) -> None:
     shim = _module("unified.compat.dspy_wrapper")
-    stack.enter_context(mock.patch.object(shim.DSPyWrapper, "_refusal",
-                                          lambda self, inputs: None))
+    stack.enter_context(mock.patch.object(shim.Budgeted, "admit",
+                                          lambda self, request: None))
 
 
 def _prompt_not_flattened(stack: ExitStack) -> None:
