@@ -96,14 +96,10 @@ def test_a_trace_cannot_be_changed() -> None:
 
 
 def test_the_async_path_starts_no_thread() -> None:
-    class NoThreadBackend(MockBackend):
-        async def acomplete(self, request):
-            return self.complete(request)
-
     seen: list[int] = []
 
     async def main():
-        stack = stack_of(NoThreadBackend(["a"], errors=[ServerError("x")]),
+        stack = stack_of(AsyncMock(["a"], errors=[ServerError("x")]),
                          retry=RetryConfig(max_retries=1), cache=CacheConfig())
         before = threading.active_count()
         first = await stack.acomplete(REQ)
@@ -113,3 +109,53 @@ def test_the_async_path_starts_no_thread() -> None:
 
     first, second = asyncio.run(main())
     assert seen == [0] and len(first.trace.attempts) == 2 and second.trace.cache == "hit"
+
+
+class AsyncMock(MockBackend):
+    """The mock answering on the async path without a worker thread."""
+
+    async def acomplete(self, request):
+        return self.complete(request)
+
+
+def test_the_async_fallback_joins_the_traces_of_every_backend_tried() -> None:
+    primary = AsyncMock(["p"], errors=[ServerError("down")] * 5, endpoint="mock://primary")
+    fallback = AsyncMock(["f"], endpoint="mock://fallback")
+    stack = stack_of(primary, fallback, retry=RetryConfig(max_retries=1),
+                     fallbacks=(UnifiedConfig(backend="mock"),))
+    trace = asyncio.run(stack.acomplete(REQ)).trace
+    assert [a.error for a in trace.attempts] == ["ServerError", "ServerError", None]
+    assert trace.fallback_used and trace.answered_by == fallback.identity()
+
+
+def test_the_async_fallback_raises_the_group_when_all_are_down() -> None:
+    from unified.errors import FallbackExceptionGroup
+
+    stack = stack_of(AsyncMock(["p"], errors=[ServerError("a")]),
+                     AsyncMock(["f"], errors=[ServerError("b")]),
+                     fallbacks=(UnifiedConfig(backend="mock"),))
+    with pytest.raises(FallbackExceptionGroup) as caught:
+        asyncio.run(stack.acomplete(REQ))
+    assert len(caught.value.exceptions) == 2 and trace_of(caught.value).fallback_used
+
+
+def test_the_async_path_validates_and_names_the_reason() -> None:
+    from unified import ValidationError
+
+    stack = stack_of(AsyncMock(["short"]), validation=ValidationConfig(min_length=10))
+    with pytest.raises(ValidationError) as caught:
+        asyncio.run(stack.acomplete(REQ))
+    assert trace_of(caught.value).validation == "too_short"
+
+
+def test_the_real_wait_of_the_async_path_is_awaited(monkeypatch) -> None:
+    import unified._clock as clock_module
+
+    awaited: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        awaited.append(seconds)
+
+    monkeypatch.setattr(clock_module.asyncio, "sleep", fake_sleep)
+    asyncio.run(Clock().asleep(1.5))
+    assert awaited == [1.5]
