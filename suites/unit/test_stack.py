@@ -7,17 +7,11 @@ import threading
 
 import pytest
 
-from unified import (
-    CacheConfig,
-    Clock,
-    LMRequest,
-    Message,
-    MockBackend,
-    RetryConfig,
-    ServerError,
-    UnifiedConfig,
-    ValidationConfig,
-)
+from unified._clock import Clock
+from unified.backends.mock import MockBackend
+from unified.config import CacheConfig, RetryConfig, UnifiedConfig, ValidationConfig
+from unified.errors import ServerError
+from unified.types import LMRequest, Message
 from unified.features.base import Layer, trace_of
 from unified.features.metrics import Metrics
 from unified.stack import build_stack, layers
