@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:  # pragma: no cover
     from .types import BackendIdentity, LMRequest, LMResponse
 
-__all__ = ["Attempt", "CallTrace", "CallRecord", "EMPTY_TRACE", "trace_of", "with_trace",
-           "attach_trace"]
+__all__ = ["Attempt", "CallTrace", "CallRecord", "EMPTY_TRACE", "TraceStep", "trace_of",
+           "with_trace", "attach_trace"]
 
 _TRACE_ATTR = "unified_trace"
 
@@ -80,6 +80,35 @@ class CallTrace(NamedTuple):
 EMPTY_TRACE = CallTrace()
 
 
+class TraceStep:
+    """One layer's addition to traces, remembered for the last trace it was given: most
+    calls bring the same trace object (the retry layer's first-try trace), so the hot
+    path builds no new trace. Thread-safe (a lost race only recomputes)."""
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: tuple[CallTrace | None, str | None, CallTrace] = (None, None, EMPTY_TRACE)
+
+    def cache(self, trace: CallTrace, outcome: str) -> CallTrace:
+        """``trace.with_cache(outcome)``."""
+        last = self._last
+        if last[0] is trace and last[1] == outcome:
+            return last[2]
+        done = trace.with_cache(outcome)
+        self._last = (trace, outcome, done)
+        return done
+
+    def validation(self, trace: CallTrace, reason: str) -> CallTrace:
+        """``trace.with_validation(reason)``."""
+        last = self._last
+        if last[0] is trace and last[1] == reason:
+            return last[2]
+        done = trace.with_validation(reason)
+        self._last = (trace, reason, done)
+        return done
+
+
 def trace_of(outcome: LMResponse | BaseException) -> CallTrace:
     """The trace a response carries or an error was given (empty when none)."""
     if isinstance(outcome, BaseException):
@@ -91,10 +120,15 @@ def trace_of(outcome: LMResponse | BaseException) -> CallTrace:
 
 def with_trace(response: LMResponse, trace: CallTrace) -> LMResponse:
     """A copy of ``response`` carrying ``trace`` (the response itself is never changed)."""
-    copy = object.__new__(type(response))
-    copy.__dict__.update(response.__dict__)
-    copy.__dict__["trace"] = trace
+    fields = response.__dict__.copy()
+    fields["trace"] = trace
+    copy = _new(response.__class__)
+    _set(copy, "__dict__", fields)
     return copy
+
+
+_new = object.__new__
+_set = object.__setattr__
 
 
 def attach_trace(error: BaseException, trace: CallTrace) -> BaseException:

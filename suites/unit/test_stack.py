@@ -153,3 +153,12 @@ def test_the_real_wait_of_the_async_path_is_awaited(monkeypatch) -> None:
     monkeypatch.setattr(clock_module.asyncio, "sleep", fake_sleep)
     asyncio.run(Clock().asleep(1.5))
     assert awaited == [1.5]
+
+
+def test_a_trace_step_remembers_only_the_trace_it_was_given_last() -> None:
+    from unified.features.base import CallTrace, TraceStep
+
+    step, first, second = TraceStep(), CallTrace(retry_sleep=1.0), CallTrace(retry_sleep=2.0)
+    assert step.cache(first, "miss") is step.cache(first, "miss")
+    assert step.cache(second, "miss").retry_sleep == 2.0
+    assert step.cache(second, "bypass").cache == "bypass"

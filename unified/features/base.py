@@ -19,6 +19,7 @@ from .._trace import (
     Attempt,
     CallRecord,
     CallTrace,
+    TraceStep,
     attach_trace,
     trace_of,
     with_trace,
@@ -26,8 +27,8 @@ from .._trace import (
 from ..backends.capabilities import Capabilities
 from ..types import BackendIdentity, LMRequest, LMResponse
 
-__all__ = ["Layer", "Attempt", "CallRecord", "CallTrace", "EMPTY_TRACE", "attach_trace",
-           "trace_of", "with_trace"]
+__all__ = ["Layer", "Attempt", "CallRecord", "CallTrace", "EMPTY_TRACE", "TraceStep",
+           "attach_trace", "trace_of", "with_trace"]
 
 
 class Layer:

@@ -37,7 +37,7 @@ from .._parts import TextPart, part_key
 from .._trace import CallTrace
 from ..config import CacheConfig
 from ..types import BackendIdentity, LMRequest, LMResponse, Message, Usage, canonical_json
-from .base import Layer, attach_trace, trace_of, with_trace
+from .base import EMPTY_TRACE, Layer, TraceStep, attach_trace, trace_of, with_trace
 from .diskstore import DiskStore
 
 __all__ = ["Cached", "ResponseCache", "MemoryLRU", "cache_key"]
@@ -200,6 +200,7 @@ class Cached(Layer):
     def __init__(self, inner: Any, store: ResponseCache) -> None:
         super().__init__(inner)
         self.store = store
+        self._step = TraceStep()
 
     def _hit(self, request: LMRequest) -> tuple[str, str | None, LMResponse | None]:
         """``(outcome, key, hit)`` before the wrapped backend is asked."""
@@ -211,13 +212,14 @@ class Cached(Layer):
 
     def _answered(self, request: LMRequest, key: str | None,
                   response: LMResponse) -> LMResponse:
-        trace = trace_of(response)
-        if key is not None:
-            answered_by = trace.answered_by or self.store.identity
-            self.store.store(key if answered_by == self.store.identity
-                             else self.store.key_for(request, answered_by), response)
-            return with_trace(response, trace.with_cache("miss"))
-        return with_trace(response, trace.with_cache("bypass"))
+        trace = response.trace or EMPTY_TRACE
+        if key is None:
+            return with_trace(response, self._step.cache(trace, "bypass"))
+        store = self.store
+        answered_by = trace.answered_by
+        store.store(key if answered_by is None or answered_by == store.identity
+                    else store.key_for(request, answered_by), response)
+        return with_trace(response, self._step.cache(trace, "miss"))
 
     def complete(self, request: LMRequest) -> LMResponse:
         """A stored answer, else the wrapped backend's (stored when it is new)."""

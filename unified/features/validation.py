@@ -27,7 +27,7 @@ from typing import Any
 from ..config import ValidationConfig
 from ..errors import ValidationError
 from ..types import LMRequest, LMResponse, canonical_json
-from .base import Layer, attach_trace, trace_of, with_trace
+from .base import EMPTY_TRACE, Layer, TraceStep, attach_trace, with_trace
 
 __all__ = ["Validated", "validate_text", "output_text", "tool_call_rule", "PASSED",
            "TOOL_CALLS_SKIPPED"]
@@ -103,6 +103,7 @@ class Validated(Layer):
     def __init__(self, inner: Any, config: ValidationConfig) -> None:
         super().__init__(inner)
         self.config = config
+        self._step = TraceStep()
 
     def check(self, response: LMResponse) -> LMResponse:
         """``response`` with its reason code in the trace, or raise ``ValidationError``."""
@@ -112,7 +113,7 @@ class Validated(Layer):
         else:
             text = output_text(text)
             ok, reason = validate_text(text, self.config)
-        trace = trace_of(response).with_validation(reason)
+        trace = self._step.validation(response.trace or EMPTY_TRACE, reason)
         if not ok:
             raise attach_trace(ValidationError(reason, text=text), trace)
         return with_trace(response, trace)
