@@ -11,6 +11,7 @@ its reason code, and the metered layer (outermost) reads the finished value into
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,22 +91,14 @@ class TraceStep:
     def __init__(self) -> None:
         self._last: tuple[CallTrace | None, str | None, CallTrace] = (None, None, EMPTY_TRACE)
 
-    def cache(self, trace: CallTrace, outcome: str) -> CallTrace:
-        """``trace.with_cache(outcome)``."""
+    def apply(self, trace: CallTrace, tag: str,
+              add: Callable[[CallTrace, str], CallTrace]) -> CallTrace:
+        """``add(trace, tag)`` (e.g. ``CallTrace.with_cache``), remembered."""
         last = self._last
-        if last[0] is trace and last[1] == outcome:
+        if last[0] is trace and last[1] == tag:
             return last[2]
-        done = trace.with_cache(outcome)
-        self._last = (trace, outcome, done)
-        return done
-
-    def validation(self, trace: CallTrace, reason: str) -> CallTrace:
-        """``trace.with_validation(reason)``."""
-        last = self._last
-        if last[0] is trace and last[1] == reason:
-            return last[2]
-        done = trace.with_validation(reason)
-        self._last = (trace, reason, done)
+        done = add(trace, tag)
+        self._last = (trace, tag, done)
         return done
 
 

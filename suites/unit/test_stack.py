@@ -159,6 +159,7 @@ def test_a_trace_step_remembers_only_the_trace_it_was_given_last() -> None:
     from unified.features.base import CallTrace, TraceStep
 
     step, first, second = TraceStep(), CallTrace(retry_sleep=1.0), CallTrace(retry_sleep=2.0)
-    assert step.cache(first, "miss") is step.cache(first, "miss")
-    assert step.cache(second, "miss").retry_sleep == 2.0
-    assert step.cache(second, "bypass").cache == "bypass"
+    add = CallTrace.with_cache
+    assert step.apply(first, "miss", add) is step.apply(first, "miss", add)
+    assert step.apply(second, "miss", add).retry_sleep == 2.0
+    assert step.apply(second, "bypass", add).cache == "bypass"

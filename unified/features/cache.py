@@ -214,12 +214,12 @@ class Cached(Layer):
                   response: LMResponse) -> LMResponse:
         trace = response.trace or EMPTY_TRACE
         if key is None:
-            return with_trace(response, self._step.cache(trace, "bypass"))
+            return with_trace(response, self._step.apply(trace, "bypass", CallTrace.with_cache))
         store = self.store
         answered_by = trace.answered_by
         store.store(key if answered_by is None or answered_by == store.identity
                     else store.key_for(request, answered_by), response)
-        return with_trace(response, self._step.cache(trace, "miss"))
+        return with_trace(response, self._step.apply(trace, "miss", CallTrace.with_cache))
 
     def complete(self, request: LMRequest) -> LMResponse:
         """A stored answer, else the wrapped backend's (stored when it is new)."""

@@ -27,7 +27,7 @@ from typing import Any
 from ..config import ValidationConfig
 from ..errors import ValidationError
 from ..types import LMRequest, LMResponse, canonical_json
-from .base import EMPTY_TRACE, Layer, TraceStep, attach_trace, with_trace
+from .base import EMPTY_TRACE, CallTrace, Layer, TraceStep, attach_trace, with_trace
 
 __all__ = ["Validated", "validate_text", "output_text", "tool_call_rule", "PASSED",
            "TOOL_CALLS_SKIPPED"]
@@ -113,7 +113,8 @@ class Validated(Layer):
         else:
             text = output_text(text)
             ok, reason = validate_text(text, self.config)
-        trace = self._step.validation(response.trace or EMPTY_TRACE, reason)
+        trace = self._step.apply(response.trace or EMPTY_TRACE, reason,
+                                CallTrace.with_validation)
         if not ok:
             raise attach_trace(ValidationError(reason, text=text), trace)
         return with_trace(response, trace)
