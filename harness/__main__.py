@@ -1,6 +1,7 @@
 """``python -m harness parity|record|lint|publish|...`` — the harness's command line.
 
-- ``parity [--scenario GLOB]... [--impl NAME]... [--jobs N] [--reports DIR]``: replay
+- ``parity [--scenario GLOB]... [--impl NAME]... [--jobs N] [--reports DIR]
+  [--otlp-endpoint URL]``: replay
   every scenario through every implementation, print progress and the matrix, write
   ``parity.json``, ``parity.md`` and ``parity-junit.xml`` (default ``reports/latest/``,
   ignored by git; library log lines go to ``parity.log`` there, not into the progress);
@@ -40,11 +41,15 @@ def harness_errors() -> tuple[type[BaseException], ...]:
     ``error:`` line each (exit 2), never as a traceback."""
     from unified.errors import UnifiedError
 
+    from .importers.scrub import RulesError
+    from .merge import MergeError
     from .publish import PublishError
     from .replay.files import CassetteError
     from .scenarios import ScenarioError
+    from .shard import ShardError
 
-    return (ScenarioError, CassetteError, PublishError, UnifiedError, OSError)
+    return (ScenarioError, CassetteError, PublishError, UnifiedError, OSError, RulesError,
+            MergeError, ShardError)
 
 
 def _quiet_environment() -> None:
@@ -67,17 +72,35 @@ def cmd_parity(args: argparse.Namespace) -> int:
     from .parity import run_parity
     from .report import matrix_rows, write_reports
     from .report.selection import selection_of
+    from .scenarios import SCENARIO_DIR
+    from .shard import apply_shard, shard_from
 
     patterns = args.scenario or ["*"]
-    selection = selection_of(patterns, args.impl or ())
+    directory = Path(getattr(args, "scenario_dir", None) or SCENARIO_DIR)
+    selection = selection_of(patterns, args.impl or (), directory)
     if not selection["matched"]:
         print(f"error: no scenario matched {' '.join(patterns)}", file=sys.stderr)
         return 2
+    shard = shard_from(getattr(args, "shard", None))
+    if shard is not None:
+        from .report.locations import COMMITTED
+
+        patterns, selection = apply_shard(patterns, selection, shard, directory,
+                                          COMMITTED / "parity.json")
     reports = Path(args.reports)
+    if args.jobs > 1:
+        from .warmup import preload
+
+        preload()           # forked workers share these imports instead of repeating them
     with logs_to_file(reports / "parity.log") as log:
-        run = run_parity(patterns, only=args.impl or (), jobs=args.jobs, progress=_progress)
+        run = run_parity(patterns, only=args.impl or (), jobs=args.jobs, progress=_progress,
+                         directory=directory)
     extra = {**(getattr(args, "report_extra", None) or {}), "selection": selection}
     paths = write_reports(run, reports, extra)
+    if getattr(args, "otlp_endpoint", None):
+        from .report.otel_metrics import export, record_parity
+
+        export(args.otlp_endpoint, lambda meter: record_parity(run, meter))
     from unified.datatable import DataTableFrame
 
     print()
@@ -151,6 +174,12 @@ def _parser() -> argparse.ArgumentParser:
     parity.add_argument("--impl", action="append", help="implementation name prefix")
     parity.add_argument("--jobs", type=int, default=1, help="parallel processes")
     parity.add_argument("--reports", default=str(LATEST), help="report directory")
+    parity.add_argument("--shard", default=None, help="K/N: run the K-th of N cost-balanced "
+                        "slices (default: CI_NODE_INDEX/CI_NODE_TOTAL when set)")
+    parity.add_argument("--scenario-dir", default=None, help="scenario directory "
+                        "(default suites/scenarios; cassettes: PARITY_CASSETTE_DIR)")
+    parity.add_argument("--otlp-endpoint", help="also send verdicts (and perf ratios) as "
+                        "OTel metrics to this OTLP/HTTP collector")
     parity.set_defaults(func=cmd_parity)
     from .perf_gate import register as register_perf
     from .publish import register as register_publish
@@ -167,6 +196,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("readme", help="regenerate the README's marked numbers").set_defaults(
         func=cmd_readme)
     register_publish(sub)
+    from .importers.cli import register as register_import
+    from .merge import register as register_merge
+
+    register_import(sub)
+    register_merge(sub, reports=str(LATEST))
     return parser
 
 

@@ -3,7 +3,9 @@
 moto 5.2.5 only stubs bedrock-runtime: ``invoke_model`` returns ``{}`` and ``converse``
 raises ``NotImplementedError``. :func:`install` replaces
 ``moto.bedrockruntime.models.BedrockRuntimeBackend.invoke_model`` and adds a ``converse``
-method to ``moto.bedrockruntime.responses.BedrockRuntimeResponse`` (moto dispatches each
+method (and ``converse_stream``, answering in the AWS event-stream encoding of
+:mod:`harness.moto_eventstream`) to ``moto.bedrockruntime.responses.BedrockRuntimeResponse``
+(moto dispatches each
 operation to the snake_case method of that name, reading parameters with
 ``self._get_param`` and serializing a ``moto.core.responses.ActionResult``). Both work
 in-process under ``moto.mock_aws()`` and in ``moto.server.ThreadedMotoServer``.
@@ -54,12 +56,38 @@ class MotoIncompatibleError(RuntimeError):
 
 @dataclass(frozen=True)
 class BedrockReply:
-    """A successful answer; token counts default to whitespace counts of prompt and text."""
+    """A successful answer; token counts default to whitespace counts of prompt and text.
+
+    ``tool_calls`` (``[{"id", "name", "arguments"}]``) become ``toolUse`` blocks (Converse)
+    or ``tool_use`` blocks (Anthropic body); ``thinking`` a ``reasoningContent`` block
+    (Converse) or a ``thinking`` block, signed with ``thinking_signature``.
+    """
 
     text: str
     stop_reason: str = "end_turn"
     input_tokens: int | None = None
     output_tokens: int | None = None
+    tool_calls: tuple[dict[str, Any], ...] = ()
+    thinking: str | None = None
+    thinking_signature: str = "sig-recorded"
+    #: ``converse_stream`` chunk boundaries (None: one per word).
+    chunks: tuple[str, ...] | None = None
+    #: ``converse_stream`` fails with an exception event after this many chunks.
+    fail_after: int | None = None
+    #: Seconds between ``converse_stream`` chunks (moto server mode only).
+    chunk_delay: float = 0.0
+
+    def converse_content(self) -> list[dict[str, Any]]:
+        """The Converse ``output.message.content`` blocks of this reply."""
+        from .rich_answers import converse_content
+
+        return converse_content(self)
+
+    def anthropic_content(self) -> list[dict[str, Any]]:
+        """The Anthropic messages ``content`` blocks of this reply (``invoke_model``)."""
+        from .rich_answers import anthropic_content
+
+        return anthropic_content(self)
 
 
 @dataclass(frozen=True)
@@ -135,6 +163,8 @@ class BedrockScript:
         self._calls: list[BedrockCall] = []
         self._counter = 0
         self.responder: Callable[[BedrockCall], BedrockStep] = echo_responder
+        #: When each paced ``converse_stream`` chunk was sent (``time.perf_counter()``).
+        self.sent: list[float] = []
 
     def script(self, *steps: BedrockStep) -> BedrockScript:
         """Queue steps; each call consumes one before the responder is asked."""
@@ -204,6 +234,7 @@ class _State:
     script: BedrockScript | None = None
     original_invoke_model: Any = None
     original_converse: Any = None
+    original_converse_stream: Any = None
 
 
 def _current_script() -> BedrockScript:
@@ -218,7 +249,7 @@ def _invoke_model(self: Any, payload: dict[str, Any], model_id: str) -> dict[str
     reply, tokens_in, tokens_out, number = _current_script().answer(
         BedrockCall("invoke_model", model_id, payload))
     return {"id": f"msg_bdrk_{number:04d}", "type": "message", "role": "assistant",
-            "model": model_id, "content": [{"type": "text", "text": reply.text}],
+            "model": model_id, "content": reply.anthropic_content(),
             "stop_reason": reply.stop_reason, "stop_sequence": None,
             "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out}}
 
@@ -227,12 +258,14 @@ def _converse(self: Any) -> Any:
     """``BedrockRuntimeResponse.converse``: a Converse answer from the active script."""
     from moto.core.responses import ActionResult
 
-    params = {name: value for name in _CONVERSE_PARAMS
+    from .rich_answers import wire_json
+
+    params = {name: wire_json(value) for name in _CONVERSE_PARAMS
               if (value := self._get_param(name)) is not None}
     reply, tokens_in, tokens_out, _ = _current_script().answer(
         BedrockCall("converse", self._get_param("modelId"), params))
     return ActionResult({
-        "output": {"message": {"role": "assistant", "content": [{"text": reply.text}]}},
+        "output": {"message": {"role": "assistant", "content": reply.converse_content()}},
         "stopReason": reply.stop_reason,
         "usage": {"inputTokens": tokens_in, "outputTokens": tokens_out,
                   "totalTokens": tokens_in + tokens_out},
@@ -277,12 +310,17 @@ def install(script: BedrockScript | None = None) -> BedrockScript:
     from moto.bedrockruntime.models import BedrockRuntimeBackend
     from moto.bedrockruntime.responses import BedrockRuntimeResponse
 
+    from .moto_eventstream import converse_stream
+
     with _State.lock:
         if _State.script is None:
             _State.original_invoke_model = BedrockRuntimeBackend.__dict__["invoke_model"]
             _State.original_converse = BedrockRuntimeResponse.__dict__.get("converse")
+            _State.original_converse_stream = BedrockRuntimeResponse.__dict__.get(
+                "converse_stream")
             BedrockRuntimeBackend.invoke_model = _invoke_model  # type: ignore[method-assign]
             BedrockRuntimeResponse.converse = _converse  # type: ignore[attr-defined]
+            BedrockRuntimeResponse.converse_stream = converse_stream  # type: ignore[attr-defined]
         _State.script = script if script is not None else BedrockScript()
         return _State.script
 
@@ -300,6 +338,12 @@ def uninstall() -> None:
             del BedrockRuntimeResponse.converse  # type: ignore[attr-defined]
         else:
             BedrockRuntimeResponse.converse = _State.original_converse  # type: ignore[attr-defined]
+        if _State.original_converse_stream is None:
+            del BedrockRuntimeResponse.converse_stream  # type: ignore[attr-defined]
+        else:
+            BedrockRuntimeResponse.converse_stream = (  # type: ignore[attr-defined]
+                _State.original_converse_stream)
+        _State.original_converse_stream = None
         _State.script = _State.original_invoke_model = _State.original_converse = None
 
 

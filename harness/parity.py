@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,10 @@ class ScenarioResult:
     results: list[ImplResult]
     cassette: str = ""
     played: list[int] = field(default_factory=list)
+    #: ``legacy`` (the legacy pattern is the reference) or ``recorded`` (no legacy
+    #: pattern carries this scenario: unified is judged against its expect block and
+    #: the recorded wire, and the legacy column shows n/a).
+    reference: str = "legacy"
 
     @property
     def failed(self) -> bool:
@@ -194,9 +198,15 @@ def _replay(scenario: Scenario, record: bool) -> Iterator[Any]:
 def observe(implementation: Any, scenario: Scenario, *, record: bool = False,
             gateway_uri: str = REPLAY_GATEWAY_URI,
             upstream_url: str = REPLAY_UPSTREAM_URL,
-            before_run: Callable[[], None] | None = None) -> tuple[Observation, set[int]]:
-    """Run one implementation on one scenario inside its replay; return what it did."""
-    with tempfile.TemporaryDirectory(prefix="parity-") as tmp, _replay(scenario, record) as log:
+            before_run: Callable[[], None] | None = None,
+            shared: Any = None) -> tuple[Observation, set[int]]:
+    """Run one implementation on one scenario inside its replay; return what it did.
+    ``shared``: a replay already open for the scenario (:func:`shared_replay`), rewound
+    here, so the implementations of one scenario share one vcrpy / moto set-up."""
+    replay = nullcontext(shared) if shared is not None else _replay(scenario, record)
+    with tempfile.TemporaryDirectory(prefix="parity-") as tmp, replay as log:
+        if shared is not None:
+            log.rewind()
         env = RunEnv(gateway_uri=gateway_uri, upstream_base_url=upstream_url, workdir=Path(tmp))
         if before_run is not None:
             before_run()
@@ -223,7 +233,7 @@ def observe(implementation: Any, scenario: Scenario, *, record: bool = False,
 def implementations_for(scenario: Scenario, only: Iterable[str] = ()) -> list[Any]:
     """The implementations that apply to ``scenario`` (reference first)."""
     registry = available_implementations()
-    names = [f"legacy:{scenario.pattern}"]
+    names = [f"legacy:{scenario.pattern}"] if scenario.applies_to("legacy") else []
     if scenario.applies_to("compat"):
         names.append(f"compat:{scenario.pattern}")
     if scenario.applies_to("unified"):
@@ -231,8 +241,18 @@ def implementations_for(scenario: Scenario, only: Iterable[str] = ()) -> list[An
     names += [n for n, f in registry.items() if n not in names and ":" not in n
               and n != "unified" and f().kind not in ("legacy", "compat", "unified")]
     wanted = list(only)
+    head = names[0] if scenario.applies_to("legacy") else None
     return [registry[n]() for n in names
-            if not wanted or n == names[0] or any(n.startswith(w) for w in wanted)]
+            if not wanted or n == head or any(n.startswith(w) for w in wanted)]
+
+
+def _recorded_verdict(scenario: Scenario, obs: Observation) -> ImplResult:
+    """The verdict of a scenario without the legacy reference (see harness.expectations)."""
+    from .expectations import judge_expected
+
+    diffs, problems = judge_expected(scenario, obs)
+    return ImplResult(obs.implementation, "FAIL" if diffs or problems else "PASS", diffs,
+                      problems=problems, observation=obs.to_dict())
 
 
 def run_scenario(scenario: Scenario, only: Iterable[str] = (),
@@ -249,11 +269,26 @@ def run_scenario(scenario: Scenario, only: Iterable[str] = (),
         return blocked
     differences = load_differences() if differences is None else differences
     impls = implementations_for(scenario, only)
+    with _replay(scenario, record=False) as shared:
+        return _judged(scenario, impls, differences, references, shared)
+
+
+def _judged(scenario: Scenario, impls: list[Any], differences: dict[str, Difference],
+            references: dict[str, tuple[Observation, set[int]]] | None,
+            shared: Any) -> ScenarioResult:
+    if not scenario.applies_to("legacy"):
+        runs = [(impl, observe(impl, scenario, shared=shared)) for impl in impls]
+        return ScenarioResult(scenario.id, scenario.pattern, scenario.backend,
+                              scenario.description,
+                              [_recorded_verdict(scenario, obs) for _, (obs, _) in runs],
+                              scenario.cassette,
+                              sorted(set().union(*(used for _, (_, used) in runs))),
+                              reference="recorded")
     played: set[int] = set()
     observations = []
     for index, impl in enumerate(impls):
         cached = references.get(scenario.id) if references is not None and index == 0 else None
-        obs, used = cached if cached is not None else observe(impl, scenario)
+        obs, used = cached if cached is not None else observe(impl, scenario, shared=shared)
         if references is not None and index == 0:
             references[scenario.id] = (obs, used)
         observations.append((impl, obs))

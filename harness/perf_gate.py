@@ -100,6 +100,12 @@ def _http_pair() -> tuple[Subject, Subject]:
     return Subject(raw.name, raw.subject().measure, close), loads["gateway"].subject()
 
 
+def _stream_pair() -> tuple[Subject, Subject]:
+    from .perf_stream import stream_pair
+
+    return stream_pair()
+
+
 def _import_pair() -> tuple[Subject, Subject]:
     from .perf_subjects import import_pair_subjects
 
@@ -116,6 +122,8 @@ PAIRS: tuple[PairSpec, ...] = (
              _cache_pair, limit=0.05),
     PairSpec("http:gateway", "raw httpx", "gateway backend", "≤ 1.15 × raw httpx",
              _http_pair, limit=1.15),
+    PairSpec("stream:first-chunk", "raw httpx SSE", "wrapper stream", "≤ 1.10 × raw httpx",
+             _stream_pair, limit=1.10),
     PairSpec("import:unified", "import dspy", "import unified + dspy",
              "≤ 1.2 × import dspy", _import_pair, limit=1.2, subprocess=True),
 )
@@ -314,6 +322,10 @@ def gate_from_args(args: argparse.Namespace, reports: Path) -> GateResult:
     """Run the gate as the options say, print it and write its reports."""
     result = run_gate(config_from_args(args), args.perf_pair, progress=_print_progress)
     paths = write_gate_reports(result, reports)
+    if getattr(args, "otlp_endpoint", None):
+        from .report.otel_metrics import export, record_gate
+
+        export(args.otlp_endpoint, lambda meter: record_gate(result, meter))
     verdict = "FAIL" if result.failed else "PASS"
     print(f"[perf] gate {verdict} in {result.wall_time:.1f} s; reports: "
           + ", ".join(str(p) for p in paths), flush=True)
@@ -356,6 +368,7 @@ def register(sub: Any, parity: argparse.ArgumentParser, *, reports: str,
     perf = sub.add_parser("perf", help="run the performance gate (interleaved A/B)")
     add_gate_options(perf)
     perf.add_argument("--reports", default=reports, help="report directory")
+    perf.add_argument("--otlp-endpoint", help="also send the ratios as OTel metrics")
     perf.set_defaults(func=cmd_perf)
     register_bench(sub, reports=reports)
     register_dashboard(sub, reports=reports)

@@ -35,13 +35,28 @@ def _reply_text(reply: Any) -> str:
     return reply if isinstance(reply, str) else format_fields(reply)
 
 
+def _answer_text(answer: Any) -> str:
+    return str(answer.get("text") or (_reply_text(answer["fields"]) if "fields" in answer else ""))
+
+
 def upstream_steps(scenario: Scenario) -> list[Any]:
-    """The scenario's ``upstream`` list as :mod:`harness.upstream` steps."""
+    """The scenario's ``upstream`` list as :mod:`harness.upstream` steps.
+
+    ``{answer: {text | fields, tool_calls, thinking, refusal, logprobs, usage}}`` is a
+    rich answer (tool calls, reasoning, …); ``{reply: ...}`` a plain text one.
+    """
     from .upstream import Fault, Reply
 
     steps: list[Any] = []
     for step in scenario.upstream:
-        if "reply" in step:
+        if "answer" in step:
+            answer = step["answer"]
+            calls = tuple(answer.get("tool_calls") or ())
+            steps.append(Reply(_answer_text(answer),
+                               answer.get("finish_reason") or ("tool_calls" if calls else "stop"),
+                               answer.get("usage"), calls, answer.get("thinking"),
+                               answer.get("refusal"), answer.get("logprobs")))
+        elif "reply" in step:
             steps.append(Reply(_reply_text(step["reply"])))
         elif "fault" in step:
             steps.append(Fault(**step["fault"]))
@@ -54,7 +69,13 @@ def bedrock_steps(scenario: Scenario) -> list[Any]:
 
     steps: list[Any] = []
     for step in scenario.upstream:
-        if "reply" in step:
+        if "answer" in step:
+            answer = step["answer"]
+            calls = tuple(answer.get("tool_calls") or ())
+            steps.append(BedrockReply(_answer_text(answer),
+                                      "tool_use" if calls else "end_turn",
+                                      tool_calls=calls, thinking=answer.get("thinking")))
+        elif "reply" in step:
             steps.append(BedrockReply(_reply_text(step["reply"])))
         elif "bedrock_fault" in step:
             steps.append(BedrockFault(**step["bedrock_fault"]))

@@ -7,18 +7,29 @@ One file per scenario under ``suites/scenarios/``. Schema (``*`` = required)::
     pattern*: enhanced                # enhanced | gateway | bedrock | simple | dynamic
     backend*: direct                  # direct | gateway | bedrock
     program: predict                  # predict | chain_of_thought | chain | batch |
-                                      # mcp_tool | backend_query
+                                      # mcp_tool | backend_query | tool_call | react |
+                                      # structured (Predict under dspy.JSONAdapter)
+    tools: [add, multiply]            # tool_call / react: tools from harness.tools
     signature: "question -> answer"   # a DSPy string signature (a list for chain)
     instructions: "..."               # optional signature instructions (system prompt)
     demos: [{question: .., answer: ..}]   # optional few-shot demos
-    calls*: [{question: ...}, ...]    # one inputs dict per call (batch: the batch)
+    calls*: [{question: ...}, ...]    # one inputs dict per call (batch: the batch);
+                                      # {$image|$file|$audio: fixture} is a dspy.Image /
+                                      # dspy.File / dspy.Audio of suites/scenarios/fixtures/
     config: {retry: {}, cache: {}, validation: {}, simple: {}}   # legacy field names
+                                      # (+ unified: {...} UnifiedConfig fields, native only;
+                                      # fallbacks: [{backend: direct, ...}] each reaches its
+                                      # backend's replay target, the scenario's by default)
     implementations: [legacy, compat, unified]      # which apply (default: all three)
     expected_differences: [D001]      # DIFFERENCES.md ids that apply to unified vs legacy
                                       # (each must actually occur, or the scenario FAILs)
     native_fields: [outputs, requests, exception, attempts]   # what unified is compared on
-    upstream*: [{reply: {answer: ..}} | {reply: "raw"} | {fault: {status: 429, ...}}]
+    upstream*: [{reply: {answer: ..}} | {reply: "raw"} | {fault: {status: 429, ...}}
+                | {answer: {text | fields, tool_calls, thinking, usage, ...}}]
     cassette: direct/enhanced-direct-plain.yaml    # default: <backend>/<id>.yaml
+    expect: {outputs: [...], exception: [...], wire_requests: [...], carries: [image]}
+                                      # required when legacy does not apply: the verdict
+                                      # checks unified against it and the recorded wire
 
 Errors name the file, the field and, where the YAML gives one, the line.
 """
@@ -40,12 +51,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = ROOT / "suites" / "scenarios"
 PATTERNS = ("enhanced", "gateway", "bedrock", "simple", "dynamic")
 BACKENDS = ("direct", "gateway", "bedrock")
-PROGRAMS = ("predict", "chain_of_thought", "chain", "batch", "mcp_tool", "backend_query")
+PROGRAMS = ("predict", "chain_of_thought", "chain", "batch", "mcp_tool", "backend_query",
+            "tool_call", "react", "structured")
 IMPLEMENTATION_KINDS = ("legacy", "compat", "unified")
-CONFIG_SECTIONS = ("retry", "cache", "validation", "simple", "model")
+CONFIG_SECTIONS = ("retry", "cache", "validation", "simple", "model", "unified")
+EXPECT_KEYS = ("outputs", "exception", "error_class", "wire_requests", "carries")
 _FIELDS = {"id", "description", "pattern", "backend", "program", "signature", "instructions",
            "demos", "calls", "config", "implementations", "expected_differences", "upstream",
-           "cassette", "native_fields"}
+           "cassette", "native_fields", "tools", "expect"}
 COMPARABLE_FIELDS = ("outputs", "requests", "wire", "attempts", "cache", "validation",
                      "exception", "metrics")
 DEFAULT_NATIVE_FIELDS = ("outputs", "requests", "exception")
@@ -80,6 +93,8 @@ class Scenario:
     expected_differences: tuple[str, ...] = ()
     cassette: str = ""
     native_fields: tuple[str, ...] = DEFAULT_NATIVE_FIELDS
+    tools: tuple[str, ...] = ()
+    expect: Mapping[str, Any] = field(default_factory=dict)
     path: str = ""
 
     @property
@@ -112,6 +127,23 @@ def _lines(text: str) -> dict[str, int]:
     return {k.value: k.start_mark.line + 1 for k, _ in node.value if hasattr(k, "value")}
 
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LazyLines(dict):  # type: ignore[type-arg]
+    """Field -> line, composed only when an error needs it (composing is slow)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text: str | None = text
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if self.text is not None:
+            self.update(_lines(self.text))
+            self.text = None
+        return super().get(key, default)
+
+
 def load_scenario(path: Path | str) -> Scenario:
     """Load and validate one scenario file."""
     path = Path(path)
@@ -120,15 +152,18 @@ def load_scenario(path: Path | str) -> Scenario:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(path, "file", f"cannot read ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        data = None      # parsed again below by the pure loader, whose marks name the line
+    try:
+        data = yaml.safe_load(text) if data is None else data
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ScenarioError(path, "yaml", f"invalid YAML ({getattr(exc, 'problem', exc)})",
                             mark.line + 1 if mark else None) from None
     if not isinstance(data, dict):
         raise ScenarioError(path, "file", "expected a mapping at the top level", 1)
-    lines = _lines(text)
-    return _validate(path, data, lines)
+    return _validate(path, data, _LazyLines(text))
 
 
 def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Scenario:
@@ -160,9 +195,9 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Scenar
     calls = _mapping_list(data["calls"], "calls", fail, allow_empty=False)
     upstream = _mapping_list(data["upstream"], "upstream", fail, allow_empty=True)
     for i, step in enumerate(upstream):
-        if set(step) - {"reply", "fault", "bedrock_fault"} or len(step) != 1:
-            raise fail(f"upstream[{i}]", "each step is {reply: ...}, {fault: {...}} or "
-                       "{bedrock_fault: {code: ...}}")
+        if set(step) - {"reply", "answer", "fault", "bedrock_fault"} or len(step) != 1:
+            raise fail(f"upstream[{i}]", "each step is {reply: ...}, {answer: {...}}, "
+                       "{fault: {...}} or {bedrock_fault: {code: ...}}")
     demos = _mapping_list(data.get("demos", []), "demos", fail, allow_empty=True)
     config = data.get("config", {}) or {}
     if not isinstance(config, dict):
@@ -185,6 +220,14 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Scenar
     instructions = data.get("instructions")
     if instructions is not None and not isinstance(instructions, str):
         raise fail("instructions", "expected a string")
+    tools = data.get("tools", []) or []
+    if not isinstance(tools, list) or not all(isinstance(t, str) for t in tools):
+        raise fail("tools", "expected a list of tool names")
+    expect = data.get("expect", {}) or {}
+    if not isinstance(expect, dict) or set(expect) - set(EXPECT_KEYS):
+        raise fail("expect", f"expected a mapping with keys from {', '.join(EXPECT_KEYS)}")
+    if "legacy" not in impls and not expect:
+        raise fail("expect", "a scenario without the legacy reference needs an expect block")
     cassette = data.get("cassette") or f"{data['backend']}/{data['id']}.yaml"
     if not isinstance(cassette, str) or cassette.startswith("/") or ".." in cassette:
         raise fail("cassette", "expected a relative path inside cassettes/")
@@ -193,7 +236,8 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Scenar
                     program=data.get("program", "predict"), signature=signature,
                     instructions=instructions, demos=demos, config=config,
                     implementations=impls, expected_differences=tuple(diffs),
-                    cassette=cassette, native_fields=tuple(native_fields), path=str(path))
+                    cassette=cassette, native_fields=tuple(native_fields), tools=tuple(tools),
+                    expect=expect, path=str(path))
 
 
 def _mapping_list(value: Any, name: str, fail: Any, *, allow_empty: bool) -> tuple[Any, ...]:
@@ -235,3 +279,8 @@ def load_scenarios(directory: Path | str = SCENARIO_DIR,
     if errors:
         raise ScenarioFilesError(errors)
     return scenarios
+
+
+#: ``config.sampling``: an imported call's sampling parameters (``temperature``,
+#: ``max_tokens``), sent by every implementation on the direct backend.
+CONFIG_SECTIONS = (*CONFIG_SECTIONS, "sampling")  # type: ignore[assignment]

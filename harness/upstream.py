@@ -11,7 +11,10 @@ A step is a :class:`Reply`, a :class:`Fault` or a plain ``str`` (short for ``Rep
 Answers are deterministic: ids ``chatcmpl-1``, ``chatcmpl-2``, ... (restarted by
 ``reset()``), ``created`` fixed at :data:`CREATED`, usage from whitespace token counts.
 ``"stream": true`` is answered with SSE chunks and ``data: [DONE]`` (sent with a
-Content-Length so that keep-alive survives). Every request is recorded in
+Content-Length so that keep-alive survives): one chunk per word, or ``Reply.chunks``,
+``Reply.chunk_delay`` seconds apart; ``Fault(kind="drop", after_chunks=N)`` sends N
+content chunks and then cuts the connection. When each SSE event left the server is
+recorded in ``server.sent`` (``time.perf_counter()`` clock). Every request is recorded in
 ``server.requests``. The handler disables Nagle and buffers writes: without that Python's
 ``http.server`` costs ~45 ms per keep-alive request.
 """
@@ -20,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import socket
 import struct
 import threading
@@ -30,21 +32,44 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .upstream_sse import SentChunk, SSEWriter
+
 __all__ = ["CREATED", "Fault", "FAULT_KINDS", "RecordedRequest", "Reply", "ScriptedUpstream",
-           "Step", "closed_port", "echo_responder", "last_user_text"]
+           "SentChunk", "Step", "closed_port", "echo_responder", "last_user_text"]
 
 CREATED = 1700000000
-FAULT_KINDS = (None, "reset", "broken_json", "html", "no_choices", "empty", "length", "timeout")
+FAULT_KINDS = (None, "reset", "broken_json", "html", "no_choices", "empty", "length", "timeout",
+               "drop")
 _CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
 
 
 @dataclass(frozen=True)
 class Reply:
-    """A successful chat completion: ``content``, ``finish_reason`` and optional usage overrides."""
+    """A successful chat completion: ``content``, ``finish_reason`` and optional usage overrides.
+
+    ``tool_calls`` (``[{"id", "name", "arguments"}]``, arguments a dict) are sent as the
+    message's OpenAI ``tool_calls``; ``reasoning`` as ``reasoning_content``; ``refusal``
+    as ``refusal``; ``logprobs`` verbatim as the choice's ``logprobs``. ``usage`` may hold
+    OpenAI's nested ``prompt_tokens_details`` / ``completion_tokens_details``.
+    """
 
     content: str
     finish_reason: str = "stop"
-    usage: dict[str, int] | None = None
+    usage: dict[str, Any] | None = None
+    tool_calls: tuple[dict[str, Any], ...] = ()
+    reasoning: str | None = None
+    refusal: str | None = None
+    logprobs: dict[str, Any] | None = None
+    #: Stream chunk boundaries (joined they must equal ``content``); None: one per word.
+    chunks: tuple[str, ...] | None = None
+    #: Seconds between two content chunks of a stream.
+    chunk_delay: float = 0.0
+
+    def message(self) -> dict[str, Any]:
+        """The OpenAI ``choices[0].message`` of this reply."""
+        from .rich_answers import openai_message
+
+        return openai_message(self)
 
 
 @dataclass(frozen=True)
@@ -56,8 +81,9 @@ class Fault:
     half a body, then the connection is cut), ``broken_json`` (200, invalid JSON), ``html``
     (``status`` with a text/html page), ``no_choices`` (200 JSON without choices), ``empty``
     (200, content ""), ``length`` (200, finish_reason "length", content cut in half),
-    ``timeout`` (wait ``delay`` seconds, then answer normally). ``delay`` applies to every
-    kind.
+    ``timeout`` (wait ``delay`` seconds, then answer normally), ``drop`` (a stream cut
+    after ``after_chunks`` content chunks; without ``stream`` the same as ``reset``).
+    ``delay`` applies to every kind.
     """
 
     status: int = 500
@@ -65,6 +91,8 @@ class Fault:
     body: str | None = None
     delay: float = 0.0
     kind: str | None = None
+    after_chunks: int = 0
+    chunk_delay: float = 0.0
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -238,7 +266,7 @@ class _Server(ThreadingHTTPServer):
                 pass
 
 
-class ScriptedUpstream:
+class ScriptedUpstream(SSEWriter):
     """A scripted OpenAI-compatible server; see the module docstring. Thread-safe."""
 
     def __init__(self) -> None:
@@ -250,6 +278,7 @@ class ScriptedUpstream:
         self._rules: list[tuple[str, Step]] = []
         self._requests: list[RecordedRequest] = []
         self._counter = 0
+        self._sent: list[SentChunk] = []
         self.responder: Responder = echo_responder
 
     # -- lifecycle -------------------------------------------------------------------
@@ -331,9 +360,16 @@ class ScriptedUpstream:
         """The recorded chat-completion requests only."""
         return [r for r in self.requests if r.path.split("?", 1)[0] in _CHAT_PATHS]
 
+    @property
+    def sent(self) -> list[SentChunk]:
+        """A copy of every SSE event sent so far (with its send time)."""
+        with self._lock:
+            return list(self._sent)
+
     def reset(self) -> None:
         """Clear script, rules, recorded requests and the id counter; restore the echo."""
         with self._lock:
+            self._sent.clear()
             self._queue.clear()
             self._rules.clear()
             self._requests.clear()
@@ -372,8 +408,9 @@ class ScriptedUpstream:
             usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         return {"id": f"chatcmpl-{number}", "object": "chat.completion", "created": CREATED,
                 "model": body.get("model") or "scripted-model",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": reply.content},
-                             "finish_reason": reply.finish_reason}],
+                "choices": [{"index": 0, "message": reply.message(),
+                             "finish_reason": reply.finish_reason,
+                             **({"logprobs": reply.logprobs} if reply.logprobs else {})}],
                 "usage": usage}
 
     def _answer(self, handler: _Handler, body: dict[str, Any]) -> None:
@@ -383,7 +420,7 @@ class ScriptedUpstream:
         if isinstance(step, Fault):
             self._fault(handler, body, step)
         elif body.get("stream"):
-            self._stream(handler, body, self._completion(body, step))
+            self._stream(handler, body, self._completion(body, step), step)
         else:
             handler.send_json(200, self._completion(body, step))
 
@@ -411,7 +448,11 @@ class ScriptedUpstream:
             handler.send(status, text.encode(), "text/html; charset=utf-8")
         elif kind == "broken_json":
             handler.send(200, (fault.body or '{"id": "chatcmpl-x", "choices": [{"mess').encode())
-        elif kind == "reset":
+        elif kind == "drop" and body.get("stream"):
+            reply = self._fallback_reply(body)
+            self._stream(handler, body, self._completion(body, reply), reply,
+                         drop_after=fault.after_chunks, delay=fault.chunk_delay)
+        elif kind in ("reset", "drop"):
             completion = self._completion(body, self._fallback_reply(body))
             handler.send(200, json.dumps(completion).encode(), cut=True)
         elif kind == "length":
@@ -425,17 +466,3 @@ class ScriptedUpstream:
         else:  # "empty" answers fault.body or ""; "timeout" answers normally after the delay
             reply = Reply(fault.body or "") if kind == "empty" else self._fallback_reply(body)
             handler.send_json(200, self._completion(body, reply))
-
-    def _stream(self, handler: _Handler, body: dict[str, Any], completion: dict[str, Any]) -> None:
-        choice = completion["choices"][0]
-        head = {k: completion[k] for k in ("id", "created", "model")}
-        head["object"] = "chat.completion.chunk"
-        deltas: list[tuple[dict[str, Any], str | None]] = [({"role": "assistant", "content": ""}, None)]
-        deltas += [({"content": piece}, None)
-                   for piece in re.findall(r"\S+\s*|\s+", choice["message"]["content"])]
-        deltas.append(({}, choice["finish_reason"]))
-        chunks = [{**head, "choices": [{"index": 0, "delta": d, "finish_reason": f}]} for d, f in deltas]
-        if (body.get("stream_options") or {}).get("include_usage"):
-            chunks.append({**head, "choices": [], "usage": completion["usage"]})
-        text = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
-        handler.send(200, text.encode(), "text/event-stream")

@@ -97,14 +97,17 @@ def load(cls: type, data: Any, path: str) -> Any:
 
 def _load_section(section_cls: type, key: str, value: Any, path: str) -> Any:
     """A section from a mapping; ``true`` means its defaults and ``false``/``null`` off
-    (for ``metrics``, which is always present, ``false`` means ``enabled: false``)."""
+    (for ``metrics`` and ``telemetry``, which are always present, ``true``/``false``
+    set ``enabled``)."""
+    from .config import ALWAYS_PRESENT
+
     if isinstance(value, section_cls):
         return value
-    if value is True:
+    if key in ALWAYS_PRESENT and isinstance(value, bool):
+        value = {"enabled": value}
+    elif value is True:
         value = {}
-    elif key == "metrics" and value is False:
-        value = {"enabled": False}
-    elif key == "metrics" and value is None:
+    elif key in ALWAYS_PRESENT and value is None:
         raise ConfigError.for_field(path, value, "true, false or a mapping of its fields")
     elif value is False or value is None:
         return None

@@ -33,7 +33,7 @@ from .types import (
 )
 
 __all__ = ["to_lm_request", "to_lm15_request", "to_dspy_response", "from_dspy_response",
-           "FINISH_REASONS", "capability_hints"]
+           "FINISH_REASONS", "capability_hints", "to_lm15_usage"]
 
 #: lm15 ``Config`` fields carried as flat params (``stop`` is turned into a list).
 CONFIG_PARAMS = ("max_tokens", "temperature", "top_p", "top_k", "seed", "frequency_penalty",
@@ -226,13 +226,17 @@ def to_dspy_response(response: LMResponse) -> Any:
         id=response.id, model=response.model or "unified",
         message=lm15.Message("assistant", parts, _lm15_cont(response.continuation)),
         finish_reason=FINISH_REASONS.get(response.finish_reason, "stop"),
-        usage=lm15.Usage(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+        usage=to_lm15_usage(usage), logprobs=_lm15_logprobs(response.logprobs))
+
+
+def to_lm15_usage(usage: Usage) -> Any:
+    """A canonical :class:`Usage` as ``dspy.lm15.Usage``."""
+    return _lm15().Usage(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
                          total_tokens=usage.total_tokens, cache_read_tokens=usage.cached_tokens,
                          cache_write_tokens=usage.cache_write_tokens,
                          reasoning_tokens=usage.reasoning_tokens,
                          input_audio_tokens=usage.input_audio_tokens,
-                         output_audio_tokens=usage.output_audio_tokens),
-        logprobs=_lm15_logprobs(response.logprobs))
+                         output_audio_tokens=usage.output_audio_tokens)
 
 
 def from_dspy_response(response: Any, *, backend: str = "", endpoint: str = "") -> LMResponse:

@@ -140,6 +140,8 @@ def config_dict_from_env(cls: type, environ: Mapping[str, str], prefix: str) -> 
             section_cls = SECTIONS[f.name]
             section: dict[str, Any] = {}
             for sf in fields(section_cls):
+                if sf.metadata.get("code_only"):
+                    continue
                 var = f"{prefix}{f.name}_{sf.name}".upper()
                 known.add(var)
                 if var in environ:
@@ -157,6 +159,8 @@ def config_dict_from_env(cls: type, environ: Mapping[str, str], prefix: str) -> 
             if flag is False:
                 out[f.name] = False
             elif section or flag:
+                if "enabled" in {sf.name for sf in fields(section_cls)}:
+                    section.setdefault("enabled", True)   # a variable set turns it on
                 out[f.name] = section
             continue
         var = f"{prefix}{f.name}".upper()

@@ -24,11 +24,13 @@ _TRACE_ATTR = "unified_trace"
 
 
 class Attempt(NamedTuple):
-    """One try of a backend: which backend, what failed (None = success), the wait before it."""
+    """One try of a backend: which backend, what failed (None = success), the wait before
+    it, and whether it retried the same backend (a fallback's first try is no retry)."""
 
     backend: str
     error: str | None
     delay_before: float
+    retry: bool = False
 
 
 class CallTrace(NamedTuple):
@@ -48,8 +50,9 @@ class CallTrace(NamedTuple):
 
     @property
     def retries(self) -> int:
-        """Backend attempts after the first."""
-        return max(len(self.attempts) - 1, 0)
+        """Attempts that retried the backend before them (a fallback's first try is
+        not one)."""
+        return sum(attempt.retry for attempt in self.attempts)
 
     def with_cache(self, outcome: str) -> CallTrace:
         """This trace with the cache layer's ``outcome``."""

@@ -32,6 +32,7 @@ __all__ = [
     "CacheConfig",
     "ValidationConfig",
     "MetricsConfig",
+    "TelemetryConfig",
     "UnifiedConfig",
     "register_validator",
     "registered_validators",
@@ -213,6 +214,56 @@ class MetricsConfig(_AsDict):
     enabled: bool = True
 
 
+#: Field metadata of values that only code can give (objects, not text): the environment
+#: and files do not set them, and ``to_dict()`` keeps them as the objects themselves.
+CODE_ONLY = {"code_only": True}
+
+
+@dataclass(frozen=True)
+class TelemetryConfig(_AsDict):
+    """OpenTelemetry spans and metrics of every call (off by default).
+
+    - ``enabled``: emit one GenAI-convention span per call (a child span per backend
+      attempt) and the ``gen_ai.client.*`` metrics; ``opentelemetry-api`` is imported
+      only then.
+    - ``record_content``: also record the prompt and the completion on the span, after
+      the same secret redaction errors and logs get (off: no prompt or completion text
+      in any span).
+    - ``metrics``: also record the OTel metrics (duration and token histograms, cache
+      and retry counters).
+    - ``otlp_endpoint``: export to this OTLP/HTTP collector (``http://host:4318``) through
+      providers of the wrapper's own (needs ``opentelemetry-sdk`` and
+      ``opentelemetry-exporter-otlp-proto-http``); unset, the application's providers
+      are used (the global ones unless ``tracer_provider``/``meter_provider`` are given).
+    - ``set_global``: install those own providers as the global ones (never otherwise).
+    - ``service_name``: the ``service.name`` resource of the wrapper's own providers.
+    - ``tracer_provider``, ``meter_provider``: the application's providers, given in
+      code (not read from the environment or files).
+    """
+
+    enabled: bool = False
+    record_content: bool = False
+    metrics: bool = True
+    otlp_endpoint: str | None = None
+    set_global: bool = False
+    service_name: str = "unified-dspy"
+    tracer_provider: Any = field(default=None, compare=False, metadata=CODE_ONLY)
+    meter_provider: Any = field(default=None, compare=False, metadata=CODE_ONLY)
+
+    def __post_init__(self) -> None:
+        if self.otlp_endpoint is not None:
+            _check(_is_http_url(self.otlp_endpoint), "otlp_endpoint",
+                   redact_url(str(self.otlp_endpoint)), "an http:// or https:// URL with a host")
+        _check(isinstance(self.service_name, str) and bool(self.service_name.strip()),
+               "service_name", self.service_name, "a non-empty string")
+        _check(not (self.set_global and self.otlp_endpoint is None), "set_global",
+               self.set_global, "true only together with otlp_endpoint")
+        for name in ("tracer_provider", "meter_provider"):
+            value = getattr(self, name)
+            _check(value is None or not isinstance(value, (str, bytes, int, float, bool)),
+                   name, value, "an OpenTelemetry provider object, given in code")
+
+
 @dataclass(frozen=True)
 class UnifiedConfig:
     """Everything :class:`~unified.UnifiedDSPyWrapper` needs, in one immutable value.
@@ -228,6 +279,7 @@ class UnifiedConfig:
     cache: CacheConfig | None = None
     validation: ValidationConfig | None = None
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
     timeout_seconds: float = 30.0
     temperature: float | None = None
     max_tokens: int | None = None
@@ -244,6 +296,10 @@ class UnifiedConfig:
     bedrock_api: str = "converse"
     api_base: str | None = None
     api_key: str | None = None
+    #: Feature names the backend declares it carries, replacing what it would derive
+    #: (``["image", "tools", "param:seed", …]``; see README, what each backend carries):
+    #: for gateway endpoints whose upstream the wrapper cannot know.
+    capabilities_override: tuple[str, ...] | None = None
     fallbacks: tuple[UnifiedConfig, ...] = ()
 
     def __post_init__(self) -> None:
@@ -275,6 +331,9 @@ class UnifiedConfig:
                        "an http:// or https:// URL with a host (and a port from 1 to 65535)")
         if self.aws_region:
             _check(valid_region(self.aws_region), "aws_region", self.aws_region, REGION_ALLOWED)
+        if self.capabilities_override is not None:
+            object.__setattr__(self, "capabilities_override",
+                               tuple(self.capabilities_override))
         object.__setattr__(self, "fallbacks", tuple(self.fallbacks))
         for item in self.fallbacks:
             _check(isinstance(item, UnifiedConfig), "fallbacks", item, "UnifiedConfig values")
@@ -344,7 +403,11 @@ class UnifiedConfig:
 
 
 SECTIONS: dict[str, type] = {"retry": RetryConfig, "cache": CacheConfig,
-                             "validation": ValidationConfig, "metrics": MetricsConfig}
+                             "validation": ValidationConfig, "metrics": MetricsConfig,
+                             "telemetry": TelemetryConfig}
+#: Sections that are always present (never None): ``true``/``false`` set their
+#: ``enabled`` field.
+ALWAYS_PRESENT = frozenset({"metrics", "telemetry"})
 
 
 def _enum_allowed(enum_cls: type[enum.Enum]) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "NotFoundError",
     "UnsupportedFeatureError",
     "ValidationError",
+    "StreamInterruptedError",
     "CircuitOpenError",
     "BudgetExceededError",
     "error_class_by_name",
@@ -107,6 +108,21 @@ def is_secret_name(name: str) -> bool:
     last = name.rsplit(".", 1)[-1].split("[", 1)[0]
     words = {w for w in re.split(r"[^a-z0-9]+", last.lower()) if w}
     return bool(words & _SECRET_WORDS)
+
+
+#: Text shaped like a credential even when it is not a configured one: OpenAI-style
+#: ``sk-…`` keys, AWS access key ids, bearer tokens.
+KEY_SHAPES = re.compile(r"\bsk-[A-Za-z0-9_-]{16,}|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"
+                        r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{16,}")
+
+
+def scrub(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every non-empty secret, and anything shaped like a key
+    (:data:`KEY_SHAPES`), replaced by ``***``; the whole text is kept."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return KEY_SHAPES.sub("***", text)
 
 
 class _Hidden:
@@ -233,6 +249,22 @@ class UnsupportedFeatureError(PermanentError):
             message += f"; use {carrier}"
         return cls(message, feature=feature, model=model, carrier=carrier, backend=backend,
                    endpoint=endpoint)
+
+
+class StreamInterruptedError(BackendError):
+    """A stream failed after chunks were handed to the caller: never retried.
+
+    Retrying would show the caller the beginning of the answer twice. ``partial_text``
+    is the visible text received, ``chunks`` every delta received (in order) and
+    ``cause`` the failure that cut the stream.
+    """
+
+    def __init__(self, message: str, *, partial_text: str = "", chunks: tuple[Any, ...] = (),
+                 cause: BaseException | None = None, **context: Any) -> None:
+        self.partial_text = partial_text
+        self.chunks = chunks
+        self.cause = cause
+        super().__init__(message, **context)
 
 
 class ValidationError(UnifiedError):

@@ -129,10 +129,11 @@ class UnifiedEngine(_Hints):
         return to_dspy_response(self.pipeline.complete(_next_request(request, self.model)))
 
     def stream(self, request: Any) -> Any:
-        """Streaming is served as one complete response turned into events."""
-        from dspy.lm15 import response_to_events
+        """``dspy.lm15`` stream events, each as soon as the backend produced its chunk."""
+        from ._dspy_stream import lm15_events
 
-        return response_to_events(self.complete(request))
+        return lm15_events(self.pipeline.stream(_next_request(request, self.model)),
+                           self.model)
 
     def close(self) -> None:
         """The wrapper owns the pipeline; nothing to close here."""
@@ -149,6 +150,13 @@ class AsyncUnifiedEngine(_Hints):
         """Async ``dspy.lm15.Request -> dspy.lm15.Response``."""
         response = await self.pipeline.acomplete(_next_request(request, self.model))
         return to_dspy_response(response)
+
+    def stream(self, request: Any) -> Any:
+        """Async ``dspy.lm15`` stream events, each as soon as its chunk arrived."""
+        from ._dspy_stream import alm15_events
+
+        return alm15_events(self.pipeline.astream(_next_request(request, self.model)),
+                            self.model)
 
     async def aclose(self) -> None:
         """The wrapper owns the pipeline; nothing to close here."""

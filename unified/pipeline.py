@@ -3,21 +3,27 @@
 The order of the layers is stated once, in :func:`unified.stack.build_stack`; the
 pipeline keeps what the wrapper and the shims read: the ``metrics``, the response
 ``cache`` store, the ``backends`` and the ``listeners`` of finished calls. Sync and
-async calls go through the same layers natively (no worker thread per call).
+async calls go through the same layers natively (no worker thread per call);
+``stream``/``astream`` run the same stack with stream semantics (retry and fallback
+only before the first chunk, validation at the end, the cache storing only completed
+streams and replaying hits: :mod:`unified.features.streaming`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._clock import Clock
+from ._stream import Delta
 from .backends.capabilities import Capabilities
 from .config import UnifiedConfig
 from .features.cache import Cached, ResponseCache
 from .features.metrics import Listener, Metrics
-from .stack import Guard, build_stack, layers
+from .features.streaming import StreamNotes, pump_in_thread
+from .features.telemetry import Telemetry, Traced
+from .stack import Guard, build_stack, layers, stream_stack
 from .types import LMRequest, LMResponse
 
 __all__ = ["Pipeline", "Clock"]
@@ -49,6 +55,9 @@ class Pipeline:
                                  guards=self.guards)
         self.cache: ResponseCache | None = next(
             (layer.store for layer in layers(self.stack) if isinstance(layer, Cached)), None)
+        self.telemetry: Telemetry | None = (
+            self.stack.telemetry if isinstance(self.stack, Traced) else None)
+        self._stream = stream_stack(self.stack)
         # The hot path: a call is the stack's own method (no facade frame per call).
         self.complete = self.stack.complete  # type: ignore[method-assign]
         self.acomplete = self.stack.acomplete  # type: ignore[method-assign]
@@ -69,6 +78,16 @@ class Pipeline:
     async def acomplete(self, request: LMRequest) -> LMResponse:
         """Async variant of :meth:`complete`: every layer awaits the next one."""
         return await self.stack.acomplete(request)
+
+    def stream(self, request: LMRequest) -> Iterator[Delta]:
+        """Deltas of one request through every layer, as the backend produces them
+        (stream semantics of each layer: :mod:`unified.features.streaming`)."""
+        yield from self._stream(request, StreamNotes())
+
+    def astream(self, request: LMRequest) -> AsyncIterator[Delta]:
+        """Async variant: the layers run in a thread of their own, each delta handed
+        to the event loop as soon as it arrives."""
+        return pump_in_thread(self.stream(request))
 
     def close(self) -> None:
         """Close the cache and every backend."""

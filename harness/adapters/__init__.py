@@ -55,8 +55,15 @@ def _from_setting(value: str) -> list[Factory]:
 
 def available_implementations() -> dict[str, Factory]:
     """Every registered implementation factory by name (see module docstring)."""
+    return dict(_registry(os.environ.get(SETTING, "")))
+
+
+@functools.lru_cache(maxsize=8)
+def _registry(setting: str) -> dict[str, Factory]:
+    """The registry for one value of the setting: entry points are read once per
+    process (reading every distribution's metadata per scenario was a hot spot)."""
     registered: dict[str, Factory] = {}
-    extra = _from_setting(os.environ.get(SETTING, ""))
+    extra = _from_setting(setting)
     extra += [ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP)]
     for factory in extra:
         registered.setdefault(factory().name, factory)

@@ -30,7 +30,8 @@ from .base import (
     seams,
 )
 
-__all__ = ["PatternAdapter", "LEGACY_MODULE_OF", "METRIC_KEYS", "direct_dspy_lm"]
+__all__ = ["PatternAdapter", "LEGACY_MODULE_OF", "METRIC_KEYS", "direct_dspy_lm",
+           "scenario_model"]
 
 #: Which legacy module holds each pattern's public API.
 LEGACY_MODULE_OF = {"enhanced": "dspy_enhanced", "gateway": "dspy_gateway_backend",
@@ -42,12 +43,23 @@ METRIC_KEYS = ("total_requests", "successful_requests", "failed_requests", "cach
 DEFAULT_BEDROCK_MODEL = "anthropic.claude-3-sonnet-20240229-v1:0"
 
 
-def direct_dspy_lm(api_base: str) -> Any:
-    """The plain DSPy LM legacy code passed for direct (litellm) calls."""
+def direct_dspy_lm(api_base: str, scenario: Scenario | None = None) -> Any:
+    """The plain DSPy LM legacy code passed for direct (litellm) calls (an imported
+    scenario's model and ``config.sampling`` parameters when it names them)."""
     import dspy
 
-    return dspy.LM(DIRECT_MODEL, engine="litellm", api_base=api_base, api_key=FAKE_API_KEY,
-                   cache=False, num_retries=0)
+    sampling = (scenario.section("sampling") if scenario is not None else None) or {}
+    return dspy.LM(scenario_model(scenario) or DIRECT_MODEL, engine="litellm",
+                   api_base=api_base, api_key=FAKE_API_KEY, cache=False, num_retries=0,
+                   **{k: v for k, v in sampling.items() if v is not None})
+
+
+def scenario_model(scenario: Scenario | None) -> str | None:
+    """The litellm model a direct scenario names in ``config.model`` (imported calls),
+    else None (the harness's default model)."""
+    if scenario is None or scenario.backend != "direct" or not scenario.config.get("model"):
+        return None
+    return f"openai/{scenario.config['model']}"
 
 
 class PatternAdapter:
@@ -101,7 +113,7 @@ class PatternAdapter:
     def _backend_lm(self, scenario: Scenario) -> Any:
         assert self.env is not None
         if scenario.backend == "direct":
-            return direct_dspy_lm(self.env.upstream_base_url)
+            return direct_dspy_lm(self.env.upstream_base_url, scenario)
         if scenario.backend == "gateway":
             ns = self._namespace_for("gateway")
             factory = ns.DSPyGatewayLM

@@ -41,7 +41,8 @@ def _step_of(response: dict[str, Any]) -> BedrockReply | BedrockFault:
     data = json.loads(response["body"]["string"])
     if response["status"]["code"] == 200:
         return BedrockReply(data["text"], data.get("stop_reason", "end_turn"),
-                            data.get("input_tokens"), data.get("output_tokens"))
+                            data.get("input_tokens"), data.get("output_tokens"),
+                            tuple(data.get("tool_calls") or ()), data.get("thinking"))
     return BedrockFault(data["code"], data.get("message", ""), response["status"]["code"])
 
 
@@ -52,6 +53,10 @@ def _response_of(step: BedrockReply | BedrockFault, tokens: tuple[int, int] | No
     body: dict[str, Any] = {"text": step.text, "stop_reason": step.stop_reason,
                             "input_tokens": tokens[0] if tokens else None,
                             "output_tokens": tokens[1] if tokens else None}
+    if step.tool_calls:
+        body["tool_calls"] = list(step.tool_calls)
+    if step.thinking is not None:
+        body["thinking"] = step.thinking
     return {"status": {"code": 200}, "body": {"string": json.dumps(body, sort_keys=True)}}
 
 
@@ -61,6 +66,10 @@ class _Player:
         self.log = log
         self.name = name
         self.plays = [0] * len(interactions)
+
+    def rewind(self) -> None:
+        """Make every interaction playable again (the next implementation's turn)."""
+        self.plays = [0] * len(self.interactions)
 
     def __call__(self, call: BedrockCall) -> BedrockReply | BedrockFault:
         path, body = _path(call), call.body
@@ -101,6 +110,7 @@ def bedrock_replay(cassette: str, *, record: bool = False,
     log.interactions = len(interactions)
     with bedrock_stub() as script:
         player = _Player(interactions, log, str(file))
+        log.rewinders.append(player.rewind)
         original = script.answer
         new: list[dict[str, Any]] = []
 

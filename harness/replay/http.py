@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,11 +13,15 @@ from typing import Any
 
 from ..observation import WireEvent, canonical_http_request
 from .files import read_cassette
+from .sse import is_sse, scrub_sse
 
 __all__ = ["CASSETTE_DIR", "WireLog", "http_replay", "json_body_matcher", "make_vcr",
            "body_difference", "SECRET_HEADERS"]
 
-CASSETTE_DIR = Path(__file__).resolve().parent.parent.parent / "cassettes"
+#: Where cassettes live; ``PARITY_CASSETTE_DIR`` points a run at another folder (a
+#: generated corpus, an import into a temporary directory).
+CASSETTE_DIR = Path(os.environ.get("PARITY_CASSETTE_DIR")
+                    or Path(__file__).resolve().parent.parent.parent / "cassettes")
 SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "x-amz-date",
                   "x-amz-security-token", "amz-sdk-invocation-id", "x-amz-content-sha256",
                   "cookie", "set-cookie")
@@ -71,6 +76,9 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
                            if k.lower() in _KEPT_RESPONSE_HEADERS}
     body = response.get("body", {})
     raw = body.get("string")
+    if raw and is_sse(response["headers"]):   # a stream: scrubbed event by event
+        body["string"] = scrub_sse(raw, _VOLATILE_BODY_FIELDS)
+        return response
     try:
         data = json.loads(raw) if raw else None
     except (TypeError, ValueError):
@@ -91,8 +99,9 @@ def make_vcr(record: bool) -> Any:
         cassette_library_dir=str(CASSETTE_DIR),
         record_mode="new_episodes" if record else "none",
         match_on=("method", "path", "json_body"),
-        filter_headers=list(SECRET_HEADERS),
-        before_record_request=_scrub_request,
+        # replay writes nothing and matches on method, path and body: no scrubbing
+        filter_headers=list(SECRET_HEADERS) if record else [],
+        before_record_request=_scrub_request if record else None,
         before_record_response=_scrub_response,
         decode_compressed_response=True,
     )
@@ -109,6 +118,16 @@ class WireLog:
     misses: list[str] = field(default_factory=list)
     played: set[int] = field(default_factory=set)
     interactions: int = 0
+    #: How to make every recorded interaction playable again (set by the replay).
+    rewinders: list[Callable[[], None]] = field(default_factory=list)
+
+    def rewind(self) -> None:
+        """Start afresh for the next implementation within the same replay: its requests
+        and misses only, every interaction playable again (``played`` accumulates)."""
+        self.events.clear()
+        self.misses.clear()
+        for rewind in self.rewinders:
+            rewind()
 
     def add(self, method: str, url: str, body: Any, status: int | str) -> None:
         """Record one request with the status that answered it."""
@@ -154,6 +173,7 @@ def _observe(cassette: Any, log: WireLog, record: bool) -> None:
         # identical request of the same run (a retry must reach the server again).
         cassette.play_counts[len(cassette.data) - 1] += 1
 
+    log.rewinders.append(cassette.play_counts.clear)
     cassette.can_play_response_for = observed_can_play
     cassette.play_response = observed_play
     cassette.append = observed_append

@@ -29,7 +29,8 @@ from typing import Any
 
 from .svg import ratio_bar
 
-__all__ = ["render_dashboard", "write_dashboard", "cmd_dashboard", "register"]
+__all__ = ["render_dashboard", "write_dashboard", "cmd_dashboard", "register", "origin_counts",
+           "origin_section", "IMPORTED_PREFIX"]
 
 _STATUS_CLASS = {"PASS": "pass", "REFERENCE": "ref", "EXPECTED-DIFF": "diff", "FAIL": "fail",
                  "KNOWN-GAP": "diff",
@@ -124,6 +125,54 @@ def perf_section(perf: dict[str, Any] | None) -> str:
             "one-sided Mann-Whitney U p &lt; α against limit × baseline.</p>")
 
 
+#: Scenario ids the importer writes (``python -m harness import``) start with this.
+IMPORTED_PREFIX = "imported-"
+_ORIGIN_STATUSES = ("PASS", "EXPECTED-DIFF", "FAIL")
+
+
+def origin_counts(parity: dict[str, Any]) -> dict[str, dict[str, dict[str, int]]]:
+    """implementation -> origin (``hand-written`` / ``imported``) -> status -> count."""
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    for scenario in parity.get("scenarios", []):
+        origin = ("imported" if str(scenario.get("scenario", "")).startswith(IMPORTED_PREFIX)
+                  else "hand-written")
+        for result in scenario.get("results", []):
+            cell = counts.setdefault(result["implementation"], {}).setdefault(
+                origin, dict.fromkeys(_ORIGIN_STATUSES, 0))
+            if result["status"] in cell:
+                cell[result["status"]] += 1
+    return counts
+
+
+def origin_section(parity: dict[str, Any] | None) -> str:
+    """Per implementation: PASS / EXPECTED-DIFF / FAIL counts on the hand-written and,
+    separately, on the imported (production traffic) scenarios."""
+    if not parity:
+        return '<p class="notice">No parity report yet: run <code>make parity</code>.</p>'
+    counts = origin_counts(parity)
+    origins = ("hand-written", "imported")
+    head = ("<tr><th rowspan=\"2\">implementation</th>"
+            + "".join(f'<th colspan="3">{o}</th>' for o in origins) + "</tr><tr>"
+            + "".join(f"<th>{escape(s)}</th>" for _ in origins for s in _ORIGIN_STATUSES)
+            + "</tr>")
+    rows = []
+    for name in sorted(counts):
+        cells = []
+        for origin in origins:
+            cell = counts[name].get(origin)
+            for status in _ORIGIN_STATUSES:
+                value = "—" if cell is None else str(cell[status])
+                css = _STATUS_CLASS[status] if cell and cell[status] else ""
+                cells.append(f'<td class="num {css}">{value}</td>')
+        rows.append(f'<tr data-impl="{escape(name)}"><td>{escape(name)}</td>{"".join(cells)}'
+                    "</tr>")
+    return (f'<table id="origins">{head}{"".join(rows)}</table><p class="meta">Imported = '
+            f"scenarios made from captured production calls (ids <code>{IMPORTED_PREFIX}"
+            "…</code>, <code>python -m harness import</code>); — = the implementation "
+            "ran no scenario of that origin (an imported scenario has no legacy "
+            "reference).</p>")
+
+
 def render_dashboard(reports: Path, history_from: Sequence[Path] = ()) -> str:
     """The whole page for the reports under ``reports``; the histories are those of
     ``history_from`` (e.g. the committed ``reports/``) followed by those of ``reports``."""
@@ -161,6 +210,8 @@ def render_dashboard(reports: Path, history_from: Sequence[Path] = ()) -> str:
             f"{summary_section(parity, perf, mutants, reliability)}"
             f"<h2 id=\"failures\">Failures</h2>{failures_section(parity, perf)}"
             f"<h2 id=\"parity\">Parity matrix (latest)</h2>{parity_section(parity)}"
+            f"<h2 id=\"origins\">Imported vs hand-written scenarios</h2>"
+            f"{origin_section(parity)}"
             f"<h2 id=\"perf\">Performance gate (latest)</h2>{perf_section(perf)}"
             f"<h2 id=\"self-test\">Harness self-test (mutants)</h2>{mutants_section(mutants)}"
             f"<h2 id=\"reliability\">Reliability</h2>{reliability_section(reliability)}"

@@ -13,7 +13,9 @@ LEGEND = ("Legend: REFERENCE = the legacy pattern, what the others are compared 
           "listed in unified/compat/DIFFERENCES.md (ids cited); FAIL = any other "
           "difference, a replay miss or a setup error; SKIPPED = not run because the "
           "scenario's cassette is unusable; — = the implementation does not apply to the "
-          "scenario (its `implementations` leave it out) or the run's --impl filter did.")
+          "scenario (its `implementations` leave it out) or the run's --impl filter did; "
+          "n/a = no legacy pattern carries the scenario (unified is judged against its "
+          "expect block and the recorded wire).")
 
 _IMPL_ORDER = ("legacy", "compat", "unified")
 
@@ -25,7 +27,8 @@ def matrix_rows(run: Any) -> list[dict[str, str]]:
         row = {"scenario": scenario.scenario, "pattern": scenario.pattern,
                "backend": scenario.backend}
         for kind in _IMPL_ORDER:
-            row[kind] = "—"
+            row[kind] = "n/a" if getattr(scenario, "reference", "legacy") == "recorded" \
+                and kind != "unified" else "—"
         for result in scenario.results:
             kind = result.implementation.split(":")[0]
             label = result.status

@@ -135,8 +135,9 @@ def parity_section(parity: dict[str, Any] | None) -> str:
         tds = []
         for kind in kinds:
             result = cells.get(kind)
-            if result is None:
-                tds.append('<td class="skip">—</td>')
+            if result is None:        # n/a: no legacy pattern carries a recorded-only scenario
+                label = "n/a" if scenario.get("reference") == "recorded" else "—"
+                tds.append(f'<td class="skip">{label}</td>')
                 continue
             status = result["status"]
             cited = f' <small>({escape(", ".join(result["cited"]))})</small>' \

@@ -153,7 +153,7 @@ def test_limits_targets_and_selection() -> None:
     assert _limit(by_name["import:unified"], GateConfig()) == 1.2
     assert [p.name for p in select_pairs(["compat:*"])] == [
         "compat:enhanced", "compat:gateway", "compat:bedrock", "compat:simple", "compat:dynamic"]
-    assert len(select_pairs()) == len(PAIRS) == 9
+    assert len(select_pairs()) == len(PAIRS) == 10
     with pytest.raises(ValueError, match="no perf pair matches"):
         select_pairs(["nope"])
 

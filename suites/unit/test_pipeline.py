@@ -80,6 +80,17 @@ def test_the_fallback_answers_when_the_primary_stays_down() -> None:
     assert records[0].fallback_used and records[0].answered_by == fallback.identity()
 
 
+def test_a_fallbacks_first_try_is_not_counted_as_a_retry() -> None:
+    primary = MockBackend(["p"], errors=[ServerError("down")] * 10, endpoint="mock://primary")
+    pipe = pipeline(primary, MockBackend(["f"]), retry=RetryConfig(max_retries=1),
+                    fallbacks=(UnifiedConfig(backend="mock"),))
+    records = []
+    pipe.listeners.append(records.append)
+    pipe.complete(REQ)
+    assert (len(records[0].attempts), records[0].retries) == (3, 1)
+    assert pipe.metrics.snapshot()["retry_count"] == 1
+
+
 def test_a_permanent_primary_error_does_not_fall_back() -> None:
     primary = MockBackend(["p"], errors=[AuthError("no")])
     fallback = MockBackend(["f"])

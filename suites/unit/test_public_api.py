@@ -11,12 +11,14 @@ import unified
 EXPECTED = sorted([
     "__version__", "UnifiedDSPyWrapper", "UnifiedDSPyModule", "UnifiedConfig", "BackendType",
     "GatewayRoute", "RetryConfig", "CacheConfig", "ValidationConfig", "MetricsConfig",
+    "TelemetryConfig",
     "DEFAULT_MODEL", "register_validator", "Backend", "MockBackend", "BackendIdentity",
     "LMRequest", "LMResponse", "Message", "Usage", "Clock", "bypass_cache", "CacheFileWarning", "UnifiedError",
     "ConfigError", "BackendError", "TransientError", "RateLimitError", "TimeoutError",
     "ServerError", "ConnectionError", "PermanentError", "AuthError", "BadRequestError",
     "NotFoundError", "ValidationError", "CircuitOpenError", "BudgetExceededError",
     "UnsupportedFeatureError", "Capabilities", "MockAnswer", "FallbackExceptionGroup",
+    "StreamInterruptedError",
 ])
 
 

@@ -2,7 +2,10 @@
 
 A backend turns one canonical :class:`~unified.types.LMRequest` into one
 :class:`~unified.types.LMResponse`, or raises an error from the
-:mod:`unified.errors` tree. Backends know nothing about retry, cache, validation or
+:mod:`unified.errors` tree. A backend that streams also has ``stream(request)`` (an iterator of
+:mod:`unified._stream` deltas, ending with one ``StreamEnd``) and ``astream(request)``
+(an async iterator of the same); :class:`BaseBackend` serves a backend that cannot
+stream as one chunk. Backends know nothing about retry, cache, validation or
 metrics: those are layers of the pipeline (:mod:`unified.pipeline`), so that no SDK
 retries behind the pipeline's back and every backend behaves the same under them.
 """
@@ -10,12 +13,15 @@ retries behind the pipeline's back and every backend behaves the same under them
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
+from .._stream import Delta, response_deltas
 from ..types import BackendIdentity, LMRequest, LMResponse
 from .capabilities import Capabilities
 
-__all__ = ["Backend", "BaseBackend", "Capabilities", "count_tokens", "prompt_tokens"]
+__all__ = ["Backend", "BaseBackend", "Capabilities", "count_tokens", "prompt_tokens",
+           "iterate_in_thread"]
 
 
 @runtime_checkable
@@ -66,6 +72,17 @@ class BaseBackend:
         """Run :meth:`complete` in a worker thread."""
         return await asyncio.to_thread(self.complete, request)
 
+    def stream(self, request: LMRequest) -> Iterator[Delta]:
+        """Deltas as they arrive; by default the whole :meth:`complete` answer as one
+        chunk (a backend that streams natively overrides this)."""
+        yield from response_deltas(self.complete(request))
+
+    async def astream(self, request: LMRequest) -> AsyncIterator[Delta]:
+        """Async variant of :meth:`stream`: the sync stream read in a worker thread,
+        one delta at a time (so each is handed on as soon as it arrives)."""
+        async for delta in iterate_in_thread(self.stream(request)):
+            yield delta
+
     def identity(self) -> BackendIdentity:  # pragma: no cover - abstract
         """Subclasses say which endpoint and model they serve."""
         raise NotImplementedError
@@ -113,3 +130,24 @@ def prompt_tokens(request: LMRequest) -> int:
     """Whitespace tokens of the system prompt and every message."""
     return count_tokens(request.system_text or "") + sum(count_tokens(m.text)
                                                          for m in request.messages)
+
+
+_DONE = object()
+
+
+async def iterate_in_thread(items: Iterable[Any]) -> AsyncIterator[Any]:
+    """Iterate a blocking iterable from async code: each ``next`` in a worker thread.
+
+    Closing the async iterator early closes the underlying generator (in a thread).
+    """
+    iterator = iter(items)
+    try:
+        while True:
+            item = await asyncio.to_thread(next, iterator, _DONE)
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            await asyncio.to_thread(close)

@@ -12,6 +12,8 @@
   0.7 when unset, ``"system"`` when present), reading ``body["content"][0]["text"]``.
   This body is Anthropic's: use ``converse`` for other model families.
 
+``stream`` calls ``converse_stream`` (:mod:`unified.backends.bedrock_stream`).
+
 Credentials, in order: ``config.aws_access_key_id``/``aws_secret_access_key``
 (/``aws_session_token``); the ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` variables;
 a profile (``config.aws_profile`` or ``AWS_PROFILE``); else boto3's standard chain.
@@ -52,7 +54,16 @@ from ..errors import (
 )
 from ..types import BackendIdentity, LMRequest, LMResponse
 from .base import BaseBackend, Capabilities
-from .bedrock_models import resolve_model_id
+from .bedrock_answer import anthropic_parts, anthropic_usage, converse_parts, converse_usage
+from .bedrock_models import model_lacks, resolve_model_id
+from .bedrock_stream import BedrockStreaming
+from .bedrock_wire import (
+    anthropic_extras,
+    anthropic_messages,
+    converse_extras,
+    converse_messages,
+    refuser,
+)
 from .common import (
     cause_for,
     error_for_status,
@@ -61,6 +72,7 @@ from .common import (
     safe_url,
     sampling_params,
 )
+from .wire_support import declared_capabilities, needs_mapping, refuse_details, with_answer
 
 __all__ = ["BedrockBackend", "BEDROCK_ERRORS", "ANTHROPIC_VERSION", "DEFAULT_REGION"]
 
@@ -79,6 +91,7 @@ BEDROCK_ERRORS: Mapping[str, type[BackendError]] = {
     "InternalServerException": ServerError,
     "ModelNotReadyException": ServerError,
     "ModelErrorException": ServerError,
+    "ModelStreamErrorException": ServerError,
     "AccessDeniedException": AuthError,
     "UnrecognizedClientException": AuthError,
     "InvalidSignatureException": AuthError,
@@ -86,8 +99,11 @@ BEDROCK_ERRORS: Mapping[str, type[BackendError]] = {
     "ValidationException": BadRequestError,
     "ResourceNotFoundException": NotFoundError,
 }
+#: Usage keys that say nothing beyond input/output tokens (Converse and Anthropic).
+_PLAIN_USAGE = frozenset({"inputTokens", "outputTokens", "totalTokens", "input_tokens",
+                          "output_tokens"})
 _STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
-                 "tool_use": "tool_calls", "content_filtered": "content_filter",
+                 "tool_use": "tool_call", "content_filtered": "content_filter",
                  "guardrail_intervened": "content_filter"}
 
 
@@ -105,7 +121,7 @@ def _turns(request: LMRequest) -> tuple[list[str], list[tuple[str, list[str]]]]:
     return system, turns
 
 
-class BedrockBackend(BaseBackend):
+class BedrockBackend(BedrockStreaming, BaseBackend):
     """Amazon Bedrock through boto3 (see module docstring).
 
     ``client`` injects a ready ``bedrock-runtime`` client (tests use botocore's
@@ -183,15 +199,27 @@ class BedrockBackend(BaseBackend):
         return sampling_params({"temperature": self.config.temperature,
                                 "max_tokens": self.config.max_tokens}, request.params)
 
+    @property
+    def wire(self) -> str:
+        """``bedrock-converse`` or ``anthropic-messages`` (``invoke_model``)."""
+        return "anthropic-messages" if self.api == "invoke" else "bedrock-converse"
+
     def converse_kwargs(self, request: LMRequest) -> dict[str, Any]:
-        """The keyword arguments of the ``converse`` call for ``request``."""
-        system, turns = _turns(request)
+        """The keyword arguments of the ``converse`` call for ``request`` (parts, tools
+        and thinking mapped by :mod:`unified.backends.bedrock_wire`)."""
         params = self._params(request)
-        kwargs: dict[str, Any] = {"modelId": self.model_id, "messages": [
-            {"role": role, "content": [{"text": text} for text in texts]}
-            for role, texts in turns]}
-        if system:
-            kwargs["system"] = [{"text": text} for text in system]
+        kwargs: dict[str, Any] = {"modelId": self.model_id}
+        if needs_mapping(request):
+            refuse = self._refuser(request)
+            system_blocks, kwargs["messages"] = converse_messages(request, refuse)
+            kwargs.update(converse_extras(request, params, refuse))
+        else:
+            system, turns = _turns(request)
+            kwargs["messages"] = [{"role": role, "content": [{"text": text} for text in texts]}
+                                  for role, texts in turns]
+            system_blocks = [{"text": text} for text in system]
+        if system_blocks:
+            kwargs["system"] = system_blocks
         inference = {"maxTokens": params.get("max_tokens"),
                      "temperature": params.get("temperature"), "topP": params.get("top_p"),
                      "stopSequences": _stop_list(params.get("stop"))}
@@ -201,21 +229,34 @@ class BedrockBackend(BaseBackend):
         return kwargs
 
     def invoke_body(self, request: LMRequest) -> dict[str, Any]:
-        """The Anthropic messages body ``invoke_model`` sends for ``request`` (spec §3)."""
-        system, turns = _turns(request)
+        """The Anthropic messages body ``invoke_model`` sends for ``request`` (spec §3;
+        parts as Anthropic content blocks)."""
         params = {**_INVOKE_DEFAULTS, **self._params(request)}
+        if needs_mapping(request):
+            refuse = self._refuser(request)
+            blocks, messages = anthropic_messages(request, refuse)
+            system: Any = request.system if isinstance(request.system, str) else blocks
+            extras = anthropic_extras(request, params, refuse)
+        else:
+            texts, turns = _turns(request)
+            messages = [{"role": role, "content": "\n\n".join(parts)} for role, parts in turns]
+            system, extras = "\n\n".join(texts), {}
         body: dict[str, Any] = {"anthropic_version": ANTHROPIC_VERSION,
                                 "max_tokens": params["max_tokens"],
-                                "temperature": params["temperature"],
-                                "messages": [{"role": role, "content": "\n\n".join(texts)}
-                                             for role, texts in turns]}
+                                "temperature": params["temperature"], "messages": messages}
         if system:
-            body["system"] = "\n\n".join(system)
+            body["system"] = system
         if params.get("top_p") is not None:
             body["top_p"] = params["top_p"]
         if params.get("stop"):
             body["stop_sequences"] = _stop_list(params["stop"])
+        body.update(extras)
         return body
+
+    def _refuser(self, request: LMRequest) -> Any:
+        """Refuse the details ``request`` cannot carry; the ``refuse`` of the mapping."""
+        refuse_details(request, self.wire, backend=self.kind, model=self.model_id)
+        return refuser(self.kind, self.model_id, self.wire)
 
     # -- calls ------------------------------------------------------------------------
     def complete(self, request: LMRequest) -> LMResponse:
@@ -241,24 +282,33 @@ class BedrockBackend(BaseBackend):
         try:
             if raw is not None:
                 body = json.loads(raw)
-                text = body["content"][0]["text"]
+                blocks = body["content"]
+                parts = anthropic_parts(blocks)
+                text = "".join(b["text"] for b in blocks if b.get("type") == "text")
                 reason, usage = body.get("stop_reason"), body.get("usage") or {}
                 tokens = (usage.get("input_tokens"), usage.get("output_tokens"))
             else:
                 body = answer
-                text = "".join(part["text"] for part in answer["output"]["message"]["content"]
-                               if "text" in part)
+                blocks = answer["output"]["message"]["content"]
+                parts = converse_parts(blocks)
+                text = "".join(part["text"] for part in blocks if "text" in part)
                 reason, usage = answer.get("stopReason"), answer.get("usage") or {}
                 tokens = (usage.get("inputTokens"), usage.get("outputTokens"))
             if not isinstance(text, str):
                 raise TypeError("text is not a string")
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
             raise ServerError(f"bedrock: malformed {self.api} response from {self._where()} "
                               f"({type(exc).__name__}: {exc})", backend=self.kind,
                               endpoint=self._where()) from None
         finish = _STOP_REASONS.get(str(reason), str(reason or "stop"))
-        return self.response(request, text, finish_reason=finish, input_tokens=tokens[0],
+        base = self.response(request, text, finish_reason=finish, input_tokens=tokens[0],
                              output_tokens=tokens[1], raw=body)
+        if not parts and usage.keys() <= _PLAIN_USAGE:      # the text-only fast path
+            return base
+        estimate = (base.usage.input_tokens, base.usage.output_tokens)
+        full = (anthropic_usage(usage, estimate) if raw is not None
+                else converse_usage(usage, estimate))
+        return with_answer(base, parts=parts, usage=full)
 
     def _secrets(self) -> tuple[str | None, ...]:
         creds = self._credentials
@@ -319,9 +369,11 @@ class BedrockBackend(BaseBackend):
         return f"{base}@{safe_url(self.endpoint_url)}" if self.endpoint_url else base
 
     def capabilities(self) -> Capabilities:
-        """Conservative default (refined per model by the wire mapping): text messages
-        with max_tokens, temperature, top_p and stop (what the bodies map today)."""
-        return Capabilities()
+        """The API's wire minus what the model table says the model lacks
+        (:data:`~unified.backends.bedrock_models.MODEL_LACKS`), or
+        ``config.capabilities_override``."""
+        return declared_capabilities(self.config, self.wire,
+                                     without=model_lacks(self.model_id))
 
     def identity(self) -> BackendIdentity:
         """``bedrock`` + region/API (+ endpoint URL when set) + the resolved model id."""

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = ["FRIENDLY_MODEL_IDS", "BEDROCK_PREFIX", "resolve_model_id", "friendly_name",
-           "is_bedrock_model"]
+           "is_bedrock_model", "MODEL_LACKS", "model_lacks"]
 
 #: Friendly name -> Bedrock model id (read-only).
 FRIENDLY_MODEL_IDS: Mapping[str, str] = MappingProxyType({
@@ -54,3 +54,40 @@ def is_bedrock_model(model: str) -> bool:
     cross-region prefix such as ``us.``) or a Bedrock ARN."""
     bare = _bare(model)
     return bare in FRIENDLY_MODEL_IDS or bool(_MODEL_ID.match(bare) or _ARN.match(bare))
+
+
+_MEDIA = frozenset({"image", "document"})
+_THINKING = frozenset({"reasoning", "thinking"})
+_TOOLS = frozenset({"tools", "tool_choice", "tool_call", "tool_result"})
+#: What a Bedrock model family lacks of its wire (first matching id prefix wins; the
+#: cross-region prefix ``us.``/``eu.``/… is ignored). Source: the Bedrock "supported
+#: models and model features" table for Converse. Unknown families: text only.
+MODEL_LACKS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("anthropic.claude-3-7", frozenset()),
+    ("anthropic.claude-sonnet-4", frozenset()),
+    ("anthropic.claude-opus-4", frozenset()),
+    ("anthropic.claude-haiku-4", frozenset()),
+    ("anthropic.claude-3", _THINKING),
+    ("anthropic.claude", _THINKING | _MEDIA),          # Claude 2 / instant: text only
+    ("amazon.nova-micro", _THINKING | _MEDIA),
+    ("amazon.nova", _THINKING),
+    ("amazon.titan-text", _THINKING | _MEDIA | _TOOLS | {"system_parts"}),
+    ("meta.llama3-2-90b", _THINKING | {"document"}),
+    ("meta.llama3-2-11b", _THINKING | {"document"}),
+    ("meta.llama3-1", _THINKING | _MEDIA),
+    ("mistral.mistral-large", _THINKING | _MEDIA),
+    ("cohere.command-r", _THINKING | _MEDIA),
+    ("deepseek.r1", _MEDIA | _TOOLS | {"reasoning"}),   # thinks always; no setting
+)
+_TEXT_ONLY = _THINKING | _MEDIA | _TOOLS
+
+
+def model_lacks(model_id: str) -> frozenset[str]:
+    """The features a Bedrock model lacks of its wire (text-only for unknown families)."""
+    bare = resolve_model_id(model_id)
+    if "." in bare and bare.split(".", 1)[0] in ("us", "eu", "apac", "us-gov", "global"):
+        bare = bare.split(".", 1)[1]
+    for prefix, lacks in MODEL_LACKS:
+        if bare.startswith(prefix):
+            return lacks
+    return _TEXT_ONLY

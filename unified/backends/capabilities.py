@@ -17,8 +17,8 @@ Feature names are those of :meth:`unified.types.LMRequest.features`: part kinds
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +45,8 @@ class Capabilities:
 
     features: frozenset[str] = TEXT_PARAMS
     any_param: bool = False
+    #: Feature -> what would carry it, named in the refusal (a backend fills it in).
+    carriers: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @functools.cached_property
     def carries_all(self) -> bool:
@@ -119,5 +121,6 @@ def check_request(request: LMRequest, capabilities: Capabilities,
         raise UnsupportedFeatureError.for_feature(
             missing[0], backend=identity.kind, model=identity.model,
             endpoint=identity.endpoint,
-            carrier="a backend whose capabilities() declare it (see README, what each "
-                    "backend carries)")
+            carrier=capabilities.carriers.get(missing[0])
+            or "a backend whose capabilities() declare it (see README, what each "
+               "backend carries)")

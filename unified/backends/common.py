@@ -11,9 +11,10 @@ code (the gateway directly; Bedrock and direct for codes they do not name):
 - other 4xx (400, 413, 422, ...) -> :class:`~unified.errors.BadRequestError` (permanent)
 - anything else that is not 2xx (1xx, 3xx) -> :class:`~unified.errors.ServerError` (transient)
 
-Messages never contain a secret: :func:`redact` removes every configured secret from
-provider text before it is put into an error, and :func:`safe_url` drops user info and
-query strings from URLs shown as an error's ``endpoint``.
+Messages never contain a secret: :func:`redact` removes every configured secret (and
+anything shaped like a key) from provider text before it is put into an error, and
+:func:`safe_url` drops user info and query strings from URLs shown as an error's
+``endpoint``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ..errors import (
     ServerError,
     TimeoutError,
     causes,
+    scrub,
 )
 
 __all__ = ["DETAIL_LIMIT", "cause_for", "error_for_status", "error_detail", "parse_retry_after",
@@ -45,10 +47,8 @@ _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-amz-
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """``text`` with every non-empty secret replaced by ``***``, cut to a readable length."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+    """:func:`scrub`, cut to a readable length: the redaction errors and logs get."""
+    text = scrub(text, secrets)
     return text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 3] + "..."
 
 

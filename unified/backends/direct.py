@@ -5,7 +5,8 @@
 ``api_base=config.api_base``, ``api_key`` (``config.api_key``, else the provider's key
 variable from :data:`PROVIDER_KEY_ENV`), ``timeout=config.timeout_seconds`` and every
 retry off (``num_retries=0`` for litellm, ``max_retries=0`` for the OpenAI SDK below
-it). litellm is imported on first use, with ``LITELLM_LOCAL_MODEL_COST_MAP=True`` and
+it). ``stream``/``astream`` use ``stream=True`` (:mod:`unified.backends.direct_stream`).
+litellm is imported on first use, with ``LITELLM_LOCAL_MODEL_COST_MAP=True`` and
 ``LITELLM_OFFLINE_MODE=true`` set first (unless already set) so the import makes no
 outside connection.
 
@@ -58,10 +59,19 @@ from .common import (
     safe_url,
     sampling_params,
 )
+from .direct_stream import DirectStreaming
+from .litellm_info import model_lacks
+from .openai_answer import answer_logprobs, answer_parts, answer_usage, as_data
+from .openai_wire import openai_extras, openai_messages
+from .wire_support import declared_capabilities, needs_mapping, refuse_details, with_answer
 
 __all__ = ["DirectBackend", "PROVIDER_KEY_ENV", "provider_of", "map_litellm_error"]
 
 log = logging.getLogger(__name__)
+#: litellm providers that take Anthropic thinking blocks and budgets.
+_THINKING_PROVIDERS = frozenset({"anthropic", "bedrock", "vertex_ai", "vertex_ai_beta"})
+#: Message attributes that make an answer more than text.
+_RICH_MESSAGE = ("tool_calls", "reasoning_content", "thinking_blocks", "refusal")
 
 #: litellm provider prefix -> the environment variable holding its API key.
 PROVIDER_KEY_ENV: Mapping[str, str] = {
@@ -182,7 +192,7 @@ def map_litellm_error(exc: BaseException, *, endpoint: str,
     return None
 
 
-class DirectBackend(BaseBackend):
+class DirectBackend(DirectStreaming, BaseBackend):
     """A provider API through litellm (see module docstring).
 
     ``environ`` replaces ``os.environ`` when looking up the provider's key variable.
@@ -202,6 +212,13 @@ class DirectBackend(BaseBackend):
         self._api_key = config.api_key or (env.get(key_var) if key_var else None) or None
         self._key_source = ("config.api_key" if config.api_key else
                             key_var if self._api_key else None)
+        self._capabilities: Capabilities | None = None
+
+    @property
+    def wire(self) -> str:
+        """``litellm-thinking`` for Anthropic-family providers (thinking blocks and a
+        thinking budget), else ``openai-chat``."""
+        return "litellm-thinking" if self.provider in _THINKING_PROVIDERS else "openai-chat"
 
     def _endpoint(self) -> str:
         if self.api_base:
@@ -212,7 +229,13 @@ class DirectBackend(BaseBackend):
         """The keyword arguments given to ``litellm.completion`` (the key included)."""
         params = sampling_params({"temperature": self.config.temperature,
                                   "max_tokens": self.config.max_tokens}, request.params)
-        kwargs: dict[str, Any] = {"model": self.model, "messages": request.chat_messages(),
+        if needs_mapping(request):   # parts, tools, reasoning: litellm's OpenAI format
+            refuse_details(request, self.wire, backend=self.kind, model=self.model)
+            messages = openai_messages(request)
+            params = openai_extras(request, params)
+        else:
+            messages = request.chat_messages()
+        kwargs: dict[str, Any] = {"model": self.model, "messages": messages,
                                   "timeout": self.timeout, "num_retries": 0, "max_retries": 0,
                                   **params}
         if self.api_base:
@@ -254,16 +277,28 @@ class DirectBackend(BaseBackend):
                               f"({type(exc).__name__})", backend=self.kind,
                               endpoint=self._endpoint()) from None
         usage = getattr(answer, "usage", None)
-        return self.response(request, text or "",
+        base = self.response(request, text or "",
                              finish_reason=getattr(choice, "finish_reason", None) or "stop",
                              input_tokens=getattr(usage, "prompt_tokens", None),
                              output_tokens=getattr(usage, "completion_tokens", None),
                              raw=answer)
+        message = choice.message
+        rich = any(getattr(message, name, None) for name in _RICH_MESSAGE) \
+            or getattr(choice, "logprobs", None)
+        full = answer_usage(usage, estimate=(base.usage.input_tokens, base.usage.output_tokens))
+        if not rich:
+            return with_answer(base, usage=full)
+        return with_answer(base, parts=answer_parts(as_data(message)), usage=full,
+                           logprobs=answer_logprobs(as_data(choice)))
 
     def capabilities(self) -> Capabilities:
-        """Conservative default (refined from litellm's model info by the wire
-        mapping): text messages; flat parameters pass through to litellm as before."""
-        return Capabilities.of((), any_param=True)
+        """The OpenAI chat format litellm takes, minus what litellm's model info says
+        the model lacks (unknown models: the whole format; the provider decides), or
+        ``config.capabilities_override``."""
+        if self._capabilities is None:
+            self._capabilities = declared_capabilities(self.config, self.wire,
+                                                       without=model_lacks(self.model))
+        return self._capabilities
 
     def identity(self) -> BackendIdentity:
         """``direct`` + the API base (or ``litellm:<provider>``) + the model string."""

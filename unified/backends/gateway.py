@@ -1,7 +1,8 @@
 """The MLflow AI Gateway backend: one HTTP POST per call, over httpx.
 
 ``GatewayBackend(config)`` calls the gateway at ``config.gateway_uri`` (else the
-``MLFLOW_GATEWAY_URI`` environment variable) on one of its three APIs, chosen by
+``MLFLOW_GATEWAY_URI`` environment variable) on one of its three APIs (``stream``/
+``astream``: Server-Sent Events, :mod:`unified.backends.gateway_stream`), chosen by
 ``config.gateway_route``:
 
 - ``ENDPOINTS`` (default): ``POST {uri}/endpoints/{endpoint}/invocations`` with
@@ -61,10 +62,15 @@ from .common import (
     safe_url,
     sampling_params,
 )
+from .gateway_stream import GatewayStreaming
+from .openai_answer import answer_logprobs, answer_parts, answer_usage
+from .openai_wire import openai_extras, openai_messages
+from .wire_support import declared_capabilities, needs_mapping, refuse_details, with_answer
 
 __all__ = ["GatewayBackend", "endpoint_for_model"]
 
 log = logging.getLogger(__name__)
+_PLAIN_USAGE = {"prompt_tokens", "completion_tokens", "total_tokens"}
 _USER_AGENT = "unified-dspy/0.1 (gateway backend)"
 
 
@@ -77,7 +83,7 @@ def endpoint_for_model(model: str) -> str:
     return friendly_name(name) or name
 
 
-class GatewayBackend(BaseBackend):
+class GatewayBackend(GatewayStreaming, BaseBackend):
     """MLflow AI Gateway over HTTP (see module docstring).
 
     ``transport``/``async_transport`` replace httpx's network transports (tests use
@@ -126,14 +132,30 @@ class GatewayBackend(BaseBackend):
         """The full invocation URL (may carry user info; shown only through ``safe_url``)."""
         return self.uri + self.path
 
+    #: MLflow's gateway validates every route (``/endpoints``, ``/gateway`` and its
+    #: OpenAI-compatible ``/v1/chat/completions``) with one chat schema: no file parts,
+    #: and its answers drop reasoning content and logprobs. A gateway that passes
+    #: OpenAI's format through declares more with ``config.capabilities_override``.
+    @property
+    def wire(self) -> str:
+        """``mlflow-chat``, or ``openai-chat`` when ``capabilities_override`` says the
+        gateway passes OpenAI's format through."""
+        return "mlflow-chat" if self.config.capabilities_override is None else "openai-chat"
+
     def payload(self, request: LMRequest) -> dict[str, Any]:
-        """The JSON body sent for ``request``."""
+        """The JSON body sent for ``request`` (parts, tools, … mapped by
+        :mod:`unified.backends.openai_wire`; plain text takes the fast path)."""
         defaults = {"temperature": self.config.temperature,
                     "max_tokens": self.config.max_tokens}
-        body: dict[str, Any] = {"messages": request.chat_messages()}
+        params = sampling_params(defaults, request.params)
+        if needs_mapping(request):
+            refuse_details(request, self.wire, backend=self.kind, model=self.config.model)
+            body: dict[str, Any] = {"messages": openai_messages(request),
+                                    **openai_extras(request, params)}
+        else:
+            body = {"messages": request.chat_messages(), **params}
         if self.route is GatewayRoute.OPENAI:
             body = {"model": self.endpoint_name, **body}
-        body.update(sampling_params(defaults, request.params))
         return body
 
     def _headers(self) -> dict[str, str]:
@@ -225,8 +247,10 @@ class GatewayBackend(BaseBackend):
         try:
             body = response.json()
             choice = body["choices"][0]
-            text = choice["message"]["content"]
-            if not isinstance(text, str):
+            message = choice["message"]
+            parts = answer_parts(message)
+            text = message["content"]
+            if not isinstance(text, str) and not (text is None and parts):
                 raise TypeError("content is not a string")
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             kind = response.headers.get("content-type", "unknown content type")
@@ -235,16 +259,22 @@ class GatewayBackend(BaseBackend):
                               f"({type(exc).__name__})", backend=self.kind, endpoint=endpoint,
                               status=status, request_id=request_id) from None
         usage = body.get("usage") or {}
-        return self.response(request, text, finish_reason=choice.get("finish_reason") or "stop",
+        base = self.response(request, text if isinstance(text, str) else "",
+                             finish_reason=choice.get("finish_reason") or "stop",
                              input_tokens=_int_or_none(usage.get("prompt_tokens")),
                              output_tokens=_int_or_none(usage.get("completion_tokens")),
                              raw=body)
+        if not (parts or usage.keys() - _PLAIN_USAGE or choice.get("logprobs")):
+            return base
+        return with_answer(base, parts=parts, logprobs=answer_logprobs(choice),
+                           usage=answer_usage(usage, estimate=(base.usage.input_tokens,
+                                                               base.usage.output_tokens)))
 
     # -- the rest of the seam ---------------------------------------------------------
     def capabilities(self) -> Capabilities:
-        """Conservative default (refined per route by the wire mapping): text messages;
-        flat parameters pass through to the OpenAI-shaped body as before."""
-        return Capabilities.of((), any_param=True)
+        """What the route's wire carries (README: what each backend carries), or
+        ``config.capabilities_override`` for an endpoint whose upstream carries less."""
+        return declared_capabilities(self.config, self.wire)
 
     def identity(self) -> BackendIdentity:
         """``gateway`` + the invocation URL (no credentials) and endpoint name + the model.

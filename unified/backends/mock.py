@@ -14,6 +14,9 @@
   per call before answering: ``errors=[ServerError("x")] * 2`` fails the first two
   calls.
 - ``latency`` seconds are waited per call through the injected ``sleep``.
+- ``stream(request)`` yields the answer as chunks: a :class:`MockStream` answer scripts
+  chunks, delays and a fault mid-stream (:mod:`unified.backends.mock_stream`); any other
+  answer streams one word per chunk, ``stream_delay`` seconds apart.
 
 Every request is recorded whole in ``requests`` (every part, tool, setting and
 option); usage comes from a whitespace tokenizer unless an answer scripts it. The mock
@@ -27,10 +30,11 @@ import itertools
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .._stream import Delta, StreamEnd, TextDelta
 from ..errors import NotFoundError
 from ..types import (
     BackendIdentity,
@@ -45,8 +49,9 @@ from ..types import (
     Usage,
 )
 from .base import BaseBackend, Capabilities
+from .mock_stream import MockStream, chunks_of
 
-__all__ = ["MockBackend", "MockAnswer", "format_fields"]
+__all__ = ["MockBackend", "MockAnswer", "MockStream", "format_fields"]
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,7 @@ class MockAnswer:
         return tuple(out)
 
 
-Answer = str | Mapping[str, Any] | MockAnswer
+Answer = str | Mapping[str, Any] | MockAnswer | MockStream
 _OUTPUT_FIELDS = re.compile(r"Your output fields are:\n((?:\s*\d+\.\s+`\w+`[^\n]*\n?)+)")
 _FIELD_NAME = re.compile(r"`(\w+)`")
 
@@ -117,10 +122,12 @@ class MockBackend(BaseBackend):
                  latency: float = 0.0, model: str = "mock-model",
                  endpoint: str = "mock://local",
                  sleep: Callable[[float], None] = time.sleep,
-                 capabilities: Capabilities | None = None) -> None:
+                 capabilities: Capabilities | None = None,
+                 stream_delay: float = 0.0) -> None:
         self._answerer = self._make_answerer(responses)
         self._errors = list(errors)
         self.latency = latency
+        self.stream_delay = stream_delay
         self.model = model
         self.endpoint = endpoint
         self._sleep = sleep
@@ -162,7 +169,7 @@ class MockBackend(BaseBackend):
         """How many requests this backend has received."""
         return len(self.requests)
 
-    def complete(self, request: LMRequest) -> LMResponse:
+    def _begin(self, request: LMRequest) -> Answer:
         """Record the request, wait ``latency``, raise the next scripted error or answer."""
         with self._lock:
             self.requests.append(request)
@@ -171,11 +178,41 @@ class MockBackend(BaseBackend):
             self._sleep(self.latency)
         if error is not None:
             raise error(f"mock: scripted {error.__name__}") if isinstance(error, type) else error
-        answer = self._answerer(request)
+        return self._answerer(request)
+
+    def _respond(self, request: LMRequest, answer: Answer) -> LMResponse:
+        if isinstance(answer, MockStream):
+            assembled = answer.assembled()
+            return self.response(request, assembled.text,
+                                 finish_reason=assembled.finish_reason) \
+                if not assembled.parts and answer.usage is None else assembled
         if isinstance(answer, MockAnswer):
             return self._scripted(request, answer)
         text = answer if isinstance(answer, str) else format_fields(answer)
         return self.response(request, text)
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """Record the request, wait ``latency``, raise the next scripted error or answer."""
+        return self._respond(request, self._begin(request))
+
+    def stream(self, request: LMRequest) -> Iterator[Delta]:
+        """The answer chunk by chunk (scripted delays and faults; see module doc)."""
+        answer = self._begin(request)
+        script = answer if isinstance(answer, MockStream) else \
+            chunks_of(self._respond(request, answer), self.stream_delay)
+        deltas = script.deltas()
+        for index, delta in enumerate(deltas):
+            if script.fail_after is not None and index == script.fail_after:
+                script.raise_error()
+            if isinstance(delta, StreamEnd):
+                if delta.usage is None:   # estimated as for a non-streaming answer
+                    text = "".join(d.text for d in deltas if isinstance(d, TextDelta))
+                    delta = StreamEnd(delta.finish_reason, self.response(request, text).usage)
+                yield delta
+                return
+            if script.delay:
+                self._sleep(script.delay)
+            yield delta
 
     def _scripted(self, request: LMRequest, answer: MockAnswer) -> LMResponse:
         parts = answer.parts()

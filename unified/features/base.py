@@ -38,6 +38,9 @@ class Layer:
     the wrapped backend's.
     """
 
+    #: True for a layer that only watches calls (telemetry): a stream passes through it.
+    stream_through = False
+
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.kind: str = inner.kind

@@ -8,7 +8,8 @@
 over the last ``window`` calls), ``attempts``, ``retry_sleep_total``, ``tokens_in``,
 ``tokens_out``, ``tokens_cached`` (input tokens the provider read from its prompt
 cache), ``tokens_reasoning`` (the thinking share of the output),
-``estimated_cost_usd``, ``errors_by_class`` and ``per_backend``.
+``estimated_cost_usd``, ``errors_by_class``, ``per_backend`` and, for streamed calls,
+``streams``, ``chunks_per_call`` and ``time_to_first_chunk_p50``/``p95``/``p99``.
 Percentiles (linear interpolation, as numpy's default) and means come from the
 standard library's :mod:`statistics`. As in the legacy wrapper, failures are counted but not timed.
 """
@@ -28,7 +29,7 @@ from ..types import LMRequest, LMResponse
 from .base import EMPTY_TRACE, CallRecord, Layer, trace_of
 from .pricing import estimate_cost
 
-__all__ = ["Metered", "Metrics", "Listener"]
+__all__ = ["Metered", "Metrics", "Listener", "StreamStats"]
 
 Listener = Callable[[CallRecord], None]
 
@@ -44,6 +45,34 @@ def _percentiles(values: list[float]) -> tuple[float, float, float]:
 
 def _ratio(part: float, whole: float) -> float:
     return part / whole if whole else 0.0
+
+
+class StreamStats:
+    """Time to first chunk (p50/p95/p99 over the last ``window`` streams) and chunks
+    per call, thread-safe."""
+
+    def __init__(self, window: int = 10_000) -> None:
+        self._lock = threading.Lock()
+        self._first: deque[float] = deque(maxlen=window)
+        self._streams = 0
+        self._chunks = 0
+
+    def record(self, time_to_first: float | None, chunks: int) -> None:
+        """Fold one stream in (``time_to_first`` None: no chunk arrived)."""
+        with self._lock:
+            self._streams += 1
+            self._chunks += chunks
+            if time_to_first is not None:
+                self._first.append(time_to_first)
+
+    def snapshot(self) -> dict[str, Any]:
+        """``streams``, ``chunks_per_call`` and ``time_to_first_chunk_p50/p95/p99``."""
+        with self._lock:
+            first, streams, chunks = list(self._first), self._streams, self._chunks
+        p50, p95, p99 = _percentiles(first)
+        return {"streams": streams, "chunks_per_call": chunks / streams if streams else 0.0,
+                "time_to_first_chunk_p50": float(p50), "time_to_first_chunk_p95": float(p95),
+                "time_to_first_chunk_p99": float(p99)}
 
 
 class Metrics:
@@ -66,6 +95,7 @@ class Metrics:
             self._errors: dict[str, int] = {}
             self._per_backend: dict[str, dict[str, int]] = {}
             self._last_updated = time.time()
+        self.streams = StreamStats(self._window)
 
     def record(self, record: CallRecord) -> None:
         """Fold one finished call into the counters."""
@@ -143,6 +173,7 @@ class Metrics:
             "estimated_cost_usd": c["cost"],
             "errors_by_class": errors,
             "per_backend": per_backend,
+            **self.streams.snapshot(),
         }
 
 
@@ -157,6 +188,8 @@ class Metered(Layer):
         super().__init__(inner)
         self.metrics = metrics
         self.listeners: list[Listener] = listeners if listeners is not None else []
+        #: The telemetry layer's hook (``Traced``): the same record, before the listeners.
+        self.on_record: Listener | None = None
         self._clock = clock
 
     def _finish(self, request: LMRequest, start: float, response: LMResponse | None,
@@ -165,6 +198,8 @@ class Metered(Layer):
                  else trace_of(error) if error is not None else EMPTY_TRACE)
         record = CallRecord(request, trace, self._clock() - start, response, error)
         self.metrics.record(record)
+        if self.on_record is not None:
+            self.on_record(record)
         if self.listeners:
             for listener in tuple(self.listeners):
                 listener(record)

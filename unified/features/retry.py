@@ -38,7 +38,7 @@ class Retrying(Layer):
         self._rand = rand
         self._answered_by = inner.identity()
         #: The trace of a call answered at the first attempt (the common case), built once.
-        self._first_try = CallTrace((Attempt(self.kind, None, 0.0),), 0.0,
+        self._first_try = CallTrace((Attempt(self.kind, None, 0.0, False),), 0.0,
                                     answered_by=self._answered_by)
 
     def delay(self, retry_number: int, error: BaseException) -> float:
@@ -101,7 +101,8 @@ class _Tries:
         """Note a failed attempt; re-raise ``exc`` (with the trace) when it is not to be
         retried, else set ``wait``, the wait before the next attempt."""
         layer = self.layer
-        self.attempts.append(Attempt(layer.kind, type(exc).__name__, self.wait))
+        self.attempts.append(Attempt(layer.kind, type(exc).__name__, self.wait,
+                                     bool(self.attempts)))
         if len(self.attempts) >= layer.config.attempts or not isinstance(
                 exc, layer.config.retry_on):
             raise attach_trace(exc, CallTrace(tuple(self.attempts), self.slept))
@@ -110,6 +111,6 @@ class _Tries:
 
     def answered(self, response: LMResponse) -> LMResponse:
         """The response carrying the trace of this call's attempts."""
-        self.attempts.append(Attempt(self.layer.kind, None, self.wait))
+        self.attempts.append(Attempt(self.layer.kind, None, self.wait, True))
         return with_trace(response, CallTrace(tuple(self.attempts), self.slept,
                                               answered_by=self.layer._answered_by))

@@ -105,14 +105,20 @@ class Validated(Layer):
         self.config = config
         self._step = TraceStep()
 
-    def check(self, response: LMResponse) -> LMResponse:
-        """``response`` with its reason code in the trace, or raise ``ValidationError``."""
+    def judge(self, response: LMResponse) -> tuple[bool, str, str]:
+        """``(ok, reason_code, validated_text)`` for one response (shared with the
+        stream validation)."""
         text: str = response.text
         if not text and response.parts and response.tool_calls:
             ok, reason = _validate_tool_calls(response, self.config)
         else:
             text = output_text(text)
             ok, reason = validate_text(text, self.config)
+        return ok, reason, text
+
+    def check(self, response: LMResponse) -> LMResponse:
+        """``response`` with its reason code in the trace, or raise ``ValidationError``."""
+        ok, reason, text = self.judge(response)
         trace = self._step.apply(response.trace or EMPTY_TRACE, reason,
                                 CallTrace.with_validation)
         if not ok:

@@ -41,8 +41,10 @@ UNPINNED = ("DSPyEnhancedWrapper(...) answered from the global DSPy LM this file
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
 
 
-def _portable(resolver: Resolver, value: cst.BaseExpression, site: cst.CSTNode) -> bool:
+def _portable(resolver: Resolver, value: cst.BaseExpression | None, site: cst.CSTNode) -> bool:
     """Whether ``value`` (an argument of a configure call) means the same at ``site``."""
+    if value is None:
+        return True
     if isinstance(value, _LITERALS):
         return not isinstance(value, cst.ConcatenatedString) or "{" not in code_of(value)
     if not isinstance(value, cst.Name):
@@ -59,8 +61,8 @@ def _portable(resolver: Resolver, value: cst.BaseExpression, site: cst.CSTNode) 
 
 def _key(call: cst.Call) -> tuple[str, str]:
     bound = bind_for("configure", call)
-    return tuple(code_of(bound.value(p)) if bound.given(p) else "" for p in
-                 ("route", "gateway_uri"))  # type: ignore[return-value]
+    route, uri = (bound.value(p) if bound.given(p) else None for p in ("route", "gateway_uri"))
+    return (code_of(route) if route is not None else "", code_of(uri) if uri is not None else "")
 
 
 def global_lm_calls(calls: Sequence[cst.Call], dspy_name: str) -> list[cst.Call]:

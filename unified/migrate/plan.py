@@ -174,8 +174,9 @@ class _Planner(Grouper):
             else:
                 config, owner = self.held_by[id(group[0].root())]
                 theirs = [e for e in self.entities.values() if e.root() is owner]
-                shown = [e for e in theirs if e.problems] or [e for e in theirs if e.use_problems]
-                cause = min(shown, key=lambda e: self.r.line(e.call), default=owner)
+                causes = [e for e in theirs if e.problems] or \
+                    [e for e in theirs if e.use_problems]
+                cause = min(causes, key=lambda e: self.r.line(e.call), default=owner)
                 message = synthesized_default(names, f"{config}(...)",
                                               snippet(code_of(cause.call)))
             self.plan.reviews[statement].append(message)
