@@ -98,10 +98,10 @@ def _validation_order_swapped(stack: ExitStack) -> None:
 
 
 def _retry_after_ignored(stack: ExitStack) -> None:
-    from unified.features.retry import RetryLayer
+    from unified.features.retry import Retrying
 
     stack.enter_context(mock.patch.object(
-        RetryLayer, "delay", lambda self, k, error: self.config.backoff(k)))
+        Retrying, "delay", lambda self, k, error: self.config.backoff(k)))
 
 
 def _fallback_dict_raises(stack: ExitStack) -> None:
@@ -133,22 +133,22 @@ def _system_prompt_changed(stack: ExitStack) -> None:
 
 
 def _cache_disabled(stack: ExitStack) -> None:
-    from unified.features.cache import CacheLayer
+    from unified.features.cache import ResponseCache
 
-    stack.enter_context(mock.patch.object(CacheLayer, "lookup", lambda self, key: None))
+    stack.enter_context(mock.patch.object(ResponseCache, "lookup", lambda self, key: None))
 
 
 def _permanent_errors_retried(stack: ExitStack) -> None:
     from unified.errors import UnifiedError
-    from unified.features.retry import RetryLayer
+    from unified.features.retry import Retrying
 
     def make(orig: Callable[..., Any]) -> Callable[..., Any]:
-        def init(self: Any, config: Any, **kwargs: Any) -> None:
-            orig(self, config, **kwargs)
+        def init(self: Any, inner: Any, config: Any = None, **kwargs: Any) -> None:
+            orig(self, inner, config, **kwargs)
             self.config = dataclasses.replace(self.config, retry_on=(UnifiedError,))
         return init
 
-    _wrap(stack, RetryLayer, "__init__", make)
+    _wrap(stack, Retrying, "__init__", make)
 
 
 def _backoff_factor_ignored(stack: ExitStack) -> None:
@@ -191,8 +191,8 @@ def _circuit_threshold_off_by_one(stack: ExitStack) -> None:
 
 def _budget_check_skipped(stack: ExitStack) -> None:
     shim = _module("unified.compat.dspy_wrapper")
-    stack.enter_context(mock.patch.object(shim.DSPyWrapper, "_refusal",
-                                          lambda self, inputs: None))
+    stack.enter_context(mock.patch.object(shim.Budgeted, "admit",
+                                          lambda self, request: None))
 
 
 def _prompt_not_flattened(stack: ExitStack) -> None:

@@ -11,6 +11,7 @@ Importing this package is cheap: dspy is imported on first use, and boto3, litel
 and mlflow only by the backends that need them.
 """
 
+from ._scope import bypass_cache
 from .backends.base import Backend, Capabilities
 from .backends.mock import MockAnswer, MockBackend
 from .config import (
@@ -33,6 +34,7 @@ from .errors import (
     CircuitOpenError,
     ConfigError,
     ConnectionError,
+    FallbackExceptionGroup,
     NotFoundError,
     PermanentError,
     RateLimitError,
@@ -44,7 +46,6 @@ from .errors import (
     UnsupportedFeatureError,
     ValidationError,
 )
-from .features.cache import bypass_cache
 from .features.diskstore import CacheFileWarning
 from .pipeline import Clock
 from .types import BackendIdentity, LMRequest, LMResponse, Message, Usage
@@ -84,6 +85,7 @@ __all__ = [
     "TimeoutError",
     "ServerError",
     "ConnectionError",
+    "FallbackExceptionGroup",
     "PermanentError",
     "AuthError",
     "BadRequestError",

@@ -85,13 +85,15 @@ class CallOptions:
     ``candidate``/``n`` (the index of this completion among DSPy's ``n`` candidates,
     which DSPy requests one by one from a custom engine) are part of the cache key, as
     in DSPy's own cache; ``cache=False`` (DSPy's per-call ``cache=False``) neither
-    reads nor writes the response cache.
+    reads nor writes the response cache. ``salt`` (the ``rollout()`` block of a user's
+    program) salts the cache key on its own.
     """
 
     rollout_id: Any = None
     candidate: int | None = None
     n: int | None = None
     cache: bool = True
+    salt: str | None = None
 
     def key(self) -> tuple[Any, ...] | None:
         """What the cache key takes from these options (None when all default)."""

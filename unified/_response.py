@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._logprobs import TokenLogprob, logprobs_from_json, logprobs_to_json
 from ._parts import (
@@ -19,6 +19,9 @@ from ._parts import (
     part_to_dict,
     parts_text,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._trace import CallTrace
 
 __all__ = ["Usage", "LMResponse"]
 
@@ -86,6 +89,9 @@ class LMResponse:
     id: str | None = None
     #: Provider state of the whole assistant message (to replay it), as in lm15.
     continuation: tuple[Continuation, ...] = ()
+    #: What the stack's layers learned producing it (:mod:`unified._trace`); never
+    #: stored, compared or hashed.
+    trace: CallTrace | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.parts:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "TimeoutError",
     "ServerError",
     "ConnectionError",
+    "FallbackExceptionGroup",
     "PermanentError",
     "AuthError",
     "BadRequestError",
@@ -37,6 +38,8 @@ __all__ = [
     "CircuitOpenError",
     "BudgetExceededError",
     "error_class_by_name",
+    "causes",
+    "unified_cause",
 ]
 
 
@@ -173,6 +176,34 @@ class ConnectionError(TransientError, builtins.ConnectionError):  # noqa: A001
     """The backend could not be reached, or the connection broke mid-response."""
 
 
+class FallbackExceptionGroup(ExceptionGroup, TransientError):  # type: ignore[misc]
+    """Every backend of a fallback chain failed with a transient error.
+
+    ``exceptions`` holds each backend's last failure, primary first (as pydantic-ai's
+    ``FallbackExceptionGroup``); it is itself a :class:`TransientError` whose
+    ``backend``/``endpoint``/``status``/``request_id`` are the last backend's, so
+    ``except TransientError`` and ``except* ServerError`` both see it.
+    """
+
+    def __new__(cls, message: str,
+                exceptions: Sequence[Exception]) -> FallbackExceptionGroup:
+        return super().__new__(cls, message, exceptions)
+
+    def __init__(self, message: str, exceptions: Sequence[Exception]) -> None:
+        last = exceptions[-1]
+        self.backend = getattr(last, "backend", None)
+        self.endpoint = getattr(last, "endpoint", None)
+        self.status = getattr(last, "status", None)
+        self.request_id = getattr(last, "request_id", None)
+
+    @classmethod
+    def of(cls, failures: Sequence[Exception]) -> FallbackExceptionGroup:
+        """The group of ``failures``, its message naming each backend and error."""
+        named = "; ".join(f"{getattr(e, 'backend', None) or '?'}: {type(e).__name__}"
+                          for e in failures)
+        return cls(f"every backend failed ({named})", failures)
+
+
 class PermanentError(BackendError):
     """A failure that will fail again unchanged (bad request, auth, missing route)."""
 
@@ -251,6 +282,23 @@ class CircuitOpenError(UnifiedError):
 
 class BudgetExceededError(UnifiedError):
     """The configured spending budget would be exceeded by this call."""
+
+
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc``, then each exception it was raised from or during (``__cause__``, else
+    ``__context__``), each once: the one walk of a cause chain in the library."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def unified_cause(exc: BaseException) -> BaseException:
+    """The first :class:`UnifiedError` in ``exc``'s cause chain (the one behind a DSPy
+    or SDK wrapper), or ``exc`` itself when there is none."""
+    return next((e for e in causes(exc) if isinstance(e, UnifiedError)), exc)
 
 
 def error_class_by_name(name: str) -> type[UnifiedError]:

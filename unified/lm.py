@@ -11,7 +11,9 @@ request here: the ``rollout_id`` of the LM copy or call (BestOfN/Refine,
 ``lm.copy(rollout_id=…)``, ``config={"rollout_id": …}``) and the index of each of the
 ``n`` candidates DSPy requests one by one. The LM class (:func:`unified_lm_class`)
 notes them when a call starts; the engine puts them into ``LMRequest.options``,
-so the cache tells candidates and rollouts apart as DSPy's own cache does.
+so the cache tells candidates and rollouts apart as DSPy's own cache does. The
+``bypass_cache()`` and ``rollout()`` blocks around a call are folded in here too
+(:mod:`unified._scope`): the layers read only the request.
 
 The engine also declares DSPy's capability hints (``supports_function_calling``,
 ``supports_reasoning``, ``supports_response_schema``, ``supported_params``) from
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._dspy_bridge import capability_hints, to_dspy_response, to_lm_request
 from ._request_config import DEFAULT_OPTIONS, CallOptions
+from ._scope import scoped
 from .types import LMRequest
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -78,10 +81,8 @@ def _call_state(defaults: Mapping[str, Any], kwargs: Mapping[str, Any]) -> _Call
 def _next_request(request: Any, model: str) -> LMRequest:
     canonical = to_lm_request(request, model)
     state = _CALL.get()
-    if state is None:
-        return canonical
-    options = state.next_options()
-    if options == DEFAULT_OPTIONS:
+    options = scoped(canonical.options if state is None else state.next_options())
+    if options is canonical.options or options == DEFAULT_OPTIONS:
         return canonical
     return dataclasses.replace(canonical, options=options)
 

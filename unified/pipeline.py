@@ -1,203 +1,94 @@
-"""The pipeline: the one place where the feature layers are put around a backend.
+"""The pipeline: a thin facade over the stack of layers around the backends.
 
-Order, outermost first::
-
-    metrics( cache( validation( fallback( retry(backend_1), retry(backend_2), … ))))
-
-- metrics see every call, hits and failures included;
-- the cache sits outside validation and retry: a hit costs no attempt, and only answers
-  that passed validation are ever stored (the validation rules are part of the key);
-- validation failures are not retried (retry sits inside validation);
-- before a backend is called, the request is checked against its ``capabilities()``:
-  a part or parameter its wire cannot carry is an ``UnsupportedFeatureError`` (never
-  dropped), raised before any network call and never retried;
-- each backend has its own retry loop (the only one: backends switch SDK retries off);
-  the fallback chain moves to the next backend only when one fails with a transient
-  error after its retries, and records which backend answered so the cache stores a
-  fallback's answer under the fallback's identity.
-
-``stream``/``astream`` run the same layers with stream semantics
-(:mod:`unified.features.streaming`): retry and fallback only before the first chunk,
-validation at the end, the cache storing only completed streams and replaying hits.
+The order of the layers is stated once, in :func:`unified.stack.build_stack`; the
+pipeline keeps what the wrapper and the shims read: the ``metrics``, the response
+``cache`` store, the ``backends`` and the ``listeners`` of finished calls. Sync and
+async calls go through the same layers natively (no worker thread per call);
+``stream``/``astream`` run the same stack with stream semantics (retry and fallback
+only before the first chunk, validation at the end, the cache storing only completed
+streams and replaying hits: :mod:`unified.features.streaming`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._clock import Clock
 from ._stream import Delta
-from .backends.capabilities import Capabilities, check_request
+from .backends.capabilities import Capabilities
 from .config import UnifiedConfig
-from .errors import TransientError
-from .features.base import CallRecord, Handler
-from .features.cache import CacheLayer
-from .features.metrics import Metrics, MetricsLayer
-from .features.retry import RetryLayer
-from .features.telemetry import Telemetry
-from .features.validation import ValidationLayer
+from .features.cache import Cached, ResponseCache
+from .features.metrics import Listener, Metrics
+from .features.streaming import StreamNotes, pump_in_thread
+from .features.telemetry import Telemetry, Traced
+from .stack import Guard, build_stack, layers, stream_stack
 from .types import LMRequest, LMResponse
 
 __all__ = ["Pipeline", "Clock"]
 
-Listener = Callable[[CallRecord], None]
-
-
-@dataclass(frozen=True)
-class Clock:
-    """The injected time sources: ``monotonic`` for durations, ``wall`` for cache ages,
-    ``sleep`` for every wait."""
-
-    monotonic: Callable[[], float] = time.perf_counter
-    wall: Callable[[], float] = time.time
-    sleep: Callable[[float], None] = time.sleep
-
 
 @dataclass
 class Pipeline:
-    """Runs canonical requests through the layers configured by a :class:`UnifiedConfig`."""
+    """Runs canonical requests through the stack built from a :class:`UnifiedConfig`.
 
-    backends: Sequence[object]
+    ``guards`` are extra layer factories placed inside the cache (see
+    :func:`~unified.stack.build_stack`); ``shared_metrics`` counts the calls instead of
+    a metrics object of the pipeline's own (the compat shims share one).
+    """
+
+    backends: Sequence[Any]
     config: UnifiedConfig
     clock: Clock = field(default_factory=Clock)
     listeners: list[Listener] = field(default_factory=list)
+    guards: Sequence[Guard] = ()
+    shared_metrics: Metrics | None = None
 
     def __post_init__(self) -> None:
         if not self.backends:
             raise ValueError("a pipeline needs at least one backend")
-        primary = self.backends[0]
-        self.metrics = Metrics(enabled=self.config.metrics.enabled)
-        retry_configs = [self.config.retry] + [fb.retry for fb in self.config.fallbacks]
-        self.telemetry = Telemetry.for_config(self.config, primary)   # None when off
-        attempted = (self.telemetry.traced_backends(self.backends) if self.telemetry
-                     else self.backends)
-        chain = [self._attempts(backend, retry_configs[min(i, len(retry_configs) - 1)])
-                 for i, backend in enumerate(attempted)]
-        handler: Handler = _fallback_chain(chain)
-        validation = self.config.validation
-        if validation is not None and not validation.is_empty:
-            handler = ValidationLayer(validation).wrap(handler)
-        self.cache: CacheLayer | None = None
-        cache = self.config.cache
-        if cache is not None and cache.enabled:
-            rules = validation.cache_fingerprint() if validation is not None else ""
-            self.cache = CacheLayer(cache, primary.identity(), rules=rules,  # type: ignore[attr-defined]
-                                    clock=self.clock.wall)
-            handler = self.cache.wrap(handler)
-        self._handler = MetricsLayer(self.metrics, clock=self.clock.monotonic).wrap(handler)
-        self._stream_handler = _stream_chain(self, retry_configs)
-        if self.telemetry is not None:
-            self._handler = self.telemetry.wrap(self._handler)
-
-    def _attempts(self, backend: object, retry: object) -> tuple[object, Handler]:
-        def call_backend(request: LMRequest, record: CallRecord) -> LMResponse:
-            return backend.complete(request)  # type: ignore[attr-defined,no-any-return]
-
-        layer = RetryLayer(retry, backend=backend.kind,  # type: ignore[arg-type,attr-defined]
-                           sleep=self.clock.sleep)
-        retried = layer.wrap(call_backend)
-        capabilities = _capabilities_of(backend)
-        identity = backend.identity()  # type: ignore[attr-defined]
-
-        def checked(request: LMRequest, record: CallRecord) -> LMResponse:
-            check_request(request, capabilities, identity)
-            return retried(request, record)
-
-        return backend, checked
+        self.metrics = (self.shared_metrics if self.shared_metrics is not None
+                        else Metrics(enabled=self.config.metrics.enabled))
+        self.stack = build_stack(self.backends, self.config, self.clock,
+                                 metrics=self.metrics, listeners=self.listeners,
+                                 guards=self.guards)
+        self.cache: ResponseCache | None = next(
+            (layer.store for layer in layers(self.stack) if isinstance(layer, Cached)), None)
+        self.telemetry: Telemetry | None = (
+            self.stack.telemetry if isinstance(self.stack, Traced) else None)
+        self._stream = stream_stack(self.stack)
+        # The hot path: a call is the stack's own method (no facade frame per call).
+        self.complete = self.stack.complete  # type: ignore[method-assign]
+        self.acomplete = self.stack.acomplete  # type: ignore[method-assign]
 
     def capabilities(self) -> Capabilities:
         """What every backend of the chain carries (the intersection)."""
-        found = [_capabilities_of(b) for b in self.backends]
-        named = frozenset().union(*(c.features for c in found))
-        return Capabilities(frozenset(f for f in named if all(c.carries(f) for c in found)),
-                            any_param=all(c.any_param for c in found))
+        return self.stack.capabilities()
 
     @property
-    def backend(self) -> object:
+    def backend(self) -> Any:
         """The primary backend."""
         return self.backends[0]
 
     def complete(self, request: LMRequest) -> LMResponse:
-        """Run one request through every layer; listeners see the finished record."""
-        record = CallRecord(request)
-        try:
-            return self._handler(request, record)
-        finally:
-            for listener in list(self.listeners):
-                listener(record)
+        """Run one request through every layer."""
+        return self.stack.complete(request)
 
     async def acomplete(self, request: LMRequest) -> LMResponse:
-        """Async variant: the layers run in a worker thread (they may sleep)."""
-        return await asyncio.to_thread(self.complete, request)
+        """Async variant of :meth:`complete`: every layer awaits the next one."""
+        return await self.stack.acomplete(request)
 
     def stream(self, request: LMRequest) -> Iterator[Delta]:
-        """Deltas of one request through every layer, as the backend produces them."""
-        record = CallRecord(request)
-        try:
-            yield from self._stream_handler(request, record)
-        finally:
-            for listener in list(self.listeners):
-                listener(record)
+        """Deltas of one request through every layer, as the backend produces them
+        (stream semantics of each layer: :mod:`unified.features.streaming`)."""
+        yield from self._stream(request, StreamNotes())
 
     def astream(self, request: LMRequest) -> AsyncIterator[Delta]:
         """Async variant: the layers run in a thread of their own, each delta handed
         to the event loop as soon as it arrives."""
-        from .features.streaming import pump_in_thread
-
         return pump_in_thread(self.stream(request))
 
     def close(self) -> None:
         """Close the cache and every backend."""
-        if self.cache is not None:
-            self.cache.close()
-        if self.telemetry is not None:
-            self.telemetry.close()
-        for backend in self.backends:
-            backend.close()  # type: ignore[attr-defined]
-
-
-def _capabilities_of(backend: object) -> Capabilities:
-    """The backend's declared capabilities (text only when it declares none)."""
-    declare = getattr(backend, "capabilities", None)
-    return declare() if callable(declare) else Capabilities()
-
-
-def _stream_chain(pipeline: Pipeline, retry_configs: Sequence[object]) -> Any:
-    """The stream handler: the same layers as ``complete`` with stream semantics."""
-    from .features import streaming as st
-
-    chain = []
-    for i, backend in enumerate(pipeline.backends):
-        retry = RetryLayer(retry_configs[min(i, len(retry_configs) - 1)],  # type: ignore[arg-type]
-                           backend=backend.kind,  # type: ignore[attr-defined]
-                           sleep=pipeline.clock.sleep)
-        identity = backend.identity()  # type: ignore[attr-defined]
-        chain.append((identity, st.stream_attempts(
-            st.checked_stream(backend, _capabilities_of(backend)), retry, identity=identity)))
-    handler = st.stream_fallback(chain)
-    validation = pipeline.config.validation
-    if validation is not None and not validation.is_empty:
-        handler = st.stream_validation(handler, ValidationLayer(validation))
-    if pipeline.cache is not None:
-        handler = st.stream_cache(handler, pipeline.cache)
-    return st.stream_metrics(handler, pipeline.metrics, clock=pipeline.clock.monotonic)
-
-
-def _fallback_chain(chain: Sequence[tuple[object, Handler]]) -> Handler:
-    def first_that_answers(request: LMRequest, record: CallRecord) -> LMResponse:
-        for index, (backend, handler) in enumerate(chain):
-            try:
-                response = handler(request, record)
-            except TransientError:
-                if index == len(chain) - 1:
-                    raise
-                record.fallback_used = True
-                continue
-            record.answered_by = backend.identity()  # type: ignore[attr-defined]
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    return first_that_answers
+        self.stack.close()

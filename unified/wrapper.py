@@ -12,11 +12,13 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, NoReturn
 
 from .config import UnifiedConfig
-from .errors import ConfigError, UnifiedError
+from .errors import ConfigError, UnifiedError, unified_cause
+from .features.metrics import Metrics
 from .pipeline import Clock, Pipeline
+from .stack import Guard
 
 __all__ = ["UnifiedDSPyWrapper", "UnifiedDSPyModule", "__version__"]
 
@@ -24,16 +26,12 @@ __version__ = "0.1.0"
 _KINDS = ("predict", "chain_of_thought")
 
 
-def _unwrap(exc: BaseException) -> BaseException:
-    """The UnifiedError behind a DSPy error wrapper, or ``exc`` itself."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, UnifiedError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return exc
+def _reraise(exc: Exception) -> NoReturn:
+    """Raise the UnifiedError behind DSPy's wrapper of ``exc`` (caused by it), or ``exc``."""
+    inner = unified_cause(exc)
+    if inner is exc:
+        raise exc
+    raise inner from exc
 
 
 class UnifiedDSPyModule:
@@ -61,6 +59,23 @@ class UnifiedDSPyModule:
         """Names of the signature's output fields, in order."""
         return list(self.program.signature.output_fields)
 
+    def _call_context(self, rollout_id: str | None,
+                      inputs: dict[str, Any]) -> contextlib.ExitStack:
+        """What a call runs under: the rollout (in the request's DSPy ``config`` for the
+        wrapper's own modules, as the cache salt otherwise) and, for a user's program,
+        the wrapper's LM. Adds the rollout to ``inputs`` when it travels in the request."""
+        from ._scope import rollout
+
+        scope = contextlib.ExitStack()
+        bound = self.bound_lm is not None
+        if rollout_id is not None and bound:
+            inputs["config"] = {**(inputs.get("config") or {}), "rollout_id": rollout_id}
+        elif rollout_id is not None:
+            scope.enter_context(rollout(rollout_id))
+        if not bound:
+            scope.enter_context(self.wrapper.activate())
+        return scope
+
     def predict(self, rollout_id: str | None = None, **inputs: Any) -> Any:
         """Run the program on ``inputs``; errors surface as ``UnifiedError`` subclasses.
 
@@ -68,22 +83,20 @@ class UnifiedDSPyModule:
         wrapper's own Predict/ChainOfThought it travels in the request (DSPy's per-call
         ``config``); for a user's program, as the cache's ``rollout`` salt.
         """
-        from .features.cache import rollout
-
-        bound = self.bound_lm is not None
-        salted: Any = contextlib.nullcontext()
-        if rollout_id is not None and bound:
-            inputs["config"] = {**(inputs.get("config") or {}), "rollout_id": rollout_id}
-        elif rollout_id is not None:
-            salted = rollout(rollout_id)
-        with salted, (contextlib.nullcontext() if bound else self.wrapper.activate()):
+        with self._call_context(rollout_id, inputs):
             try:
                 return self.program(**inputs)
             except Exception as exc:
-                inner = _unwrap(exc)
-                if inner is exc:
-                    raise
-                raise inner from exc
+                _reraise(exc)
+
+    async def acall(self, rollout_id: str | None = None, **inputs: Any) -> Any:
+        """Async :meth:`predict`: DSPy's ``acall``, through every layer's ``acomplete``
+        down to the backend's async client (no worker thread per call)."""
+        with self._call_context(rollout_id, inputs):
+            try:
+                return await self.program.acall(**inputs)
+            except Exception as exc:
+                _reraise(exc)
 
     __call__ = predict
 
@@ -96,11 +109,15 @@ class UnifiedDSPyWrapper:
 
     ``config=None`` reads ``UNIFIED_*`` environment variables (defaults otherwise);
     ``backend`` overrides the configured backend (the seam for tests and custom
-    backends); ``clock`` injects time sources so tests never wait.
+    backends); ``clock`` injects time sources so tests never wait; ``guards`` are extra
+    layers placed inside the cache (outermost first; see :func:`unified.stack.build_stack`);
+    ``metrics`` is a :class:`~unified.features.metrics.Metrics` shared with other wrappers
+    (default: the wrapper's own).
     """
 
     def __init__(self, config: UnifiedConfig | None = None, *, backend: Any = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, guards: Sequence[Guard] = (),
+                 metrics: Metrics | None = None) -> None:
         from .backends.auto import build_backend, select_backend
 
         self.config = config if config is not None else UnifiedConfig.from_env()
@@ -110,7 +127,8 @@ class UnifiedDSPyWrapper:
             self.backend, self.selection_reason = select_backend(self.config)
         fallbacks = [build_backend(fb.backend, fb) for fb in self.config.fallbacks]
         self.pipeline = Pipeline([self.backend, *fallbacks], self.config,
-                                 clock=clock or Clock())
+                                 clock=clock or Clock(), guards=guards,
+                                 shared_metrics=metrics)
         self._lm: Any = None
         self._lm_lock = threading.Lock()
 

@@ -37,7 +37,7 @@ from unified import (
 from unified.backends.bedrock import BedrockBackend
 from unified.backends.bedrock_models import FRIENDLY_MODEL_IDS
 from unified.compat import configs, mapping
-from unified.features.validation import SECURITY_KEYWORDS
+from unified.compat.dspy_enhanced import SECURITY_FORBIDDEN_KEYWORDS as SECURITY_KEYWORDS
 from unified.pipeline import Pipeline
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

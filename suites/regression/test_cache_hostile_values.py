@@ -24,7 +24,7 @@ from unified import (
     UnifiedDSPyWrapper,
 )
 from unified.backends.mock import format_fields
-from unified.features.cache import CacheLayer, cache_key
+from unified.features.cache import ResponseCache, cache_key
 from unified.types import BackendIdentity
 
 HOSTILE = b"caf\xe9 \xff\xfe".decode("utf-8", "surrogateescape")
@@ -48,7 +48,7 @@ def test_a_request_with_lone_surrogates_has_its_own_cache_key() -> None:
 
 
 def test_a_row_whose_token_count_overflows_is_a_miss(tmp_path: Path) -> None:
-    layer = CacheLayer(CacheConfig(directory=str(tmp_path), memory_entries=0), IDENTITY)
+    layer = ResponseCache(CacheConfig(directory=str(tmp_path), memory_entries=0), IDENTITY)
     key = layer.key_for(LMRequest("m", [Message("user", "x")]))
     layer.disk.set(key, {"text": "x"})  # type: ignore[union-attr]
     with sqlite3.connect(layer.disk.path) as conn:  # type: ignore[union-attr]

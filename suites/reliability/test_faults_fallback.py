@@ -28,6 +28,8 @@ from suites.reliability.conftest import (
 from unified import (
     CacheConfig,
     Clock,
+    ConnectionError,
+    FallbackExceptionGroup,
     LMRequest,
     Message,
     RetryConfig,
@@ -107,20 +109,24 @@ def test_a_primary_that_stays_down_costs_its_retries_on_every_call_then_the_fall
                            primary_attempts_per_call=3, waits_per_call=[1.0, 2.0])
 
 
-def test_when_every_backend_stays_down_the_last_backends_error_is_raised(
+def test_when_every_backend_stays_down_every_backends_error_is_raised_as_a_group(
         bedrock: BedrockScript, reliability_report: ReliabilityReport) -> None:
     bedrock.script(*[BedrockFault("ServiceUnavailableException")] * 2)
     fallback = UnifiedConfig(backend="bedrock", model="claude-3-haiku", **AWS_CREDENTIALS,
                              retry=RetryConfig(max_retries=1, base_delay=0.5))
     done = run(GATEWAY_DOWN.with_overrides(fallbacks=(fallback,)), [QUESTION])
-    assert type(done.results[0]) is ServerError and done.results[0].backend == "bedrock"
+    group = done.results[0]
+    assert isinstance(group, FallbackExceptionGroup) and group.backend == "bedrock"
+    assert [(type(e), e.backend) for e in group.exceptions] == [
+        (ConnectionError, "gateway"), (ServerError, "bedrock")]
     assert done.attempts(0) == [("gateway", "ConnectionError")] * 3 + [
         ("bedrock", "ServerError")] * 2
     assert done.sleeps == [1.0, 2.0, 0.5] and len(bedrock.calls) == 2
     assert done.metrics["failed_requests"] == 1
     assert done.metrics["per_backend"] == {"none": {"requests": 1, "successes": 0,
                                                     "failures": 1}}
-    reliability_report.add("fallback", all_down_raises="ServerError from the last backend")
+    reliability_report.add("fallback", all_down_raises="FallbackExceptionGroup of every "
+                           "backend's error")
 
 
 def test_a_dspy_program_keeps_answering_through_bedrock_while_the_gateway_is_down(

@@ -49,7 +49,7 @@ from unified import (
 )
 from unified.backends.mock import format_fields
 from unified.config import SECTIONS
-from unified.features.validation import SECURITY_KEYWORDS
+from unified.compat.dspy_enhanced import SECURITY_FORBIDDEN_KEYWORDS as SECURITY_KEYWORDS
 from unified.migrate.cli import main as migrate_main
 
 HOSTILE = "hostile_inputs"

@@ -43,7 +43,7 @@ from unified import (
     UnifiedDSPyWrapper,
 )
 from unified.backends.mock import format_fields
-from unified.features.cache import CacheLayer
+from unified.features.cache import ResponseCache
 from unified.types import BackendIdentity
 
 THREADS = int(os.environ.get("UNIFIED_LOAD_THREADS", "16"))
@@ -200,9 +200,9 @@ def test_a_batch_under_faults_returns_every_answer_at_its_inputs_position(
 IDENTITY = BackendIdentity("direct", "http://127.0.0.1:9/v1", "stress-model")
 
 
-def stress_layer(directory: str) -> CacheLayer:
+def stress_layer(directory: str) -> ResponseCache:
     """A disk-only cache layer (no memory LRU in front) with a small size cap."""
-    return CacheLayer(CacheConfig(directory=directory, max_size_mb=CAP_MB, memory_entries=0),
+    return ResponseCache(CacheConfig(directory=directory, max_size_mb=CAP_MB, memory_entries=0),
                       IDENTITY)
 
 

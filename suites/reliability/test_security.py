@@ -34,7 +34,7 @@ from suites.reliability.conftest import (
 from unified import CacheConfig, LMRequest, LMResponse, Message, UnifiedConfig, UnifiedDSPyWrapper
 from unified.backends.auto import build_backend
 from unified.backends.bedrock_models import resolve_model_id
-from unified.features.cache import CacheLayer, cache_key
+from unified.features.cache import ResponseCache, cache_key
 from unified.features.diskstore import FILE_NAME
 
 BACKEND = "secret echoes"
@@ -176,7 +176,7 @@ def test_path_like_text_never_names_a_file_outside_the_cache_directory(
     root = tmp_path_factory.mktemp("isolation")
     from unified.types import BackendIdentity
 
-    layer = CacheLayer(CacheConfig(directory=str(root / "cache")), BackendIdentity(label, label, label))
+    layer = ResponseCache(CacheConfig(directory=str(root / "cache")), BackendIdentity(label, label, label))
     key = layer.key_for(LMRequest(model, (Message("user", text),)))
     layer.store(key, LMResponse(text, model=model))
     layer.disk.set(text or "empty", {"text": text})  # type: ignore[union-attr]
@@ -188,7 +188,7 @@ def test_path_like_text_never_names_a_file_outside_the_cache_directory(
 
 
 def test_every_stored_value_is_a_json_text_row(tmp_path: Path) -> None:
-    layer = CacheLayer(CacheConfig(directory=str(tmp_path)),
+    layer = ResponseCache(CacheConfig(directory=str(tmp_path)),
                        build_backend("mock", UnifiedConfig(backend="mock")).identity())
     for i, text in enumerate(["plain", "ünïcode", "\x00\x1b[0m", "x" * 10_000]):
         layer.store(layer.key_for(LMRequest("m", (Message("user", str(i)),))), LMResponse(text))
@@ -212,7 +212,7 @@ class _Tripwire:
 @pytest.mark.parametrize("as_text", [False, True], ids=["pickle bytes", "pickle as text"])
 def test_a_pickled_row_is_a_miss_that_is_never_unpickled(tmp_path: Path, as_text: bool) -> None:
     tripwire = tmp_path / "unpickled"
-    layer = CacheLayer(CacheConfig(directory=str(tmp_path / "cache"), memory_entries=0),
+    layer = ResponseCache(CacheConfig(directory=str(tmp_path / "cache"), memory_entries=0),
                        build_backend("mock", UnifiedConfig(backend="mock")).identity())
     key = layer.key_for(LMRequest("m", (Message("user", "q"),)))
     payload = pickle.dumps(_Tripwire(tripwire), protocol=0 if as_text else 5)

@@ -9,9 +9,27 @@ import pytest
 from unified import errors
 
 
-@pytest.mark.parametrize("name", [n for n in errors.__all__ if n != "error_class_by_name"])
+@pytest.mark.parametrize("name", [n for n in errors.__all__ if n[0].isupper()])
 def test_every_error_derives_from_unified_error(name: str) -> None:
     assert issubclass(getattr(errors, name), errors.UnifiedError)
+
+
+def test_the_cause_walk_finds_the_unified_error_behind_wrappers_once_each() -> None:
+    inner = errors.ServerError("down")
+    try:
+        try:
+            raise inner
+        except errors.ServerError as exc:
+            raise RuntimeError("dspy wrapper") from exc
+    except RuntimeError as outer:
+        outer.__cause__.__context__ = outer  # a cycle must not loop forever
+        assert errors.unified_cause(outer) is inner
+        assert list(errors.causes(outer)) == [outer, inner]
+
+
+def test_without_a_unified_error_the_cause_walk_gives_the_error_itself() -> None:
+    plain = ValueError("x")
+    assert errors.unified_cause(plain) is plain
 
 
 @pytest.mark.parametrize("cls", [errors.RateLimitError, errors.TimeoutError,

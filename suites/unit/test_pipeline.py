@@ -17,6 +17,7 @@ from unified import (
     ValidationConfig,
     ValidationError,
 )
+from unified.errors import FallbackExceptionGroup, TransientError
 from unified.pipeline import Pipeline
 
 REQ = LMRequest("m", [Message("user", "q")])
@@ -98,11 +99,13 @@ def test_a_permanent_primary_error_does_not_fall_back() -> None:
     assert fallback.call_count == 0
 
 
-def test_the_last_fallbacks_error_is_raised_when_all_are_down() -> None:
+def test_every_backends_failure_is_raised_as_one_group_when_all_are_down() -> None:
     primary = MockBackend(["p"], errors=[ServerError("a")])
     fallback = MockBackend(["f"], errors=[ServerError("b")])
-    with pytest.raises(ServerError, match="b"):
+    with pytest.raises(FallbackExceptionGroup) as caught:
         pipeline(primary, fallback, fallbacks=(UnifiedConfig(backend="mock"),)).complete(REQ)
+    assert [str(e) for e in caught.value.exceptions] == ["a", "b"]
+    assert isinstance(caught.value, TransientError)
 
 
 def test_a_pipeline_needs_a_backend() -> None:

@@ -17,7 +17,8 @@ EXPECTED = sorted([
     "ConfigError", "BackendError", "TransientError", "RateLimitError", "TimeoutError",
     "ServerError", "ConnectionError", "PermanentError", "AuthError", "BadRequestError",
     "NotFoundError", "ValidationError", "CircuitOpenError", "BudgetExceededError",
-    "UnsupportedFeatureError", "Capabilities", "MockAnswer", "StreamInterruptedError",
+    "UnsupportedFeatureError", "Capabilities", "MockAnswer", "FallbackExceptionGroup",
+    "StreamInterruptedError",
 ])
 
 

@@ -234,3 +234,20 @@ def test_batch_refuses_zero_workers(make_wrapper) -> None:
 
 def test_repr_names_backend_and_model(make_wrapper) -> None:
     assert "mock" in repr(make_wrapper())
+
+
+def test_acall_answers_through_the_async_path(make_wrapper) -> None:
+    import asyncio
+
+    module = make_wrapper([{"answer": "Paris"}]).create_module("question -> answer")
+    assert asyncio.run(module.acall(question="Capital?")).answer == "Paris"
+
+
+def test_acall_surfaces_the_unified_error(make_wrapper) -> None:
+    import asyncio
+
+    from unified import AuthError
+
+    module = make_wrapper([{"answer": "x"}], errors=[AuthError("no")]).create_module(QA)
+    with pytest.raises(AuthError):
+        asyncio.run(module.acall(question="q"))

@@ -34,6 +34,7 @@ from ..errors import (
     RateLimitError,
     ServerError,
     TimeoutError,
+    causes,
     scrub,
 )
 
@@ -59,14 +60,10 @@ def cause_for(exc: BaseException, secrets: Iterable[str | None]) -> BaseExceptio
     ``raise mapped from cause_for(exc, secrets)``.
     """
     values = [s for s in secrets if s]
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    for current in causes(exc):
         text = f"{current} {current!r} {current.args!r}"
         if any(secret in text for secret in values):
             return None
-        current = current.__cause__ or current.__context__
     return exc
 
 

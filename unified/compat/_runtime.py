@@ -2,9 +2,10 @@
 
 A legacy object may need several unified wrappers (one per module config, per gateway
 route, per Bedrock model); :class:`ShimRuntime` builds them on demand from
-``UnifiedConfig`` values, all with the same backend injection and clock, and folds the
-calls of all of them into one :class:`~unified.features.metrics.Metrics` (a pipeline
-listener -- the metrics layer itself is the unified one). :meth:`ShimRuntime.collect`
+``UnifiedConfig`` values, all with the same backend injection, clock and extra layers
+(``guards``, see :func:`unified.stack.build_stack`), and all of them count their calls
+in one :class:`~unified.features.metrics.Metrics` (each wrapper's metered layer is
+given it: a call is counted once). :meth:`ShimRuntime.collect`
 gives the call records of the calls made inside a ``with`` block (cost, cache hits).
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -79,8 +80,9 @@ class ShimRuntime:
     """
 
     def __init__(self, *, backend: Any = None, backend_factory: BackendFactory | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, guards: Sequence[Any] = ()) -> None:
         self.backend = backend
+        self.guards = tuple(guards)
         self.backend_factory = backend_factory
         self.clock = clock or Clock()
         self.metrics = Metrics()
@@ -98,8 +100,9 @@ class ShimRuntime:
             backend = backend if backend is not None else self.backend
             if backend is None and self.backend_factory is not None:
                 backend = self.backend_factory(config)
-            wrapper = UnifiedDSPyWrapper(config, backend=backend, clock=self.clock)
-            wrapper.pipeline.listeners.extend([self.metrics.record, _collect])
+            wrapper = UnifiedDSPyWrapper(config, backend=backend, clock=self.clock,
+                                         guards=self.guards, metrics=self.metrics)
+            wrapper.pipeline.listeners.append(_collect)
             self._wrappers[key if key is not None else id(wrapper)] = wrapper
             return wrapper
 

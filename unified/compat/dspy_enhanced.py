@@ -38,7 +38,6 @@ import dspy
 
 from ..config import UnifiedConfig
 from ..errors import ValidationError
-from ..features.validation import SECURITY_KEYWORDS
 from ..pipeline import Clock, Pipeline
 from ..wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper
 from ._deprecation import legacy_entry, quiet
@@ -53,8 +52,11 @@ __all__ = ["DSPyEnhancedWrapper", "EnhancedModule", "RetryConfig", "CacheConfig"
 
 logger = logging.getLogger(__name__)
 
-#: The legacy security list used by the ``compliance()`` preset.
-SECURITY_FORBIDDEN_KEYWORDS: tuple[str, ...] = SECURITY_KEYWORDS
+#: The legacy security list used by the ``compliance()`` preset (a legacy constant: it
+#: lives here, not in the core).
+SECURITY_FORBIDDEN_KEYWORDS: tuple[str, ...] = (
+    "<script>", "javascript:", "eval(", "exec(", "__import__", "'; DROP TABLE", "../",
+    "${jndi:")
 
 
 def _preset(max_retries: int, *, debug: bool, **validation: Any) -> dict[str, Any]:

@@ -228,7 +228,12 @@ class LegacyPromptBackend(BaseBackend):
     def complete(self, request: LMRequest) -> LMResponse:
         """Flatten, note the route, then one call of the gateway backend."""
         self._on_call()
-        return self.inner.complete(flatten_request(request))
+        return self.inner.complete(flatten_request(request))  # type: ignore[no-any-return]
+
+    async def acomplete(self, request: LMRequest) -> LMResponse:
+        """Async variant of :meth:`complete` (the gateway backend's async client)."""
+        self._on_call()
+        return await self.inner.acomplete(flatten_request(request))  # type: ignore[no-any-return]
 
     def identity(self) -> BackendIdentity:
         """The gateway backend's identity (kind, endpoint, model)."""

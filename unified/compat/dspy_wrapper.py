@@ -21,8 +21,9 @@ Kept from the legacy contract (the native unified API raises instead):
   ``error="budget_exceeded"``.
 - The cache is consulted first, as in the legacy order (cache, budget, circuit): a cached
   answer is served even while over budget or open, costs nothing and does not touch the
-  breaker. Budget and circuit act as a gate in front of the backend, inside the unified
-  pipeline, so the cache layer is the unified one. ``.cache`` is its memory LRU (D019).
+  breaker. Budget and circuit are two layers of the unified stack (:class:`Budgeted`,
+  :class:`Breaker`) inserted inside its cache (``guards``), so the cache layer is the
+  unified one. ``.cache`` is its memory LRU (D019).
 - MCP: ``as_mcp_tool(name, signature, description="")`` and ``handle_mcp_call(name,
   arguments)`` through :class:`unified.mcp.MCPToolset` with this wrapper's ``predict``.
 
@@ -33,7 +34,6 @@ as in the legacy wrapper, a monotonic callable) and ``sleep``.
 
 from __future__ import annotations
 
-import contextvars
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -42,10 +42,11 @@ from typing import Any
 
 from ..backends.base import count_tokens
 from ..errors import BudgetExceededError, CircuitOpenError
-from ..features.base import CallRecord
+from ..features.base import CallRecord, Layer
+from ..features.validation import output_text
 from ..mcp import MCPToolset, ToolCallError
 from ..pipeline import Clock
-from ..types import BackendIdentity, LMRequest, LMResponse
+from ..types import LMRequest, LMResponse
 from ._deprecation import legacy_entry, quiet
 from ._runtime import ShimRuntime, clock_from
 from .configs import DSPyConfig
@@ -53,13 +54,11 @@ from .dspy_bedrock_enhanced import estimate_cost
 from .dspy_gateway_backend import LegacyPromptBackend, _gateway_factory
 from .mapping import dspy_config_to_unified
 
-__all__ = ["BUDGET_EXCEEDED", "CIRCUIT_OPEN", "CircuitBreaker", "CircuitOpenError",
-           "DSPyConfig", "DSPyResult", "DSPyWrapper"]
+__all__ = ["BUDGET_EXCEEDED", "CIRCUIT_OPEN", "Breaker", "Budgeted", "CircuitBreaker",
+           "CircuitOpenError", "DSPyConfig", "DSPyResult", "DSPyWrapper"]
 
 BUDGET_EXCEEDED = "budget_exceeded"
 CIRCUIT_OPEN = "circuit_open"
-_REFUSAL: contextvars.ContextVar[Exception | None] = contextvars.ContextVar(
-    "unified_compat_refusal", default=None)
 
 
 @dataclass
@@ -125,42 +124,66 @@ def _no_op() -> None:
     """Nothing to note per call."""
 
 
-class _Gate:
-    """A backend that refuses the call the shim has marked refused, else delegates."""
+class Breaker(Layer):
+    """The circuit breaker as a layer: fails fast while open, else counts the wrapped
+    call's success or failure."""
 
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.kind = inner.kind
+    def __init__(self, inner: Any, breaker: CircuitBreaker) -> None:
+        super().__init__(inner)
+        self.breaker = breaker
 
     def complete(self, request: LMRequest) -> LMResponse:
-        """Raise the pending refusal, or call the real backend."""
-        refusal = _REFUSAL.get()
-        if refusal is not None:
-            raise refusal
+        """Refuse while open; otherwise call and note the outcome."""
+        self.breaker.before_call()
+        try:
+            response = self.inner.complete(request)
+        except Exception:
+            self.breaker.record_failure()
+            raise
+        self.breaker.record_success()
+        return response  # type: ignore[no-any-return]
+
+    async def acomplete(self, request: LMRequest) -> LMResponse:
+        """Async variant of :meth:`complete`."""
+        self.breaker.before_call()
+        try:
+            response = await self.inner.acomplete(request)
+        except Exception:
+            self.breaker.record_failure()
+            raise
+        self.breaker.record_success()
+        return response  # type: ignore[no-any-return]
+
+
+class Budgeted(Layer):
+    """The budget as a layer: refuses a call whose estimated input cost would take
+    ``spent()`` past ``budget_usd``. The estimate is the legacy one: whitespace tokens
+    of the input values (the ChatAdapter sections of the last user message)."""
+
+    def __init__(self, inner: Any, *, model: str, budget_usd: float,
+                 spent: Callable[[], float]) -> None:
+        super().__init__(inner)
+        self.model = model
+        self.budget_usd = budget_usd
+        self.spent = spent
+
+    def admit(self, request: LMRequest) -> None:
+        """Raise :class:`BudgetExceededError` when ``request`` would exceed the budget."""
+        users = [m for m in request.messages if m.role == "user"]
+        text = output_text(users[-1].text) if users else ""
+        estimate = estimate_cost(self.model, count_tokens(text), 0)["total_cost"]
+        if self.spent() + estimate > self.budget_usd:
+            raise BudgetExceededError(BUDGET_EXCEEDED)
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """Admit, then call the wrapped backend."""
+        self.admit(request)
         return self.inner.complete(request)  # type: ignore[no-any-return]
 
     async def acomplete(self, request: LMRequest) -> LMResponse:
         """Async variant of :meth:`complete`."""
-        refusal = _REFUSAL.get()
-        if refusal is not None:
-            raise refusal
+        self.admit(request)
         return await self.inner.acomplete(request)  # type: ignore[no-any-return]
-
-    def identity(self) -> BackendIdentity:
-        """The real backend's identity (cache keys are unchanged by the gate)."""
-        return self.inner.identity()  # type: ignore[no-any-return]
-
-    def get_info(self) -> dict[str, Any]:
-        """The real backend's info."""
-        return self.inner.get_info()  # type: ignore[no-any-return]
-
-    def health(self) -> dict[str, Any]:
-        """The real backend's health."""
-        return self.inner.health()  # type: ignore[no-any-return]
-
-    def close(self) -> None:
-        """Close the real backend."""
-        self.inner.close()
 
 
 class DSPyWrapper:
@@ -182,16 +205,16 @@ class DSPyWrapper:
                 factory = _gateway_factory(transport)
                 backend = (factory(unified_config) if factory is not None
                            else build_backend(unified_config.backend, unified_config))
-            # The legacy wrapper sent DSPy's prompt flattened, as its gateway LM did.
-            self.runtime = ShimRuntime(backend=_Gate(LegacyPromptBackend(backend, _no_op)),
-                                       clock=self.clock)
-            self.unified = self.runtime.wrapper(unified_config)
-            cache = self.unified.pipeline.cache
-            self.cache = cache.memory if cache is not None else None
             self.circuit_breaker = CircuitBreaker(self.config.circuit_failure_threshold,
                                                   self.config.circuit_reset_seconds,
                                                   clock=self.clock.monotonic)
             self.total_cost_usd = 0.0
+            # The legacy wrapper sent DSPy's prompt flattened, as its gateway LM did.
+            self.runtime = ShimRuntime(backend=LegacyPromptBackend(backend, _no_op),
+                                       clock=self.clock, guards=self._guards())
+            self.unified = self.runtime.wrapper(unified_config)
+            cache = self.unified.pipeline.cache
+            self.cache = cache.memory if cache is not None else None
             self.mcp = MCPToolset(runner=self._run_tool)
             self._modules: dict[Any, Any] = {}
             self._lock = threading.Lock()
@@ -203,18 +226,14 @@ class DSPyWrapper:
                 self._modules[key] = self.unified.create_module(signature)
             return self._modules[key]
 
-    def _refusal(self, inputs: Mapping[str, Any]) -> Exception | None:
-        if self.config.budget_usd is not None:
-            text = " ".join(str(value) for value in inputs.values())
-            estimate = estimate_cost(self.config.model, count_tokens(text), 0)["total_cost"]
-            with self._lock:
-                if self.total_cost_usd + estimate > self.config.budget_usd:
-                    return BudgetExceededError(BUDGET_EXCEEDED)
-        try:
-            self.circuit_breaker.before_call()
-        except CircuitOpenError as refusal:
-            return refusal
-        return None
+    def _guards(self) -> tuple[Any, ...]:
+        """The legacy order inside the cache, outermost first: budget, then circuit."""
+        breaker: Any = lambda inner: Breaker(inner, self.circuit_breaker)  # noqa: E731
+        budget = self.config.budget_usd
+        if budget is None:
+            return (breaker,)
+        return (lambda inner: Budgeted(inner, model=self.config.model, budget_usd=budget,
+                                       spent=lambda: self.total_cost_usd), breaker)
 
     def _charge(self, records: list[CallRecord]) -> float:
         cost = sum(estimate_cost(self.config.model, r.response.usage.input_tokens,
@@ -229,26 +248,21 @@ class DSPyWrapper:
         start = self.clock.monotonic()
         module = self._module(signature)
         error: Exception | None = None
-        token = _REFUSAL.set(self._refusal(inputs))
-        try:
-            with self.runtime.collect() as records:
-                try:
-                    prediction = module.predict(**inputs)
-                except Exception as exc:  # the legacy contract: a result, never a raise
-                    error = exc
-        finally:
-            _REFUSAL.reset(token)
+        with self.runtime.collect() as records:
+            try:
+                prediction = module.predict(**inputs)
+            except Exception as exc:  # the legacy contract: a result, never a raise
+                error = exc
         cost = self._charge(records)
         elapsed = self.clock.monotonic() - start
         if isinstance(error, (BudgetExceededError, CircuitOpenError)):
             return DSPyResult(False, error=str(error), latency_s=elapsed)
         if error is not None:
-            self.circuit_breaker.record_failure()
+            if not any(r.error is not None for r in records):  # not counted by Breaker
+                self.circuit_breaker.record_failure()
             return DSPyResult(False, error=f"{type(error).__name__}: {error}", cost_usd=cost,
                               latency_s=elapsed)
         cached = bool(records) and all(r.cache == "hit" for r in records)
-        if not cached:
-            self.circuit_breaker.record_success()
         outputs = {name: prediction[name] for name in module.output_fields}
         return DSPyResult(True, outputs=outputs, cost_usd=cost, cached=cached,
                           latency_s=elapsed)

@@ -40,6 +40,7 @@ from ..errors import (
     ServerError,
     TimeoutError,
     UnifiedError,
+    causes,
 )
 from ..types import BackendIdentity, LMRequest, LMResponse
 
@@ -108,14 +109,10 @@ def classify_error(exc: BaseException, *, backend: str = "dspy-lm",
     if isinstance(exc, UnifiedError):
         return exc
     context: dict[str, Any] = {"backend": backend, "endpoint": endpoint}
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    for current in causes(exc):
         mapped = _classify_one(current, context)
         if mapped is not None:
             return mapped
-        current = current.__cause__ or current.__context__
     return exc
 
 

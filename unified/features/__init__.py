@@ -1,10 +1,10 @@
-"""Feature layers composed around a backend call by :mod:`unified.pipeline`.
+"""Feature layers: each a backend wrapping a backend (:class:`~unified.features.base.Layer`).
 
-Each layer is a small object whose ``wrap(next_handler)`` returns a new handler
-``(LMRequest, CallRecord) -> LMResponse``; each has its own config and injected
-clock/sleep. Layers know nothing about any backend.
+Retrying, fallback, cached, validated and metered layers each have their own config and
+injected clock, know nothing about any backend, and are stacked in one place:
+:func:`unified.stack.build_stack`.
 """
 
-from .base import Attempt, CallRecord, Handler
+from .base import Attempt, CallRecord, CallTrace, Layer
 
-__all__ = ["Attempt", "CallRecord", "Handler"]
+__all__ = ["Attempt", "CallRecord", "CallTrace", "Layer"]

@@ -1,58 +1,78 @@
-"""What every layer shares: the handler signature and the per-call record."""
+"""The wrapper seam: a feature layer is a backend that wraps a backend.
+
+A :class:`Layer` holds the backend it wraps (``inner``) and is itself a backend: the
+same ``complete`` / ``acomplete`` (and, for streaming, ``stream`` / ``astream``), the
+same ``identity``, ``capabilities``, ``health`` and ``close``, delegated to ``inner``
+unless the layer has something to add. So layers stack in any order
+(``Metered(Cached(Validated(Retrying(backend))))``) and :func:`unified.stack.build_stack`
+states that order once. What a layer learns about a call travels in the returned
+response's :class:`~unified._trace.CallTrace` or on the raised error, never in shared
+mutable state (see :mod:`unified._trace`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from .._trace import (
+    EMPTY_TRACE,
+    Attempt,
+    CallRecord,
+    CallTrace,
+    TraceStep,
+    attach_trace,
+    trace_of,
+    with_trace,
+)
+from ..backends.capabilities import Capabilities
 from ..types import BackendIdentity, LMRequest, LMResponse
 
-__all__ = ["Attempt", "CallRecord", "Handler"]
+__all__ = ["Layer", "Attempt", "CallRecord", "CallTrace", "EMPTY_TRACE", "TraceStep",
+           "attach_trace", "trace_of", "with_trace"]
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """One try of a backend: which backend, what failed (None = success), the wait before
-    it, and whether it retried the same backend (a fallback's first try is no retry)."""
+class Layer:
+    """Base of every feature layer: a backend delegating to the backend it wraps.
 
-    backend: str
-    error: str | None
-    delay_before: float
-    retry: bool = False
+    Subclasses implement :meth:`complete` and :meth:`acomplete`; everything else is
+    the wrapped backend's.
+    """
 
+    #: True for a layer that only watches calls (telemetry): a stream passes through it.
+    stream_through = False
 
-@dataclass
-class CallRecord:
-    """What the layers did during one call; read by metrics and the parity harness."""
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.kind: str = inner.kind
 
-    request: LMRequest
-    attempts: list[Attempt] = field(default_factory=list)
-    retry_sleep: float = 0.0
-    cache: str = "off"                 # off | hit | miss | bypass
-    validation: str | None = None      # reason code, None when not validated
-    answered_by: BackendIdentity | None = None
-    fallback_used: bool = False
-    latency: float = 0.0
-    response: LMResponse | None = None
-    error: BaseException | None = None
+    def complete(self, request: LMRequest) -> LMResponse:  # pragma: no cover - abstract
+        """One call through this layer."""
+        raise NotImplementedError
 
-    @property
-    def retries(self) -> int:
-        """Attempts that retried the backend before them (a fallback's first try is
-        not one)."""
-        return sum(attempt.retry for attempt in self.attempts)
+    async def acomplete(self, request: LMRequest) -> LMResponse:  # pragma: no cover
+        """Async variant of :meth:`complete`."""
+        raise NotImplementedError
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary (no raw payloads, no secrets)."""
-        return {
-            "attempts": [{"backend": a.backend, "error": a.error, "delay_before": a.delay_before}
-                         for a in self.attempts],
-            "retry_sleep": self.retry_sleep, "cache": self.cache, "validation": self.validation,
-            "answered_by": self.answered_by.to_dict() if self.answered_by else None,
-            "fallback_used": self.fallback_used, "latency": self.latency,
-            "error": type(self.error).__name__ if self.error else None,
-        }
+    def identity(self) -> BackendIdentity:
+        """The wrapped backend's identity (a layer never changes which answers it gets)."""
+        return self.inner.identity()  # type: ignore[no-any-return]
 
+    def capabilities(self) -> Capabilities:
+        """The wrapped backend's capabilities (text only when it declares none)."""
+        declare = getattr(self.inner, "capabilities", None)
+        return declare() if callable(declare) else Capabilities()
 
-Handler = Callable[[LMRequest, CallRecord], LMResponse]
+    def get_info(self) -> dict[str, Any]:
+        """The wrapped backend's info."""
+        return self.inner.get_info()  # type: ignore[no-any-return]
+
+    def health(self) -> dict[str, Any]:
+        """The wrapped backend's health."""
+        return self.inner.health()  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Close the wrapped backend."""
+        self.inner.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.inner!r})"

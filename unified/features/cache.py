@@ -9,62 +9,38 @@ the backend that answers (kind, endpoint/base URL/region, model), the validation
 rules in force and the ``rollout`` salt. Credentials are never part of a request or
 an identity, so never part of a key.
 
-The layer sits outside validation and retry (see :mod:`unified.pipeline`): a hit costs
-no attempt, and only answers that came back through validation are stored. An answer
-given by a fallback backend is stored under the fallback's identity, never the
-primary's. Hits are returned with ``cache_hit=True`` and zero usage; every other
-field (tool calls, thinking, citations, logprobs, finish reason) comes back as stored.
+The :class:`Cached` layer sits outside validation and retry (see
+:func:`unified.stack.build_stack`): a hit costs no attempt, and only answers that came
+back through validation are stored. An answer given by a fallback backend (the trace's
+``answered_by``) is stored under the fallback's identity, never the primary's. Hits
+are returned with ``cache_hit=True`` and zero usage; every other field (tool calls,
+thinking, citations, logprobs, finish reason) comes back as stored. The outcome
+(``hit``, ``miss``, ``bypass``) is added to the call's trace, on the error too.
 
-Per call: ``request.options.cache=False`` (DSPy's ``cache=False``) or ``with
-bypass_cache(): ...`` skips lookup and store; ``with rollout(rollout_id): ...`` gives
-an independent entry (DSPy's ``rollout_id`` idea).
+Per call, from the request only: ``request.options.cache=False`` (DSPy's
+``cache=False``, or a ``with bypass_cache():`` block around DSPy calls) skips lookup and
+store; ``request.options.salt`` (a ``with rollout(rollout_id):`` block) gives an
+independent entry (DSPy's ``rollout_id`` idea). See :mod:`unified._scope`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import dataclasses
 import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from .._parts import TextPart, part_key
+from .._trace import CallTrace
 from ..config import CacheConfig
 from ..types import BackendIdentity, LMRequest, LMResponse, Message, Usage, canonical_json
-from .base import CallRecord, Handler
+from .base import EMPTY_TRACE, Layer, TraceStep, attach_trace, trace_of, with_trace
 from .diskstore import DiskStore
 
-__all__ = ["CacheLayer", "MemoryLRU", "bypass_cache", "rollout", "cache_key"]
-
-_BYPASS: contextvars.ContextVar[bool] = contextvars.ContextVar("unified_cache_bypass",
-                                                               default=False)
-_ROLLOUT: contextvars.ContextVar[str | None] = contextvars.ContextVar("unified_rollout_id",
-                                                                      default=None)
-
-
-@contextlib.contextmanager
-def bypass_cache() -> Iterator[None]:
-    """Within this block, calls neither read nor write the cache."""
-    token = _BYPASS.set(True)
-    try:
-        yield
-    finally:
-        _BYPASS.reset(token)
-
-
-@contextlib.contextmanager
-def rollout(rollout_id: str | None) -> Iterator[None]:
-    """Within this block, cache entries are salted with ``rollout_id``."""
-    token = _ROLLOUT.set(rollout_id)
-    try:
-        yield
-    finally:
-        _ROLLOUT.reset(token)
-
+__all__ = ["Cached", "ResponseCache", "MemoryLRU", "cache_key"]
 
 def cache_key(request: LMRequest, identity: BackendIdentity, *, rules: str = "",
               salt: str | None = None) -> str:
@@ -152,8 +128,8 @@ class MemoryLRU:
             self._data.clear()
 
 
-class CacheLayer:
-    """Serves repeated requests from memory or disk (see module docstring)."""
+class ResponseCache:
+    """Stored responses in memory and on disk, keyed per answering identity."""
 
     def __init__(self, config: CacheConfig, identity: BackendIdentity, *, rules: str = "",
                  clock: Callable[[], float] = time.time) -> None:
@@ -169,7 +145,7 @@ class CacheLayer:
     def key_for(self, request: LMRequest, identity: BackendIdentity | None = None) -> str:
         """The key of ``request`` answered by ``identity`` (default: the primary)."""
         return cache_key(request, identity or self.identity, rules=self.rules,
-                         salt=_ROLLOUT.get())
+                         salt=request.options.salt)
 
     def lookup(self, key: str) -> LMResponse | None:
         """A fresh stored response for ``key`` from memory, then disk; None on a miss."""
@@ -196,28 +172,6 @@ class CacheLayer:
         if self.disk is not None:
             self.disk.set(key, value)
 
-    def wrap(self, handler: Handler) -> Handler:
-        """Return ``handler`` served from the cache when possible."""
-
-        def cached(request: LMRequest, record: CallRecord) -> LMResponse:
-            if _BYPASS.get() or not request.options.cache:
-                record.cache = "bypass"
-                return handler(request, record)
-            key = self.key_for(request)
-            hit = self.lookup(key)
-            if hit is not None:
-                record.cache = "hit"
-                return hit
-            record.cache = "miss"
-            response = handler(request, record)
-            answered_by = record.answered_by or self.identity
-            store_key = key if answered_by == self.identity else self.key_for(request,
-                                                                             answered_by)
-            self.store(store_key, response)
-            return response
-
-        return cached
-
     def clear(self) -> int:
         """Empty both layers; return how many disk entries were removed."""
         self.memory.clear()
@@ -234,4 +188,68 @@ def _as_hit(value: dict[str, Any]) -> LMResponse | None:
         response = LMResponse.from_dict(value)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         return None
-    return dataclasses.replace(response, cache_hit=True, usage=Usage(0, 0))
+    return dataclasses.replace(response, cache_hit=True, usage=Usage(0, 0), trace=_HIT)
+
+
+_HIT = CallTrace(cache="hit")
+
+
+class Cached(Layer):
+    """Serves repeated requests from a :class:`ResponseCache` (see module docstring)."""
+
+    def __init__(self, inner: Any, store: ResponseCache) -> None:
+        super().__init__(inner)
+        self.store = store
+        self._step = TraceStep()
+
+    def _hit(self, request: LMRequest) -> tuple[str, str | None, LMResponse | None]:
+        """``(outcome, key, hit)`` before the wrapped backend is asked."""
+        if not request.options.cache:
+            return "bypass", None, None
+        key = self.store.key_for(request)
+        hit = self.store.lookup(key)
+        return ("hit", key, hit) if hit is not None else ("miss", key, None)
+
+    def _answered(self, request: LMRequest, key: str | None,
+                  response: LMResponse) -> LMResponse:
+        trace = response.trace or EMPTY_TRACE
+        if key is None:
+            return with_trace(response, self._step.apply(trace, "bypass", CallTrace.with_cache))
+        store = self.store
+        answered_by = trace.answered_by
+        store.store(key if answered_by is None or answered_by == store.identity
+                    else store.key_for(request, answered_by), response)
+        return with_trace(response, self._step.apply(trace, "miss", CallTrace.with_cache))
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """A stored answer, else the wrapped backend's (stored when it is new)."""
+        outcome, key, hit = self._hit(request)
+        if hit is not None:
+            return hit
+        try:
+            response = self.inner.complete(request)
+        except Exception as exc:
+            _noted(exc, outcome)
+            raise
+        return self._answered(request, key, response)
+
+    async def acomplete(self, request: LMRequest) -> LMResponse:
+        """Async variant of :meth:`complete` (the store is local and fast: not awaited)."""
+        outcome, key, hit = self._hit(request)
+        if hit is not None:
+            return hit
+        try:
+            response = await self.inner.acomplete(request)
+        except Exception as exc:
+            _noted(exc, outcome)
+            raise
+        return self._answered(request, key, response)
+
+    def close(self) -> None:
+        """Close the store's connection of this thread, then the wrapped backend."""
+        self.store.close()
+        self.inner.close()
+
+
+def _noted(exc: BaseException, outcome: str) -> None:
+    attach_trace(exc, trace_of(exc).with_cache(outcome))

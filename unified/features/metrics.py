@@ -10,12 +10,13 @@ over the last ``window`` calls), ``attempts``, ``retry_sleep_total``, ``tokens_i
 cache), ``tokens_reasoning`` (the thinking share of the output),
 ``estimated_cost_usd``, ``errors_by_class``, ``per_backend`` and, for streamed calls,
 ``streams``, ``chunks_per_call`` and ``time_to_first_chunk_p50``/``p95``/``p99``.
-Percentiles and means are computed with :mod:`unified.tlm` (the project's own numeric
-ops), not numpy. As in the legacy wrapper, failures are counted but not timed.
+Percentiles (linear interpolation, as numpy's default) and means come from the
+standard library's :mod:`statistics`. As in the legacy wrapper, failures are counted but not timed.
 """
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 from collections import deque
@@ -25,10 +26,21 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..types import LMRequest, LMResponse
-from .base import CallRecord, Handler
+from .base import EMPTY_TRACE, CallRecord, Layer, trace_of
 from .pricing import estimate_cost
 
-__all__ = ["MetricsLayer", "Metrics", "StreamStats"]
+__all__ = ["Metered", "Metrics", "Listener", "StreamStats"]
+
+Listener = Callable[[CallRecord], None]
+
+
+def _percentiles(values: list[float]) -> tuple[float, float, float]:
+    """p50, p95 and p99 of ``values`` (zeros when empty)."""
+    if len(values) < 2:
+        only = values[0] if values else 0.0
+        return only, only, only
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[49], cuts[94], cuts[98]
 
 
 def _ratio(part: float, whole: float) -> float:
@@ -55,11 +67,9 @@ class StreamStats:
 
     def snapshot(self) -> dict[str, Any]:
         """``streams``, ``chunks_per_call`` and ``time_to_first_chunk_p50/p95/p99``."""
-        from .. import tlm
-
         with self._lock:
             first, streams, chunks = list(self._first), self._streams, self._chunks
-        p50, p95, p99 = tlm.percentile(first, [50, 95, 99]) if first else [0.0, 0.0, 0.0]
+        p50, p95, p99 = _percentiles(first)
         return {"streams": streams, "chunks_per_call": chunks / streams if streams else 0.0,
                 "time_to_first_chunk_p50": float(p50), "time_to_first_chunk_p95": float(p95),
                 "time_to_first_chunk_p99": float(p99)}
@@ -91,23 +101,23 @@ class Metrics:
         """Fold one finished call into the counters."""
         if not self.enabled:
             return
-        response, error = record.response, record.error
+        response, error, trace = record.response, record.error, record.trace
         with self._lock:
             c = self._counts
             c["total"] += 1
-            c["attempts"] += len(record.attempts)
-            c["retries"] += record.retries
-            c["sleep"] += record.retry_sleep
-            c["hits"] += record.cache == "hit"
-            c["misses"] += record.cache == "miss"
-            for attempt in record.attempts:
+            c["attempts"] += len(trace.attempts)
+            c["retries"] += trace.retries
+            c["sleep"] += trace.retry_sleep
+            c["hits"] += trace.cache == "hit"
+            c["misses"] += trace.cache == "miss"
+            for attempt in trace.attempts:
                 if attempt.error:
                     self._errors[attempt.error] = self._errors.get(attempt.error, 0) + 1
             if error is not None:
                 c["failed"] += 1
                 c["validation_failures"] += isinstance(error, ValidationError)
                 name = type(error).__name__
-                if not record.attempts or record.attempts[-1].error != name:
+                if not trace.attempts or trace.attempts[-1].error != name:
                     self._errors[name] = self._errors.get(name, 0) + 1
             elif response is not None:
                 c["ok"] += 1
@@ -120,8 +130,8 @@ class Metrics:
                 c["cost"] += estimate_cost(response.model or record.request.model,
                                            response.usage.input_tokens,
                                            response.usage.output_tokens)
-            kind = record.answered_by.kind if record.answered_by else (
-                "cache" if record.cache == "hit" else "none")
+            kind = trace.answered_by.kind if trace.answered_by else (
+                "cache" if trace.cache == "hit" else "none")
             per = self._per_backend.setdefault(kind, {"requests": 0, "successes": 0,
                                                       "failures": 0})
             per["requests"] += 1
@@ -130,16 +140,13 @@ class Metrics:
 
     def snapshot(self) -> dict[str, Any]:
         """The metrics dict (see module docstring)."""
-        from .. import tlm
-
         with self._lock:
             c = dict(self._counts)
             latencies = list(self._latencies)
             errors = dict(self._errors)
             per_backend = {k: dict(v) for k, v in self._per_backend.items()}
             last = self._last_updated
-        p50, p95, p99 = (tlm.percentile(latencies, [50, 95, 99]) if latencies
-                         else [0.0, 0.0, 0.0])
+        p50, p95, p99 = _percentiles(latencies)
         return {
             "enabled": self.enabled,
             "total_requests": int(c["total"]),
@@ -149,7 +156,7 @@ class Metrics:
             "cache_misses": int(c["misses"]),
             "cache_hit_rate": _ratio(c["hits"], c["hits"] + c["misses"]),
             "total_response_time": c["time"],
-            "average_response_time": float(tlm.mean(latencies)) if latencies else 0.0,
+            "average_response_time": statistics.fmean(latencies) if latencies else 0.0,
             "retry_count": int(c["retries"]),
             "validation_failures": int(c["validation_failures"]),
             "success_rate": _ratio(c["ok"], c["total"]),
@@ -170,29 +177,51 @@ class Metrics:
         }
 
 
-class MetricsLayer:
-    """Times each call with the injected clock and folds its record into :class:`Metrics`."""
+class Metered(Layer):
+    """The outermost layer: times each call with the injected clock, folds the finished
+    :class:`CallRecord` (built once from the call's trace) into :class:`Metrics`, then
+    hands it to each listener (the compat shims, the parity harness's tests)."""
 
-    def __init__(self, metrics: Metrics, *,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(self, inner: Any, metrics: Metrics, *,
+                 clock: Callable[[], float] = time.perf_counter,
+                 listeners: list[Listener] | None = None) -> None:
+        super().__init__(inner)
         self.metrics = metrics
+        self.listeners: list[Listener] = listeners if listeners is not None else []
+        #: The telemetry layer's hook (``Traced``): the same record, before the listeners.
+        self.on_record: Listener | None = None
         self._clock = clock
 
-    def wrap(self, handler: Handler) -> Handler:
-        """Return ``handler`` with every call measured."""
+    def _finish(self, request: LMRequest, start: float, response: LMResponse | None,
+                error: BaseException | None) -> None:
+        trace = (response.trace or EMPTY_TRACE if response is not None
+                 else trace_of(error) if error is not None else EMPTY_TRACE)
+        record = CallRecord(request, trace, self._clock() - start, response, error)
+        self.metrics.record(record)
+        if self.on_record is not None:
+            self.on_record(record)
+        if self.listeners:
+            for listener in tuple(self.listeners):
+                listener(record)
 
-        def measured(request: LMRequest, record: CallRecord) -> LMResponse:
-            start = self._clock()
-            try:
-                response = handler(request, record)
-            except Exception as exc:
-                record.error = exc
-                raise
-            else:
-                record.response = response
-                return response
-            finally:
-                record.latency = self._clock() - start
-                self.metrics.record(record)
+    def complete(self, request: LMRequest) -> LMResponse:
+        """One measured call."""
+        start = self._clock()
+        try:
+            response = self.inner.complete(request)
+        except Exception as exc:
+            self._finish(request, start, None, exc)
+            raise
+        self._finish(request, start, response, None)
+        return response  # type: ignore[no-any-return]
 
-        return measured
+    async def acomplete(self, request: LMRequest) -> LMResponse:
+        """Async variant of :meth:`complete`."""
+        start = self._clock()
+        try:
+            response = await self.inner.acomplete(request)
+        except Exception as exc:
+            self._finish(request, start, None, exc)
+            raise
+        self._finish(request, start, response, None)
+        return response  # type: ignore[no-any-return]

@@ -4,7 +4,10 @@ Built by :meth:`Telemetry.for_config` only when ``UnifiedConfig.telemetry.enable
 set (``opentelemetry-api`` is imported then and not before); with telemetry off the
 pipeline holds no trace of this module and a call does no extra work.
 
-Per call, outermost in the stack (so it sees the finished :class:`CallRecord`):
+Two layers of the stack (:func:`unified.stack.build_stack`): :class:`Traced`, outermost
+(``Traced(Metered(...))``, so it sees the call's finished
+:class:`~unified._trace.CallTrace`), and :class:`Attempted` around each backend inside
+its retry loop (``Checked(Retrying(Attempted(backend)))``). Per call:
 
 - one ``CLIENT`` span ``chat <model>`` following the OpenTelemetry GenAI semantic
   conventions: ``gen_ai.operation.name``, ``gen_ai.system`` (and its newer name
@@ -16,7 +19,7 @@ Per call, outermost in the stack (so it sees the finished :class:`CallRecord`):
   attempts, retries and their waits (a fallback's first try is no retry), cache
   outcome, fallback used, validation reason code;
 - one child span ``attempt <kind>`` per backend attempt (the retry loop calls the
-  backend through :class:`_TracedBackend`), naming the backend tried (kind, endpoint,
+  backend through :class:`Attempted`), naming the backend tried (kind, endpoint,
   model), with ``error.type`` on a failed one;
 - the metrics ``gen_ai.client.operation.duration`` (s) and
   ``gen_ai.client.token.usage`` (histograms), ``unified.client.cache.hits`` /
@@ -34,23 +37,26 @@ from __future__ import annotations
 
 import contextvars
 import json
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..config import SECRET_FIELDS, TelemetryConfig, UnifiedConfig
 from ..errors import scrub
 from ..types import LMRequest, LMResponse
 from . import _mlflow_bridge, _otel_setup
-from .base import CallRecord, Handler
+from .base import EMPTY_TRACE, CallRecord, Layer, trace_of
+from .metrics import Metered
 
-__all__ = ["Telemetry", "call_attributes", "system_of"]
+__all__ = ["Telemetry", "Traced", "Attempted", "call_attributes", "system_of"]
 
 #: ``gen_ai.system`` per backend kind (the direct backend names its provider in the model).
 _SYSTEMS = {"bedrock": "aws.bedrock", "gateway": "mlflow.gateway", "mock": "unified.mock"}
 _REQUEST_PARAMS = ("temperature", "max_tokens", "top_p", "top_k", "seed",
                    "frequency_penalty", "presence_penalty")
-#: The attempt counter of the call running in this context (one list per call).
-_ATTEMPT_NO: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+#: The call running in this context: its attempt counter and, once the metered layer
+#: has finished it, its record (one list per call).
+_ATTEMPT_NO: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
     "unified_telemetry_attempt", default=None)
 
 
@@ -165,40 +171,33 @@ class Telemetry:
                    "parts": self._parts(getattr(response, "parts", None), response.text)}
         return {"gen_ai.output.messages": json.dumps([message])}
 
-    # -- the layer -----------------------------------------------------------------
-    def wrap(self, handler: Handler) -> Handler:
-        """Return ``handler`` with a span, metrics and (in an MLflow trace) an MLflow span."""
-        tracer, kind, endpoint = self._otel.tracer, self.identity.kind, self.identity.endpoint
-        client, record_content = self._otel.span_kind_client, self.config.record_content
+    # -- one call ----------------------------------------------------------------
+    def begin(self, request: LMRequest) -> tuple[Any, dict[str, Any], Any, Any]:
+        """Open the call's span (and MLflow span): ``(span context, attrs, mlflow span,
+        attempt-counter token)``."""
+        attrs = request_attributes(request, self.identity.kind, self.identity.endpoint)
+        if self.config.record_content:
+            attrs.update(self._content_in(request))
+        name = f"chat {request.model}"
+        mlflow_span = _mlflow_bridge.start(name, attrs)
+        token = _ATTEMPT_NO.set([0, None])
+        context = self._otel.tracer.start_as_current_span(
+            name, kind=self._otel.span_kind_client, attributes=attrs,
+            record_exception=False, set_status_on_exception=False)
+        return context, attrs, mlflow_span, token
 
-        def traced(request: LMRequest, record: CallRecord) -> LMResponse:
-            attrs = request_attributes(request, kind, endpoint)
-            if record_content:
-                attrs.update(self._content_in(request))
-            name = f"chat {request.model}"
-            mlflow_span = _mlflow_bridge.start(name, attrs)
-            token = _ATTEMPT_NO.set([0])
-            with tracer.start_as_current_span(name, kind=client, attributes=attrs,
-                                              record_exception=False,
-                                              set_status_on_exception=False) as span:
-                try:
-                    return handler(request, record)
-                finally:
-                    _ATTEMPT_NO.reset(token)
-                    done = call_attributes(record)
-                    if record_content and record.response is not None:
-                        done.update(self._content_out(record.response))
-                    span.set_attributes(done)
-                    if record.error is not None:
-                        self._otel.set_error(span, record.error)
-                    self._measure(attrs, done, record)
-                    _mlflow_bridge.end(mlflow_span, done, record.error)
-
-        return traced
-
-    def traced_backends(self, backends: Sequence[Any]) -> list[Any]:
-        """``backends`` with a child span around every attempt (the retry loop's seam)."""
-        return [_TracedBackend(backend, self._otel) for backend in backends]
+    def end(self, span: Any, attrs: dict[str, Any], mlflow_span: Any, token: Any,
+            record: CallRecord) -> None:
+        """Close the call: the finished record's attributes, the metrics, MLflow."""
+        _ATTEMPT_NO.reset(token)
+        done = call_attributes(record)
+        if self.config.record_content and record.response is not None:
+            done.update(self._content_out(record.response))
+        span.set_attributes(done)
+        if record.error is not None:
+            self._otel.set_error(span, record.error)
+        self._measure(attrs, done, record)
+        _mlflow_bridge.end(mlflow_span, done, record.error)
 
     def _measure(self, before: dict[str, Any], after: dict[str, Any],
                  record: CallRecord) -> None:
@@ -225,36 +224,118 @@ class Telemetry:
         self._otel.shutdown()
 
 
-class _TracedBackend:
-    """A backend whose ``complete`` runs in an ``attempt`` child span; else transparent."""
+class Traced(Layer):
+    """The outermost layer: a span, metrics and (in an MLflow trace) an MLflow span per
+    call, read from the call's trace (see module docstring)."""
 
-    def __init__(self, inner: Any, otel: _otel_setup.OTel) -> None:
-        self._inner = inner
-        self._otel = otel
+    stream_through = True
+
+    def __init__(self, inner: Any, telemetry: Telemetry, *,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        super().__init__(inner)
+        self.telemetry = telemetry
+        self._clock = clock
+        if isinstance(inner, Metered):
+            inner.on_record = _heard
+
+
+    def _finish(self, opened: tuple[Any, dict[str, Any], Any, Any], span: Any,
+                request: LMRequest, start: float, response: LMResponse | None,
+                error: BaseException | None) -> None:
+        call = _ATTEMPT_NO.get()
+        record = call[1] if call is not None else None
+        if record is None:     # no metered layer inside: the record of our own
+            trace = (response.trace or EMPTY_TRACE) if response is not None else trace_of(
+                error) if error is not None else EMPTY_TRACE
+            record = CallRecord(request, trace, self._clock() - start, response, error)
+        self.telemetry.end(span, opened[1], opened[2], opened[3], record)
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """One call in its span."""
+        opened = self.telemetry.begin(request)
+        start = self._clock()
+        with opened[0] as span:
+            try:
+                response: LMResponse = self.inner.complete(request)
+            except Exception as exc:
+                self._finish(opened, span, request, start, None, exc)
+                raise
+            self._finish(opened, span, request, start, response, None)
+            return response
+
+    async def acomplete(self, request: LMRequest) -> LMResponse:
+        """Async variant of :meth:`complete`."""
+        opened = self.telemetry.begin(request)
+        start = self._clock()
+        with opened[0] as span:
+            try:
+                response: LMResponse = await self.inner.acomplete(request)
+            except Exception as exc:
+                self._finish(opened, span, request, start, None, exc)
+                raise
+            self._finish(opened, span, request, start, response, None)
+            return response
+
+    def close(self) -> None:
+        """Flush the telemetry the wrapper built, then close the wrapped stack."""
+        self.telemetry.close()
+        self.inner.close()
+
+
+def _heard(record: CallRecord) -> None:
+    """The metered layer's record of the call running in this context."""
+    call = _ATTEMPT_NO.get()
+    if call is not None:
+        call[1] = record
+
+
+class Attempted(Layer):
+    """One backend whose every call (one attempt of the retry loop around it) runs in
+    an ``attempt <kind>`` child span."""
+
+    stream_through = True
+
+    def __init__(self, inner: Any, telemetry: Telemetry) -> None:
+        super().__init__(inner)
+        self._otel = telemetry._otel
         identity = inner.identity()
         self._name = f"attempt {identity.kind}"
         self._attrs = {"unified.backend.kind": identity.kind,
                        "unified.backend.endpoint": identity.endpoint,
                        "unified.backend.model": identity.model}
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def complete(self, request: LMRequest) -> LMResponse:
-        """One attempt of the inner backend, in its own span."""
+    def _span(self) -> Any:
         counter = _ATTEMPT_NO.get()
         number = 1
         if counter is not None:
             counter[0] += 1
             number = counter[0]
-        with self._otel.tracer.start_as_current_span(
-                self._name, attributes={**self._attrs, "unified.attempt": number},
-                record_exception=False, set_status_on_exception=False) as span:
+        return self._otel.tracer.start_as_current_span(
+            self._name, attributes={**self._attrs, "unified.attempt": number},
+            record_exception=False, set_status_on_exception=False)
+
+    def _failed(self, span: Any, exc: Exception) -> None:
+        span.set_attribute("error.type", type(exc).__name__)
+        self._otel.set_error(span, exc)
+
+    def complete(self, request: LMRequest) -> LMResponse:
+        """One attempt of the wrapped backend, in its own span."""
+        with self._span() as span:
             try:
-                response: LMResponse = self._inner.complete(request)
+                response: LMResponse = self.inner.complete(request)
             except Exception as exc:
-                span.set_attribute("error.type", type(exc).__name__)
-                self._otel.set_error(span, exc)
+                self._failed(span, exc)
+                raise
+            span.set_attribute("gen_ai.response.finish_reasons", [response.finish_reason])
+            return response
+
+    async def acomplete(self, request: LMRequest) -> LMResponse:
+        """Async variant of :meth:`complete`."""
+        with self._span() as span:
+            try:
+                response: LMResponse = await self.inner.acomplete(request)
+            except Exception as exc:
+                self._failed(span, exc)
                 raise
             span.set_attribute("gen_ai.response.finish_reasons", [response.finish_reason])
             return response

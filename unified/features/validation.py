@@ -27,16 +27,14 @@ from typing import Any
 from ..config import ValidationConfig
 from ..errors import ValidationError
 from ..types import LMRequest, LMResponse, canonical_json
-from .base import CallRecord, Handler
+from .base import EMPTY_TRACE, CallTrace, Layer, TraceStep, attach_trace, with_trace
 
-__all__ = ["ValidationLayer", "validate_text", "output_text", "tool_call_rule", "PASSED",
-           "SECURITY_KEYWORDS", "TOOL_CALLS_SKIPPED"]
+__all__ = ["Validated", "validate_text", "output_text", "tool_call_rule", "PASSED",
+           "TOOL_CALLS_SKIPPED"]
 
 PASSED = "all_validations_passed"
 TOOL_CALLS_SKIPPED = "tool_calls_not_validated"
 _TOOL_RULE = "validates_tool_calls"
-SECURITY_KEYWORDS = ("<script>", "javascript:", "eval(", "exec(", "__import__",
-                     "'; DROP TABLE", "../", "${jndi:")
 _SECTION = re.compile(r"\[\[ ## (\w+) ## \]\]\n?")
 
 
@@ -98,14 +96,18 @@ def _validate_tool_calls(response: LMResponse, config: ValidationConfig) -> tupl
     return True, PASSED
 
 
-class ValidationLayer:
-    """Raises :class:`ValidationError` for responses that break the rules."""
+class Validated(Layer):
+    """Raises :class:`ValidationError` for responses that break the rules; the reason
+    code joins the call's trace (on the response, or on the error)."""
 
-    def __init__(self, config: ValidationConfig) -> None:
+    def __init__(self, inner: Any, config: ValidationConfig) -> None:
+        super().__init__(inner)
         self.config = config
+        self._step = TraceStep()
 
     def judge(self, response: LMResponse) -> tuple[bool, str, str]:
-        """``(ok, reason_code, validated_text)`` for one response."""
+        """``(ok, reason_code, validated_text)`` for one response (shared with the
+        stream validation)."""
         text: str = response.text
         if not text and response.parts and response.tool_calls:
             ok, reason = _validate_tool_calls(response, self.config)
@@ -114,15 +116,19 @@ class ValidationLayer:
             ok, reason = validate_text(text, self.config)
         return ok, reason, text
 
-    def wrap(self, handler: Handler) -> Handler:
-        """Return ``handler`` with validation of every response it returns."""
+    def check(self, response: LMResponse) -> LMResponse:
+        """``response`` with its reason code in the trace, or raise ``ValidationError``."""
+        ok, reason, text = self.judge(response)
+        trace = self._step.apply(response.trace or EMPTY_TRACE, reason,
+                                CallTrace.with_validation)
+        if not ok:
+            raise attach_trace(ValidationError(reason, text=text), trace)
+        return with_trace(response, trace)
 
-        def validated(request: LMRequest, record: CallRecord) -> LMResponse:
-            response = handler(request, record)
-            ok, reason, text = self.judge(response)
-            record.validation = reason
-            if not ok:
-                raise ValidationError(reason, text=text)
-            return response
+    def complete(self, request: LMRequest) -> LMResponse:
+        """The wrapped backend's response, validated."""
+        return self.check(self.inner.complete(request))
 
-        return validated
+    async def acomplete(self, request: LMRequest) -> LMResponse:
+        """Async variant of :meth:`complete`."""
+        return self.check(await self.inner.acomplete(request))

@@ -174,3 +174,25 @@ def test_the_automatic_mock_answers_the_flattened_prompt_with_parseable_fields(m
     wrapper, _ = make(None)  # MockBackend's automatic answerer, as in the non-compat path
     result = wrapper.predict("question -> answer", question="Capital?")
     assert result.success and result.outputs == {"answer": "mock answer"}
+
+
+def test_budget_and_breaker_are_layers_inside_the_cache_in_the_legacy_order(make) -> None:
+    from unified.stack import layers
+
+    wrapper, _ = make([{"answer": "a"}], budget_usd=1.0)
+    names = [type(layer).__name__ for layer in layers(wrapper.unified.pipeline.stack)]
+    assert names[:4] == ["Metered", "Cached", "Budgeted", "Breaker"]
+
+
+def test_a_failed_call_inside_the_stack_is_counted_once_by_the_breaker(make) -> None:
+    wrapper, _ = make([{"answer": "x"}], errors=[ServerError("down")] * 9,
+                      circuit_failure_threshold=5)
+    wrapper.predict("question -> answer", question="q")
+    assert wrapper.circuit_breaker.failures == 1
+
+
+def test_a_shim_call_is_counted_in_one_metrics_object(make) -> None:
+    wrapper, _ = make([{"answer": "a"}])
+    wrapper.predict("question -> answer", question="q")
+    assert wrapper.unified.pipeline.metrics is wrapper.runtime.metrics
+    assert wrapper.runtime.metrics.snapshot()["total_requests"] == 1

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import subprocess
 import sys
 import textwrap
 
+from suites.unit.features.conftest import FnBackend
 from unified import BackendIdentity, CacheConfig, LMRequest, LMResponse, Message, Usage
-from unified.features.base import CallRecord
-from unified.features.cache import CacheLayer, MemoryLRU, bypass_cache, cache_key, rollout
+from unified.features.base import CallTrace, with_trace
+from unified._request_config import CallOptions
+from unified.features.cache import Cached, MemoryLRU, ResponseCache, cache_key
 from unified.features.diskstore import FILE_NAME, DiskStore
 
 IDENT = BackendIdentity("gateway", "http://127.0.0.1:1/endpoints/chat", "m")
 REQ = LMRequest("m", [Message("user", "q")], params={"temperature": 0.1})
 
 
-def counting_handler(text: str = "answer"):
-    calls: list[LMRequest] = []
-
-    def handler(request: LMRequest, record: CallRecord) -> LMResponse:
-        calls.append(request)
-        return LMResponse(text, usage=Usage(3, 1), backend="gateway", model="m")
-
-    return handler, calls
+def counting(store: ResponseCache, text: str = "answer") -> tuple[Cached, list[LMRequest]]:
+    backend = FnBackend(lambda request: LMResponse(text, usage=Usage(3, 1), backend="gateway",
+                                                   model="m"))
+    return Cached(backend, store), backend.calls
 
 
 def test_keys_differ_when_any_param_model_or_endpoint_differs() -> None:
@@ -46,56 +45,42 @@ def test_keys_are_stable_for_equal_requests() -> None:
 
 
 def test_second_identical_call_is_a_hit_with_zero_usage() -> None:
-    layer = CacheLayer(CacheConfig(), IDENT)
-    handler, calls = counting_handler()
-    wrapped = layer.wrap(handler)
-    first, second = CallRecord(REQ), CallRecord(REQ)
-    wrapped(REQ, first)
-    hit = wrapped(REQ, second)
-    assert (first.cache, second.cache, len(calls)) == ("miss", "hit", 1)
+    cached, calls = counting(ResponseCache(CacheConfig(), IDENT))
+    first = cached.complete(REQ)
+    hit = cached.complete(REQ)
+    assert (first.trace.cache, hit.trace.cache, len(calls)) == ("miss", "hit", 1)
     assert hit.cache_hit and hit.usage == Usage(0, 0) and hit.text == "answer"
 
 
 def test_entries_expire_after_their_ttl() -> None:
     now = [0.0]
-    layer = CacheLayer(CacheConfig(ttl_seconds=10), IDENT, clock=lambda: now[0])
-    handler, calls = counting_handler()
-    wrapped = layer.wrap(handler)
-    wrapped(REQ, CallRecord(REQ))
+    cached, calls = counting(ResponseCache(CacheConfig(ttl_seconds=10), IDENT,
+                                           clock=lambda: now[0]))
+    cached.complete(REQ)
     now[0] = 10.0
-    wrapped(REQ, CallRecord(REQ))
+    cached.complete(REQ)
     assert len(calls) == 2
 
 
-def test_bypass_skips_lookup_and_store() -> None:
-    layer = CacheLayer(CacheConfig(), IDENT)
-    handler, calls = counting_handler()
-    wrapped = layer.wrap(handler)
-    with bypass_cache():
-        record = CallRecord(REQ)
-        wrapped(REQ, record)
-    assert record.cache == "bypass" and len(layer.memory) == 0
+def test_a_request_with_cache_off_skips_lookup_and_store() -> None:
+    layer = ResponseCache(CacheConfig(), IDENT)
+    cached, _ = counting(layer)
+    response = cached.complete(dataclasses.replace(REQ, options=CallOptions(cache=False)))
+    assert response.trace.cache == "bypass" and len(layer.memory) == 0
 
 
-def test_rollout_ids_get_their_own_entries() -> None:
-    layer = CacheLayer(CacheConfig(), IDENT)
-    handler, calls = counting_handler()
-    wrapped = layer.wrap(handler)
-    wrapped(REQ, CallRecord(REQ))
-    with rollout("r2"):
-        wrapped(REQ, CallRecord(REQ))
+def test_a_salted_request_gets_its_own_entry() -> None:
+    cached, calls = counting(ResponseCache(CacheConfig(), IDENT))
+    cached.complete(REQ)
+    cached.complete(dataclasses.replace(REQ, options=CallOptions(salt="r2")))
     assert len(calls) == 2
 
 
 def test_a_fallback_answer_is_stored_under_the_fallbacks_identity() -> None:
-    layer = CacheLayer(CacheConfig(), IDENT)
+    layer = ResponseCache(CacheConfig(), IDENT)
     fallback = BackendIdentity("mock", "mock://fallback", "m")
-
-    def answered_by_fallback(request: LMRequest, record: CallRecord) -> LMResponse:
-        record.answered_by = fallback
-        return LMResponse("from fallback")
-
-    layer.wrap(answered_by_fallback)(REQ, CallRecord(REQ))
+    answer = with_trace(LMResponse("from fallback"), CallTrace(answered_by=fallback))
+    Cached(FnBackend(lambda request: answer), layer).complete(REQ)
     assert layer.lookup(layer.key_for(REQ)) is None
     assert layer.lookup(layer.key_for(REQ, fallback)).text == "from fallback"
 
@@ -115,20 +100,20 @@ def test_disk_entries_are_json_rows(tmp_path) -> None:
 
 
 def test_a_corrupt_disk_entry_is_a_miss_and_gets_replaced(tmp_path) -> None:
-    layer = CacheLayer(CacheConfig(directory=str(tmp_path)), IDENT)
+    layer = ResponseCache(CacheConfig(directory=str(tmp_path)), IDENT)
     key = layer.key_for(REQ)
     layer.disk.set(key, {"text": "old"})
     conn = sqlite3.connect(tmp_path / FILE_NAME)
     conn.execute("UPDATE entries SET value = '{not json' WHERE key = ?", (key,))
     conn.commit()
-    handler, calls = counting_handler("fresh")
-    record = CallRecord(REQ)
-    assert layer.wrap(handler)(REQ, record).text == "fresh"
-    assert record.cache == "miss" and layer.disk.get(key)["text"] == "fresh"
+    cached, _ = counting(layer, "fresh")
+    response = cached.complete(REQ)
+    assert response.text == "fresh"
+    assert response.trace.cache == "miss" and layer.disk.get(key)["text"] == "fresh"
 
 
 def test_a_disk_entry_with_the_wrong_shape_is_a_miss(tmp_path) -> None:
-    layer = CacheLayer(CacheConfig(directory=str(tmp_path)), IDENT)
+    layer = ResponseCache(CacheConfig(directory=str(tmp_path)), IDENT)
     key = layer.key_for(REQ)
     layer.disk.set(key, {"no_text": 1})
     assert layer.lookup(key) is None
@@ -145,7 +130,7 @@ def test_the_disk_store_evicts_the_oldest_beyond_its_size_cap(tmp_path) -> None:
 
 
 def test_clear_reports_how_many_disk_entries_it_removed(tmp_path) -> None:
-    layer = CacheLayer(CacheConfig(directory=str(tmp_path)), IDENT)
+    layer = ResponseCache(CacheConfig(directory=str(tmp_path)), IDENT)
     layer.store("a", LMResponse("1"))
     layer.store("b", LMResponse("2"))
     assert layer.clear() == 2 and len(layer.memory) == 0

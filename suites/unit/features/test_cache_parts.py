@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from unified import BackendIdentity, CacheConfig, LMRequest, LMResponse, Message, Usage
-from unified.features.base import CallRecord
-from unified.features.cache import CacheLayer, cache_key
+from suites.unit.features.conftest import FnBackend
+from unified.features.cache import Cached, ResponseCache, cache_key
 from unified.types import (
     CallOptions,
     CitationPart,
@@ -122,18 +122,17 @@ RICH = LMResponse(
 def test_a_response_with_tool_calls_and_thinking_round_trips_unchanged(store: str,
                                                                         tmp_path: Path) -> None:
     config = CacheConfig(directory=str(tmp_path))
-    CacheLayer(config, IDENT).wrap(lambda request, record: RICH)(BASE, CallRecord(BASE))
-    layer = CacheLayer(config, IDENT)
+    Cached(FnBackend(lambda request: RICH), ResponseCache(config, IDENT)).complete(BASE)
+    layer = ResponseCache(config, IDENT)
     if store == "memory":
-        layer.wrap(lambda request, record: RICH)(BASE, CallRecord(BASE))   # fills memory
+        Cached(FnBackend(lambda request: RICH), layer).complete(BASE)   # fills memory
     hit = layer.lookup(layer.key_for(BASE))
     assert hit is not None and hit.cache_hit
     assert dataclasses.replace(hit, cache_hit=False, usage=RICH.usage) == RICH
 
 
 def test_a_call_with_cache_off_neither_reads_nor_writes() -> None:
-    layer = CacheLayer(CacheConfig(), IDENT)
+    layer = ResponseCache(CacheConfig(), IDENT)
     off = dataclasses.replace(BASE, options=CallOptions(cache=False))
-    record = CallRecord(off)
-    layer.wrap(lambda request, record: RICH)(off, record)
-    assert record.cache == "bypass" and len(layer.memory) == 0
+    response = Cached(FnBackend(lambda request: RICH), layer).complete(off)
+    assert response.trace.cache == "bypass" and len(layer.memory) == 0

@@ -74,9 +74,9 @@ def test_estimated_cost_uses_the_price_table(make_wrapper) -> None:
 
 def test_disabled_metrics_count_nothing() -> None:
     metrics = Metrics(enabled=False)
-    from unified.features.base import CallRecord
+    from unified.features.base import EMPTY_TRACE, CallRecord
 
-    metrics.record(CallRecord(LMRequest("m", [Message("user", "q")])))
+    metrics.record(CallRecord(LMRequest("m", [Message("user", "q")]), EMPTY_TRACE, 0.0))
     assert metrics.snapshot()["total_requests"] == 0
 
 
@@ -85,3 +85,10 @@ def test_reset_zeroes_the_counters(make_wrapper) -> None:
     wrapper.create_module("question -> answer").predict(question="q")
     wrapper.reset_metrics()
     assert wrapper.get_metrics()["total_requests"] == 0
+
+
+def test_percentiles_interpolate_linearly_between_samples() -> None:
+    from unified.features.metrics import _percentiles
+
+    assert _percentiles([1.0, 2.0, 3.0, 4.0]) == pytest.approx((2.5, 3.85, 3.97))
+    assert _percentiles([]) == (0.0, 0.0, 0.0) and _percentiles([2.0]) == (2.0, 2.0, 2.0)

@@ -14,33 +14,34 @@ from unified import (
     ServerError,
     ValidationError,
 )
-from unified.features.base import CallRecord
-from unified.features.retry import RetryLayer
+from suites.unit.features.conftest import FnBackend
+from unified.features.base import CallTrace, trace_of
+from unified.features.retry import Retrying
+from unified.pipeline import Clock
 
 REQUEST = LMRequest("m", [Message("user", "q")])
 
 
-def failing(*errors: BaseException):
+def failing(*errors: BaseException) -> FnBackend:
     queue = list(errors)
 
-    def handler(request: LMRequest, record: CallRecord) -> LMResponse:
+    def answer(request: LMRequest) -> LMResponse:
         if queue:
             raise queue.pop(0)
         return LMResponse("ok")
 
-    return handler
+    return FnBackend(answer)
 
 
-def run(config: RetryConfig, *errors: BaseException, rand=lambda: 0.5):
+def run(config: RetryConfig, *errors: BaseException, rand=lambda: 0.5
+        ) -> tuple[LMResponse | Exception, list[float], CallTrace]:
     sleeps: list[float] = []
-    record = CallRecord(REQUEST)
-    handler = RetryLayer(config, backend="mock", sleep=sleeps.append, rand=rand).wrap(
-        failing(*errors))
+    layer = Retrying(failing(*errors), config, clock=Clock(sleep=sleeps.append), rand=rand)
     try:
-        result = handler(REQUEST, record)
+        result: LMResponse | Exception = layer.complete(REQUEST)
     except Exception as exc:  # noqa: BLE001 - the test inspects it
         result = exc
-    return result, sleeps, record
+    return result, sleeps, trace_of(result)
 
 
 def test_a_failing_call_is_tried_max_retries_plus_one_times() -> None:

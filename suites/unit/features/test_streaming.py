@@ -205,3 +205,50 @@ def test_a_backend_without_stream_answers_in_one_chunk_and_is_retried_like_any_o
     run = pipeline(backend, fake_clock, cache=None)
     assert texts(run.stream(REQUEST)) == ["whole answer"]
     assert backend.inner.call_count == 2
+
+
+def test_a_streamed_fallbacks_first_try_is_not_counted_as_a_retry(fake_clock) -> None:
+    primary = MockBackend([MockStream(WORDS)], errors=[ServerError("x")] * 2,
+                          sleep=fake_clock.sleep)
+    spare = MockBackend([MockStream(["spare"])], endpoint="mock://spare",
+                        sleep=fake_clock.sleep)
+    run = pipeline(primary, fake_clock, spare)
+    records = []
+    run.listeners.append(records.append)
+    list(run.stream(REQUEST))
+    [record] = records
+    assert (len(record.attempts), record.retries) == (3, 1)
+    assert record.fallback_used and record.answered_by == spare.identity()
+    assert run.metrics.snapshot()["retry_count"] == 1
+
+
+def test_a_stream_whose_every_backend_fails_raises_the_group_of_their_failures(
+        fake_clock) -> None:
+    from unified import FallbackExceptionGroup
+
+    primary = MockBackend([MockStream(WORDS)], errors=[ServerError("p")] * 2,
+                          sleep=fake_clock.sleep)
+    spare = MockBackend([MockStream(["s"])], errors=[ServerError("s")] * 2,
+                        endpoint="mock://spare", sleep=fake_clock.sleep)
+    run = pipeline(primary, fake_clock, spare)
+    with pytest.raises(FallbackExceptionGroup) as caught:
+        list(run.stream(REQUEST))
+    assert [str(e) for e in caught.value.exceptions] == ["p", "s"]
+
+
+def test_a_guard_layer_without_stream_semantics_answers_a_stream_in_one_chunk(
+        fake_clock) -> None:
+    from unified.features.base import Layer
+
+    class Counting(Layer):
+        calls = 0
+
+        def complete(self, request):
+            Counting.calls += 1
+            return self.inner.complete(request)
+
+    backend = MockBackend([MockStream(WORDS)], sleep=fake_clock.sleep)
+    run = Pipeline([backend], UnifiedConfig(backend="mock"), clock=fake_clock.as_clock(),
+                   guards=(Counting,))
+    deltas = list(run.stream(REQUEST))
+    assert "".join(texts(deltas)) == "".join(WORDS) and Counting.calls == 1

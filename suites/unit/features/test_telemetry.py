@@ -21,7 +21,10 @@ from unified.config import (
 )
 from unified.errors import AuthError, RateLimitError, ServerError, ValidationError
 from unified.features.base import CallRecord
+from unified.features.metrics import Metered
+from unified.features.telemetry import Attempted, Traced
 from unified.pipeline import Pipeline
+from unified.stack import layers
 
 PROMPT = "What is the capital of France?"
 ANSWER = "Paris, said the oracle"
@@ -231,7 +234,17 @@ def test_a_dspy_program_through_the_wrapper_emits_one_span_per_lm_call(
 def test_with_telemetry_off_the_pipeline_holds_no_telemetry() -> None:
     pipe = Pipeline([MockBackend([ANSWER])], UnifiedConfig(backend="mock"))
     assert pipe.telemetry is None
-    assert pipe._handler.__qualname__.startswith("MetricsLayer.wrap")
+    assert type(pipe.stack) is Metered
+    assert not any(isinstance(layer, (Traced, Attempted)) for layer in layers(pipe.stack))
+
+
+def test_with_telemetry_on_the_stack_is_traced_outermost_and_each_backend_attempted(
+        otel: OTelCapture) -> None:
+    pipe = Pipeline([MockBackend([ANSWER])], UnifiedConfig(backend="mock",
+                                                           telemetry=otel.config()))
+    found = [type(layer).__name__ for layer in layers(pipe.stack)]
+    assert found[:2] == ["Traced", "Metered"]
+    assert found[-3:] == ["Retrying", "Attempted", "MockBackend"]
 
 
 def test_with_telemetry_off_opentelemetry_is_never_imported() -> None:

@@ -5,23 +5,22 @@ from __future__ import annotations
 import pytest
 
 from unified import LMRequest, LMResponse, Message, ValidationConfig, ValidationError
-from unified.features.base import CallRecord
-from unified.features.validation import TOOL_CALLS_SKIPPED, ValidationLayer, tool_call_rule
+from suites.unit.features.conftest import FnBackend
+from unified.features.base import CallTrace
+from unified.features.validation import TOOL_CALLS_SKIPPED, Validated, tool_call_rule
 from unified.types import TextPart, ThinkingPart, ToolCallPart
 
 REQ = LMRequest("m", [Message("user", "q")])
 CALL_ONLY = LMResponse(parts=(ToolCallPart("c1", "search", {"q": "x"}),), finish_reason="tool_call")
 
 
-def _run(config: ValidationConfig, response: LMResponse) -> CallRecord:
-    record = CallRecord(REQ)
-    ValidationLayer(config).wrap(lambda request, record: response)(REQ, record)
-    return record
+def _run(config: ValidationConfig, response: LMResponse) -> CallTrace:
+    return Validated(FnBackend(lambda request: response), config).complete(REQ).trace
 
 
 def test_a_tool_call_only_response_is_not_failed_by_text_rules() -> None:
-    record = _run(ValidationConfig(min_length=5, required_keywords=["answer"]), CALL_ONLY)
-    assert record.validation == TOOL_CALLS_SKIPPED
+    trace = _run(ValidationConfig(min_length=5, required_keywords=["answer"]), CALL_ONLY)
+    assert trace.validation == TOOL_CALLS_SKIPPED
 
 
 def test_a_rule_marked_for_tool_calls_sees_the_calls_as_json() -> None:
