@@ -8,7 +8,9 @@ One file per scenario under ``suites/scenarios/``. Schema (``*`` = required)::
     backend*: direct                  # direct | gateway | bedrock
     program: predict                  # predict | chain_of_thought | chain | batch |
                                       # mcp_tool | backend_query | tool_call | react |
-                                      # structured (Predict under dspy.JSONAdapter)
+                                      # structured (Predict under dspy.JSONAdapter) |
+                                      # stream (calls {prompt, stream: true|false} through
+                                      # the pipeline's stream; outputs chunks + answer)
     tools: [add, multiply]            # tool_call / react: tools from harness.tools
     signature: "question -> answer"   # a DSPy string signature (a list for chain)
     instructions: "..."               # optional signature instructions (system prompt)
@@ -52,7 +54,7 @@ SCENARIO_DIR = ROOT / "suites" / "scenarios"
 PATTERNS = ("enhanced", "gateway", "bedrock", "simple", "dynamic")
 BACKENDS = ("direct", "gateway", "bedrock")
 PROGRAMS = ("predict", "chain_of_thought", "chain", "batch", "mcp_tool", "backend_query",
-            "tool_call", "react", "structured")
+            "tool_call", "react", "structured", "stream")
 IMPLEMENTATION_KINDS = ("legacy", "compat", "unified")
 CONFIG_SECTIONS = ("retry", "cache", "validation", "simple", "model", "unified")
 EXPECT_KEYS = ("outputs", "exception", "error_class", "wire_requests", "carries")

@@ -165,6 +165,10 @@ class NativeUnifiedAdapter:
             return outcomes(scenario.calls, lambda c: w.pipeline.complete(LMRequest(
                 w.config.model, (Message("user", c["prompt"]),), params=params)),
                 lambda response: {"content": response.text})
+        if scenario.program == "stream":
+            from .streaming import stream_outcomes
+
+            return stream_outcomes(w, scenario.calls)
         if scenario.program == "mcp_tool":
             return outcomes(scenario.calls, functools.partial(self._mcp, scenario), as_is)
         if scenario.program in ("tool_call", "react"):
