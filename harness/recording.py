@@ -64,7 +64,8 @@ def upstream_steps(scenario: Scenario) -> list[Any]:
 
 
 def bedrock_steps(scenario: Scenario) -> list[Any]:
-    """The scenario's ``upstream`` list as :mod:`harness.moto_bedrock` steps."""
+    """The scenario's ``upstream`` list as :mod:`harness.moto_bedrock` steps (an
+    ``answer`` may set ``converse_stream``'s ``chunks`` and ``fail_after``)."""
     from .moto_bedrock import BedrockFault, BedrockReply
 
     steps: list[Any] = []
@@ -74,7 +75,9 @@ def bedrock_steps(scenario: Scenario) -> list[Any]:
             calls = tuple(answer.get("tool_calls") or ())
             steps.append(BedrockReply(_answer_text(answer),
                                       "tool_use" if calls else "end_turn",
-                                      tool_calls=calls, thinking=answer.get("thinking")))
+                                      tool_calls=calls, thinking=answer.get("thinking"),
+                                      chunks=tuple(answer["chunks"]) if "chunks" in answer
+                                      else None, fail_after=answer.get("fail_after")))
         elif "reply" in step:
             steps.append(BedrockReply(_reply_text(step["reply"])))
         elif "bedrock_fault" in step:

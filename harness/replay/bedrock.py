@@ -26,7 +26,10 @@ from .http import CASSETTE_DIR, WireLog, body_difference
 
 __all__ = ["bedrock_replay"]
 
-_OPERATION_PATH = {"converse": "converse", "invoke_model": "invoke"}
+_OPERATION_PATH = {"converse": "converse", "invoke_model": "invoke",
+                   "converse_stream": "converse-stream"}
+#: ``converse_stream`` fields of a reply kept in the cassette (its event boundaries).
+_STREAM_FIELDS = ("chunks", "fail_after")
 
 
 def _path(call: BedrockCall) -> str:
@@ -40,9 +43,12 @@ def _body_text(call: BedrockCall) -> str:
 def _step_of(response: dict[str, Any]) -> BedrockReply | BedrockFault:
     data = json.loads(response["body"]["string"])
     if response["status"]["code"] == 200:
+        chunks = data.get("chunks")
         return BedrockReply(data["text"], data.get("stop_reason", "end_turn"),
                             data.get("input_tokens"), data.get("output_tokens"),
-                            tuple(data.get("tool_calls") or ()), data.get("thinking"))
+                            tuple(data.get("tool_calls") or ()), data.get("thinking"),
+                            chunks=tuple(chunks) if chunks is not None else None,
+                            fail_after=data.get("fail_after"))
     return BedrockFault(data["code"], data.get("message", ""), response["status"]["code"])
 
 
@@ -57,6 +63,9 @@ def _response_of(step: BedrockReply | BedrockFault, tokens: tuple[int, int] | No
         body["tool_calls"] = list(step.tool_calls)
     if step.thinking is not None:
         body["thinking"] = step.thinking
+    for name in _STREAM_FIELDS:
+        if getattr(step, name) is not None:
+            body[name] = list(step.chunks or ()) if name == "chunks" else step.fail_after
     return {"status": {"code": 200}, "body": {"string": json.dumps(body, sort_keys=True)}}
 
 

@@ -50,3 +50,21 @@ def test_scrubbing_keeps_every_event_boundary() -> None:
     raw = b'data: {"id": "x", "n": 1}\n\ndata: {"id": "y", "n": 2}\n\ndata: [DONE]\n\n'
     assert scrub_sse(raw, {"id": "r"}) == (b'data: {"id": "r", "n": 1}\n\n'
                                            b'data: {"id": "r", "n": 2}\n\ndata: [DONE]\n\n')
+
+
+def test_a_recorded_bedrock_converse_stream_keeps_its_chunk_boundaries_and_cut() -> None:
+    from harness.moto_bedrock import BedrockReply
+    from harness.replay.bedrock import _response_of, _step_of
+
+    reply = BedrockReply("one two three", chunks=("one t", "wo three"), fail_after=1)
+    step = _step_of(_response_of(reply, (2, 3)))
+    assert isinstance(step, BedrockReply)
+    assert (step.chunks, step.fail_after) == (("one t", "wo three"), 1)
+
+
+def test_a_bedrock_converse_stream_call_is_recorded_under_its_own_path() -> None:
+    from harness.moto_bedrock import BedrockCall
+    from harness.replay.bedrock import _path
+
+    call = BedrockCall("converse_stream", "anthropic.m-v1:0", {})
+    assert _path(call) == "/model/anthropic.m-v1%3A0/converse-stream"
