@@ -116,11 +116,12 @@ def to_lm_request(request: Any, model: str, options: CallOptions = DEFAULT_OPTIO
         params["stop"] = list(cfg.stop)
     if cfg.extensions:
         params.update(cfg.extensions)
+        params = {k: v for k, v in params.items() if v is not None}
     system = request.system
     if system is not None and not isinstance(system, str):
         system = tuple(_part(p) for p in system)
     choice, reasoning, cache = cfg.tool_choice, cfg.reasoning, cfg.cache
-    return LMRequest(
+    return LMRequest.of_fields(
         model=model, messages=tuple(_message(m) for m in request.messages), system=system,
         params=params, tools=tuple(_tool(t) for t in request.tools) if request.tools else (),
         tool_choice=None if choice is None else ToolChoice(choice.mode, choice.allowed,
