@@ -141,6 +141,18 @@ class LMResponse:
         return out
 
     @classmethod
+    def of_text(cls, text: str, finish_reason: str, usage: Usage, *, raw: Any = None,
+                backend: str = "", endpoint: str = "", model: str = "") -> LMResponse:
+        """``LMResponse(text=…, …)`` of a text-only answer (no parts), built without the
+        per-field frozen ``__setattr__`` of ``__init__`` (a backend's hot path)."""
+        values = _TEXT_DEFAULTS.copy()
+        values.update(text=text, finish_reason=finish_reason, usage=usage, raw=raw,
+                      backend=backend, endpoint=endpoint, model=model)
+        response = object.__new__(cls)
+        object.__setattr__(response, "__dict__", values)
+        return response
+
+    @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LMResponse:
         """Inverse of :meth:`to_dict`; raises ``KeyError``/``TypeError`` on bad data."""
         text = data["text"]
@@ -157,3 +169,7 @@ class LMResponse:
                                       for c in data.get("continuation") or ()),
                    logprobs=None if logprobs is None else logprobs_from_json(logprobs))
 
+
+#: Every other field of a text-only :class:`LMResponse` (see :meth:`LMResponse.of_text`).
+_TEXT_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(LMResponse)
+                                  if f.name not in ("text", "finish_reason", "usage")}

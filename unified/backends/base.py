@@ -115,8 +115,8 @@ class BaseBackend:
         ident = self.identity()
         usage = Usage(prompt_tokens(request) if input_tokens is None else input_tokens,
                       count_tokens(text) if output_tokens is None else output_tokens)
-        return LMResponse(text=text, finish_reason=finish_reason, usage=usage, raw=raw,
-                          backend=ident.kind, endpoint=ident.endpoint, model=ident.model)
+        return LMResponse.of_text(text, finish_reason, usage, raw=raw, backend=ident.kind,
+                                  endpoint=ident.endpoint, model=ident.model)
 
 
 def count_tokens(text: str) -> int:
