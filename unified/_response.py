@@ -41,6 +41,17 @@ class Usage:
     output_audio_tokens: int | None = None
     reported_total: int | None = None
 
+    @classmethod
+    def counted(cls, input_tokens: int, output_tokens: int) -> Usage:
+        """``Usage(input_tokens, output_tokens)`` built without the per-field frozen
+        ``__setattr__`` of ``__init__`` (a backend's hot path)."""
+        values = _UNREPORTED.copy()
+        values["input_tokens"] = input_tokens
+        values["output_tokens"] = output_tokens
+        usage = object.__new__(cls)
+        object.__setattr__(usage, "__dict__", values)
+        return usage
+
     @property
     def total_tokens(self) -> int:
         """The provider's total when reported, else input plus output tokens."""
@@ -63,6 +74,9 @@ class Usage:
         return cls(**{f.name: int(data[f.name]) for f in fields(cls)
                       if data.get(f.name) is not None})
 
+
+#: The counts of a :class:`Usage` a backend's estimate leaves unreported.
+_UNREPORTED: dict[str, Any] = {f.name: f.default for f in fields(Usage)}
 
 _USAGE_OPTIONAL = ("cached_tokens", "cache_write_tokens", "reasoning_tokens",
                    "input_audio_tokens", "output_audio_tokens", "reported_total")

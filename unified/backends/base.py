@@ -113,8 +113,8 @@ class BaseBackend:
                  raw: Any = None) -> LMResponse:
         """Build this backend's response; missing usage is estimated by whitespace."""
         ident = self.identity()
-        usage = Usage(prompt_tokens(request) if input_tokens is None else input_tokens,
-                      count_tokens(text) if output_tokens is None else output_tokens)
+        usage = Usage.counted(prompt_tokens(request) if input_tokens is None else input_tokens,
+                              count_tokens(text) if output_tokens is None else output_tokens)
         return LMResponse.of_text(text, finish_reason, usage, raw=raw, backend=ident.kind,
                                   endpoint=ident.endpoint, model=ident.model)
 
