@@ -149,14 +149,14 @@ class ResponseCache:
 
     def lookup(self, key: str) -> LMResponse | None:
         """A fresh stored response for ``key`` from memory, then disk; None on a miss."""
-        now = self._clock()
         entry = self.memory.get(key)
         if entry is not None:
             stored_at, value = entry
-            if now - stored_at < self.config.ttl_seconds:
+            if self._clock() - stored_at < self.config.ttl_seconds:
                 return _as_hit(value)
             self.memory.pop(key)
         if self.disk is not None:
+            now = self._clock()
             stored = self.disk.get(key)
             if stored is not None:
                 hit = _as_hit(stored)
@@ -217,7 +217,8 @@ class Cached(Layer):
             return with_trace(response, self._step.apply(trace, "bypass", CallTrace.with_cache))
         store = self.store
         answered_by = trace.answered_by
-        store.store(key if answered_by is None or answered_by == store.identity
+        store.store(key if answered_by is None or answered_by is store.identity
+                    or answered_by == store.identity
                     else store.key_for(request, answered_by), response)
         return with_trace(response, self._step.apply(trace, "miss", CallTrace.with_cache))
 
