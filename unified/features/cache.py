@@ -109,10 +109,12 @@ class MemoryLRU:
         if self.max_entries <= 0:
             return
         with self._lock:
-            self._data[key] = (stored_at, value)
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
+            data = self._data
+            if key in data:     # a refresh moves to the end; a new key is inserted there
+                data.move_to_end(key)
+            data[key] = (stored_at, value)
+            while len(data) > self.max_entries:
+                data.popitem(last=False)
 
     def pop(self, key: str) -> None:
         """Forget ``key`` if present."""
