@@ -218,16 +218,17 @@ def to_dspy_response(response: LMResponse) -> Any:
     lm15 = _lm15()
     if isinstance(response.raw, lm15.Response) and not response.cache_hit:
         return response.raw     # a backend that already speaks lm15 (no rebuild)
-    usage = response.usage
     if response.parts:
         parts: Any = tuple(_lm15_part(p) for p in response.parts)
     else:
         parts = (lm15.TextPart(response.text),)
     return lm15.Response(
         id=response.id, model=response.model or "unified",
-        message=lm15.Message("assistant", parts, _lm15_cont(response.continuation)),
+        message=lm15.Message("assistant", parts, _lm15_cont(response.continuation)
+                             if response.continuation else ()),
         finish_reason=FINISH_REASONS.get(response.finish_reason, "stop"),
-        usage=to_lm15_usage(usage), logprobs=_lm15_logprobs(response.logprobs))
+        usage=to_lm15_usage(response.usage),
+        logprobs=None if response.logprobs is None else _lm15_logprobs(response.logprobs))
 
 
 def to_lm15_usage(usage: Usage) -> Any:

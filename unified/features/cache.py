@@ -56,12 +56,18 @@ def cache_key(request: LMRequest, identity: BackendIdentity, *, rules: str = "",
         identity.kind, identity.endpoint, identity.model, request.model,
         request.system if request.system is None or isinstance(request.system, str)
         else tuple(part_key(p) for p in request.system),
-        tuple(_message_key(m) for m in request.messages),
+        _messages_key(request.messages),
         canonical_json(request.params) if request.params else "", rules, salt)
     extra = _structured_key(request)
     if extra is not None:
         parts += extra
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _messages_key(messages: tuple[Message, ...]) -> tuple[Any, ...]:
+    if len(messages) == 1:      # DSPy's usual request: no generator for one message
+        return (_message_key(messages[0]),)
+    return tuple(_message_key(m) for m in messages)
 
 
 def _message_key(message: Message) -> tuple[Any, ...]:
