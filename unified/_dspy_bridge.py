@@ -116,11 +116,12 @@ def to_lm_request(request: Any, model: str, options: CallOptions = DEFAULT_OPTIO
         params["stop"] = list(cfg.stop)
     if cfg.extensions:
         params.update(cfg.extensions)
+        params = {k: v for k, v in params.items() if v is not None}
     system = request.system
     if system is not None and not isinstance(system, str):
         system = tuple(_part(p) for p in system)
     choice, reasoning, cache = cfg.tool_choice, cfg.reasoning, cfg.cache
-    return LMRequest(
+    return LMRequest.of_fields(
         model=model, messages=tuple(_message(m) for m in request.messages), system=system,
         params=params, tools=tuple(_tool(t) for t in request.tools) if request.tools else (),
         tool_choice=None if choice is None else ToolChoice(choice.mode, choice.allowed,
@@ -217,16 +218,17 @@ def to_dspy_response(response: LMResponse) -> Any:
     lm15 = _lm15()
     if isinstance(response.raw, lm15.Response) and not response.cache_hit:
         return response.raw     # a backend that already speaks lm15 (no rebuild)
-    usage = response.usage
     if response.parts:
         parts: Any = tuple(_lm15_part(p) for p in response.parts)
     else:
         parts = (lm15.TextPart(response.text),)
     return lm15.Response(
         id=response.id, model=response.model or "unified",
-        message=lm15.Message("assistant", parts, _lm15_cont(response.continuation)),
+        message=lm15.Message("assistant", parts, _lm15_cont(response.continuation)
+                             if response.continuation else ()),
         finish_reason=FINISH_REASONS.get(response.finish_reason, "stop"),
-        usage=to_lm15_usage(usage), logprobs=_lm15_logprobs(response.logprobs))
+        usage=to_lm15_usage(response.usage),
+        logprobs=None if response.logprobs is None else _lm15_logprobs(response.logprobs))
 
 
 def to_lm15_usage(usage: Usage) -> Any:

@@ -41,6 +41,17 @@ class Usage:
     output_audio_tokens: int | None = None
     reported_total: int | None = None
 
+    @classmethod
+    def counted(cls, input_tokens: int, output_tokens: int) -> Usage:
+        """``Usage(input_tokens, output_tokens)`` built without the per-field frozen
+        ``__setattr__`` of ``__init__`` (a backend's hot path)."""
+        values = _UNREPORTED.copy()
+        values["input_tokens"] = input_tokens
+        values["output_tokens"] = output_tokens
+        usage = object.__new__(cls)
+        object.__setattr__(usage, "__dict__", values)
+        return usage
+
     @property
     def total_tokens(self) -> int:
         """The provider's total when reported, else input plus output tokens."""
@@ -63,6 +74,9 @@ class Usage:
         return cls(**{f.name: int(data[f.name]) for f in fields(cls)
                       if data.get(f.name) is not None})
 
+
+#: The counts of a :class:`Usage` a backend's estimate leaves unreported.
+_UNREPORTED: dict[str, Any] = {f.name: f.default for f in fields(Usage)}
 
 _USAGE_OPTIONAL = ("cached_tokens", "cache_write_tokens", "reasoning_tokens",
                    "input_audio_tokens", "output_audio_tokens", "reported_total")
@@ -141,6 +155,18 @@ class LMResponse:
         return out
 
     @classmethod
+    def of_text(cls, text: str, finish_reason: str, usage: Usage, *, raw: Any = None,
+                backend: str = "", endpoint: str = "", model: str = "") -> LMResponse:
+        """``LMResponse(text=…, …)`` of a text-only answer (no parts), built without the
+        per-field frozen ``__setattr__`` of ``__init__`` (a backend's hot path)."""
+        values = _TEXT_DEFAULTS.copy()
+        values.update(text=text, finish_reason=finish_reason, usage=usage, raw=raw,
+                      backend=backend, endpoint=endpoint, model=model)
+        response = object.__new__(cls)
+        object.__setattr__(response, "__dict__", values)
+        return response
+
+    @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LMResponse:
         """Inverse of :meth:`to_dict`; raises ``KeyError``/``TypeError`` on bad data."""
         text = data["text"]
@@ -157,3 +183,7 @@ class LMResponse:
                                       for c in data.get("continuation") or ()),
                    logprobs=None if logprobs is None else logprobs_from_json(logprobs))
 
+
+#: Every other field of a text-only :class:`LMResponse` (see :meth:`LMResponse.of_text`).
+_TEXT_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(LMResponse)
+                                  if f.name not in ("text", "finish_reason", "usage")}

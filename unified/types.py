@@ -186,6 +186,15 @@ class LMRequest:
     #: a backend that can pass it straight on; never compared, hashed or serialised.
     source: Any = field(default=None, compare=False, repr=False)
 
+    @classmethod
+    def of_fields(cls, **values: Any) -> LMRequest:
+        """A request of ready-made fields, every one given (``messages`` and ``tools``
+        tuples, ``params`` a fresh dict with no None value): no normalisation and no
+        per-field frozen ``__setattr__`` (the bridge's fast path)."""
+        request = object.__new__(cls)
+        object.__setattr__(request, "__dict__", values)
+        return request
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "messages", tuple(self.messages))
         object.__setattr__(self, "params",

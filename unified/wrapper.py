@@ -20,6 +20,9 @@ from .features.metrics import Metrics
 from .pipeline import Clock, Pipeline
 from .stack import Guard
 
+#: What a call of a bound module with no rollout runs under: nothing.
+_NO_SCOPE = contextlib.nullcontext()
+
 __all__ = ["UnifiedDSPyWrapper", "UnifiedDSPyModule", "__version__"]
 
 __version__ = "0.1.0"
@@ -60,20 +63,20 @@ class UnifiedDSPyModule:
         return list(self.program.signature.output_fields)
 
     def _call_context(self, rollout_id: str | None,
-                      inputs: dict[str, Any]) -> contextlib.ExitStack:
+                      inputs: dict[str, Any]) -> contextlib.AbstractContextManager[Any]:
         """What a call runs under: the rollout (in the request's DSPy ``config`` for the
         wrapper's own modules, as the cache salt otherwise) and, for a user's program,
         the wrapper's LM. Adds the rollout to ``inputs`` when it travels in the request."""
+        if self.bound_lm is not None:
+            if rollout_id is not None:
+                inputs["config"] = {**(inputs.get("config") or {}), "rollout_id": rollout_id}
+            return _NO_SCOPE    # the common call: nothing to enter, no ExitStack to build
         from ._scope import rollout
 
         scope = contextlib.ExitStack()
-        bound = self.bound_lm is not None
-        if rollout_id is not None and bound:
-            inputs["config"] = {**(inputs.get("config") or {}), "rollout_id": rollout_id}
-        elif rollout_id is not None:
+        if rollout_id is not None:
             scope.enter_context(rollout(rollout_id))
-        if not bound:
-            scope.enter_context(self.wrapper.activate())
+        scope.enter_context(self.wrapper.activate())
         return scope
 
     def predict(self, rollout_id: str | None = None, **inputs: Any) -> Any:

@@ -186,3 +186,9 @@ def test_the_engine_declares_nothing_beyond_text_for_a_text_only_backend() -> No
     assert not (engine.supports_function_calling or engine.supports_reasoning
                 or engine.supports_response_schema)
     assert "response_format" not in engine.supported_params
+
+
+def test_a_none_extension_still_removes_the_param_it_names() -> None:
+    config = lm15.Config(temperature=0.3, extensions={"temperature": None, "custom": "x"})
+    request = lm15.Request(model="m", messages=(lm15.Message.user("hi"),), config=config)
+    assert to_lm_request(request, "m").params == {"custom": "x"}

@@ -28,3 +28,14 @@ def test_response_round_trips_through_its_dict() -> None:
     response = LMResponse("t", "length", Usage(3, 4), backend="mock", endpoint="e", model="m")
     assert LMResponse.from_dict(response.to_dict()) == response
     assert response.usage.total_tokens == 7
+
+
+def test_a_text_response_built_by_of_text_equals_the_constructed_one() -> None:
+    fast = LMResponse.of_text("hi", "length", Usage(3, 1), backend="mock", model="m")
+    built = LMResponse(text="hi", finish_reason="length", usage=Usage(3, 1), backend="mock",
+                       model="m")
+    assert (fast, repr(fast), hash(fast.usage)) == (built, repr(built), hash(built.usage))
+
+
+def test_counted_usage_equals_the_constructed_one() -> None:
+    assert (Usage.counted(3, 4), Usage.counted(3, 4).total_tokens) == (Usage(3, 4), 7)

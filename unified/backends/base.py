@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
 from .._stream import Delta, response_deltas
-from ..types import BackendIdentity, LMRequest, LMResponse
+from ..types import BackendIdentity, LMRequest, LMResponse, Usage
 from .capabilities import Capabilities
 
 __all__ = ["Backend", "BaseBackend", "Capabilities", "count_tokens", "prompt_tokens",
@@ -112,13 +112,11 @@ class BaseBackend:
                  input_tokens: int | None = None, output_tokens: int | None = None,
                  raw: Any = None) -> LMResponse:
         """Build this backend's response; missing usage is estimated by whitespace."""
-        from ..types import Usage
-
         ident = self.identity()
-        usage = Usage(prompt_tokens(request) if input_tokens is None else input_tokens,
-                      count_tokens(text) if output_tokens is None else output_tokens)
-        return LMResponse(text=text, finish_reason=finish_reason, usage=usage, raw=raw,
-                          backend=ident.kind, endpoint=ident.endpoint, model=ident.model)
+        usage = Usage.counted(prompt_tokens(request) if input_tokens is None else input_tokens,
+                              count_tokens(text) if output_tokens is None else output_tokens)
+        return LMResponse.of_text(text, finish_reason, usage, raw=raw, backend=ident.kind,
+                                  endpoint=ident.endpoint, model=ident.model)
 
 
 def count_tokens(text: str) -> int:

@@ -134,6 +134,7 @@ class MockBackend(BaseBackend):
         self._capabilities = capabilities or Capabilities.everything()
         self._lock = threading.Lock()
         self.requests: list[LMRequest] = []
+        self._identity = BackendIdentity("mock", endpoint, model)
 
     @staticmethod
     def _make_answerer(responses: Any) -> Callable[[LMRequest], Answer]:
@@ -231,7 +232,10 @@ class MockBackend(BaseBackend):
 
     def identity(self) -> BackendIdentity:
         """``mock`` + the configured endpoint label + model."""
-        return BackendIdentity("mock", self.endpoint, self.model)
+        ident = self._identity      # built once; again only if endpoint/model were changed
+        if ident.endpoint != self.endpoint or ident.model != self.model:
+            ident = self._identity = BackendIdentity("mock", self.endpoint, self.model)
+        return ident
 
     def get_info(self) -> dict[str, Any]:
         """Identity plus latency and the number of errors still scripted."""

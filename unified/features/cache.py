@@ -56,12 +56,18 @@ def cache_key(request: LMRequest, identity: BackendIdentity, *, rules: str = "",
         identity.kind, identity.endpoint, identity.model, request.model,
         request.system if request.system is None or isinstance(request.system, str)
         else tuple(part_key(p) for p in request.system),
-        tuple(_message_key(m) for m in request.messages),
+        _messages_key(request.messages),
         canonical_json(request.params) if request.params else "", rules, salt)
     extra = _structured_key(request)
     if extra is not None:
         parts += extra
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _messages_key(messages: tuple[Message, ...]) -> tuple[Any, ...]:
+    if len(messages) == 1:      # DSPy's usual request: no generator for one message
+        return (_message_key(messages[0]),)
+    return tuple(_message_key(m) for m in messages)
 
 
 def _message_key(message: Message) -> tuple[Any, ...]:
@@ -109,10 +115,12 @@ class MemoryLRU:
         if self.max_entries <= 0:
             return
         with self._lock:
-            self._data[key] = (stored_at, value)
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
+            data = self._data
+            if key in data:     # a refresh moves to the end; a new key is inserted there
+                data.move_to_end(key)
+            data[key] = (stored_at, value)
+            while len(data) > self.max_entries:
+                data.popitem(last=False)
 
     def pop(self, key: str) -> None:
         """Forget ``key`` if present."""
@@ -149,14 +157,14 @@ class ResponseCache:
 
     def lookup(self, key: str) -> LMResponse | None:
         """A fresh stored response for ``key`` from memory, then disk; None on a miss."""
-        now = self._clock()
         entry = self.memory.get(key)
         if entry is not None:
             stored_at, value = entry
-            if now - stored_at < self.config.ttl_seconds:
+            if self._clock() - stored_at < self.config.ttl_seconds:
                 return _as_hit(value)
             self.memory.pop(key)
         if self.disk is not None:
+            now = self._clock()
             stored = self.disk.get(key)
             if stored is not None:
                 hit = _as_hit(stored)
@@ -217,7 +225,8 @@ class Cached(Layer):
             return with_trace(response, self._step.apply(trace, "bypass", CallTrace.with_cache))
         store = self.store
         answered_by = trace.answered_by
-        store.store(key if answered_by is None or answered_by == store.identity
+        store.store(key if answered_by is None or answered_by is store.identity
+                    or answered_by == store.identity
                     else store.key_for(request, answered_by), response)
         return with_trace(response, self._step.apply(trace, "miss", CallTrace.with_cache))
 

@@ -102,38 +102,43 @@ class Metrics:
         if not self.enabled:
             return
         response, error, trace = record.response, record.error, record.trace
+        attempts, cache = trace.attempts, trace.cache
         with self._lock:
             c = self._counts
             c["total"] += 1
-            c["attempts"] += len(trace.attempts)
-            c["retries"] += trace.retries
-            c["sleep"] += trace.retry_sleep
-            c["hits"] += trace.cache == "hit"
-            c["misses"] += trace.cache == "miss"
-            for attempt in trace.attempts:
+            c["attempts"] += len(attempts)
+            retries = 0         # trace.retries, summed in the same pass as the errors
+            for attempt in attempts:
+                retries += attempt.retry
                 if attempt.error:
                     self._errors[attempt.error] = self._errors.get(attempt.error, 0) + 1
+            c["retries"] += retries
+            c["sleep"] += trace.retry_sleep
+            c["hits"] += cache == "hit"
+            c["misses"] += cache == "miss"
             if error is not None:
                 c["failed"] += 1
                 c["validation_failures"] += isinstance(error, ValidationError)
                 name = type(error).__name__
-                if not trace.attempts or trace.attempts[-1].error != name:
+                if not attempts or attempts[-1].error != name:
                     self._errors[name] = self._errors.get(name, 0) + 1
             elif response is not None:
+                usage, latency = response.usage, record.latency
                 c["ok"] += 1
-                c["time"] += record.latency
-                self._latencies.append(record.latency)
-                c["tokens_in"] += response.usage.input_tokens
-                c["tokens_out"] += response.usage.output_tokens
-                c["tokens_cached"] += response.usage.cached_tokens or 0
-                c["tokens_reasoning"] += response.usage.reasoning_tokens or 0
+                c["time"] += latency
+                self._latencies.append(latency)
+                c["tokens_in"] += usage.input_tokens
+                c["tokens_out"] += usage.output_tokens
+                c["tokens_cached"] += usage.cached_tokens or 0
+                c["tokens_reasoning"] += usage.reasoning_tokens or 0
                 c["cost"] += estimate_cost(response.model or record.request.model,
-                                           response.usage.input_tokens,
-                                           response.usage.output_tokens)
-            kind = trace.answered_by.kind if trace.answered_by else (
-                "cache" if trace.cache == "hit" else "none")
-            per = self._per_backend.setdefault(kind, {"requests": 0, "successes": 0,
-                                                      "failures": 0})
+                                           usage.input_tokens, usage.output_tokens)
+            answered_by = trace.answered_by
+            kind = answered_by.kind if answered_by else (
+                "cache" if cache == "hit" else "none")
+            per = self._per_backend.get(kind)
+            if per is None:     # the first call of this backend (no dict built per call)
+                per = self._per_backend[kind] = {"requests": 0, "successes": 0, "failures": 0}
             per["requests"] += 1
             per["successes" if error is None else "failures"] += 1
             self._last_updated = time.time()

@@ -16,6 +16,7 @@ def _table() -> dict[str, tuple[float, float]]:
             if not k.startswith("_")}
 
 
+@functools.lru_cache(maxsize=256)
 def price_per_1k(model: str) -> tuple[float, float] | None:
     """(input, output) USD per 1k tokens for ``model``, matching a provider prefix too."""
     table = _table()
