@@ -26,8 +26,13 @@ def server_url() -> Iterator[str]:
 
 def test_500_concurrent_acalls_share_one_loop_and_at_most_20_threads(
         server_url: str, reliability_report: ReliabilityReport) -> None:
+    import threading
+
+    # threads other tests left in this process (servers, exporters) are not the run's:
+    # the budget counts the main thread plus what the 500 calls start
+    leftover = threading.active_count() - 1
     results, elapsed, peak = run_concurrently(server_url, CALLS)
     assert [r.answer for r in results] == ["ok"] * CALLS
-    assert peak <= MAX_THREADS and elapsed < GENEROUS_SECONDS
+    assert peak - leftover <= MAX_THREADS and elapsed < GENEROUS_SECONDS
     reliability_report.add("async", concurrent_acalls=CALLS, server_delay_s=0.05,
-                           seconds=round(elapsed, 2), peak_threads=peak)
+                           seconds=round(elapsed, 2), peak_threads=peak - leftover)
