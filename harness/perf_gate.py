@@ -83,19 +83,15 @@ class PairSpec:
     hot_path: str | None = None         # where the self-test slows the candidate
 
 
-def _wall(name: str) -> WallBuild:
+def _wall(name: str, module: str = "perf_wall") -> WallBuild:
+    """The builder ``harness.<module>.<name>``, imported only when the pair is measured."""
     def build(inject: dict[str, Any] | None, regression: bool) -> tuple[Subject, Subject]:
-        from . import perf_wall
+        from importlib import import_module
 
-        return getattr(perf_wall, name)(inject, regression)  # type: ignore[no-any-return]
+        return getattr(import_module(f"harness.{module}"), name)(  # type: ignore[no-any-return]
+            inject, regression)
 
     return build
-
-
-def _stream_pair(inject: dict[str, Any] | None, regression: bool) -> tuple[Subject, Subject]:
-    from .perf_stream import stream_pair
-
-    return stream_pair(inject, regression)
 
 
 _HOT_PATHS = {"simple": "unified.compat.dspy_wrapper:DSPyWrapper.predict",
@@ -127,7 +123,7 @@ PAIRS: tuple[PairSpec, ...] = (
     PairSpec("http:gateway", "raw httpx", "gateway backend", "≤ 1.15 × raw httpx",
              limit=1.15, instrument=WALL, build=_wall("http_pair")),
     PairSpec("stream:first-chunk", "raw httpx SSE", "wrapper stream", "≤ 1.10 × raw httpx",
-             limit=1.10, instrument=WALL, build=_stream_pair),
+             limit=1.10, instrument=WALL, build=_wall("stream_pair", "perf_stream")),
     PairSpec("import:unified", "import dspy", "import unified + dspy",
              "≤ 1.2 × import dspy", limit=1.2, instrument=CPU, build=_wall("import_pair")),
 )
