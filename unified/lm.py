@@ -23,7 +23,6 @@ the backends' ``capabilities()``.
 from __future__ import annotations
 
 import contextvars
-import dataclasses
 import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -79,12 +78,11 @@ def _call_state(defaults: Mapping[str, Any], kwargs: Mapping[str, Any]) -> _Call
 
 
 def _next_request(request: Any, model: str) -> LMRequest:
-    canonical = to_lm_request(request, model)
     state = _CALL.get()
-    options = scoped(canonical.options if state is None else state.next_options())
-    if options is canonical.options or options == DEFAULT_OPTIONS:
-        return canonical
-    return dataclasses.replace(canonical, options=options)
+    options = scoped(DEFAULT_OPTIONS if state is None else state.next_options())
+    if options is not DEFAULT_OPTIONS and options == DEFAULT_OPTIONS:
+        options = DEFAULT_OPTIONS
+    return to_lm_request(request, model, options)   # translated once, keeping its source
 
 
 class _Hints:

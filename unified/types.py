@@ -184,7 +184,9 @@ class LMRequest:
     options: CallOptions = DEFAULT_OPTIONS
     #: The object this request was translated from (e.g. DSPy's ``lm15.Request``), for
     #: a backend that can pass it straight on; never compared, hashed or serialised.
-    source: Any = field(default=None, compare=False, repr=False)
+    #: Only a translation sets it (:meth:`of_fields`): a request rewritten with
+    #: ``dataclasses.replace`` has none, so a set ``source`` says the same as the request.
+    source: Any = field(default=None, init=False, compare=False, repr=False)
 
     @classmethod
     def of_fields(cls, **values: Any) -> LMRequest:
