@@ -27,7 +27,8 @@ from typing import Any
 import dspy
 
 from ..config import MetricsConfig, UnifiedConfig
-from ..pipeline import Clock
+from ..lm import AsyncUnifiedEngine, UnifiedEngine, unified_lm_class
+from ..pipeline import Clock, Pipeline
 from ..wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper, _reraise
 from ._deprecation import legacy_entry
 
@@ -72,6 +73,15 @@ def get_signature_class(name: str) -> type[dspy.Signature]:
     return found if found is not None else SIGNATURE_REGISTRY[DEFAULT_SIGNATURE_NAME]
 
 
+def _stand_in(pipeline: Pipeline, model: str) -> Any:
+    """A unified LM over ``pipeline`` under ``model``, the model string of the LM it
+    stands in for: DSPy addresses its requests (and history) to that model, so the
+    backend passes them on as they are."""
+    return unified_lm_class()(model, engine=UnifiedEngine(pipeline, model),
+                              async_engine=AsyncUnifiedEngine(pipeline, model), cache=False,
+                              num_retries=0)
+
+
 class DynamicDSPyModule(dspy.Module):
     """Deprecated: use ``UnifiedDSPyWrapper().create_module(signature_cls)``."""
 
@@ -114,7 +124,8 @@ class DynamicDSPyModule(dspy.Module):
                 config = UnifiedConfig(model=backend.model,
                                        metrics=MetricsConfig(enabled=False))
                 wrapper = UnifiedDSPyWrapper(config, backend=backend)
-                found = (active_lm, wrapper.wrap_module(self.predictor), wrapper.lm)
+                found = (active_lm, wrapper.wrap_module(self.predictor),
+                         _stand_in(wrapper.pipeline, backend.model))
                 self._by_lm[id(active_lm)] = found
             return found
 
