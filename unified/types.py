@@ -222,10 +222,17 @@ class LMRequest:
     @property
     def is_text_only(self) -> bool:
         """True when the request is plain chat text plus flat params (the fast path)."""
-        return (not self.tools and self.tool_choice is None and self.reasoning is None
-                and self.prompt_cache is None
-                and (self.system is None or isinstance(self.system, str))
-                and all(m.is_text_only for m in self.messages))
+        if (self.tools or self.tool_choice is not None or self.reasoning is not None
+                or self.prompt_cache is not None
+                or not (self.system is None or isinstance(self.system, str))):
+            return False
+        for message in self.messages:       # loops, not generators: a check on every call
+            if message.continuation:
+                return False
+            for part in message.parts:
+                if type(part) is not TextPart or part.continuation:
+                    return False
+        return True
 
     def features(self) -> frozenset[str]:
         """Names of what this request uses beyond text: part kinds (``image``,

@@ -197,6 +197,11 @@ class Metered(Layer):
         self.on_record: Listener | None = None
         self._clock = clock
 
+    @property
+    def _watched(self) -> bool:
+        """Whether anything reads a call's record (the metrics, a listener, telemetry)."""
+        return self.metrics.enabled or bool(self.listeners) or self.on_record is not None
+
     def _finish(self, request: LMRequest, start: float, response: LMResponse | None,
                 error: BaseException | None) -> None:
         trace = (response.trace or EMPTY_TRACE if response is not None
@@ -210,7 +215,9 @@ class Metered(Layer):
                 listener(record)
 
     def complete(self, request: LMRequest) -> LMResponse:
-        """One measured call."""
+        """One measured call (a plain pass when nothing would read its record)."""
+        if not self._watched:
+            return self.inner.complete(request)  # type: ignore[no-any-return]
         start = self._clock()
         try:
             response = self.inner.complete(request)
@@ -222,6 +229,8 @@ class Metered(Layer):
 
     async def acomplete(self, request: LMRequest) -> LMResponse:
         """Async variant of :meth:`complete`."""
+        if not self._watched:
+            return await self.inner.acomplete(request)  # type: ignore[no-any-return]
         start = self._clock()
         try:
             response = await self.inner.acomplete(request)
