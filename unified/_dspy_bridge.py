@@ -114,7 +114,8 @@ def to_lm_request(request: Any, model: str, options: CallOptions = DEFAULT_OPTIO
     cfg = request.config
     values = _config_values(cfg)      # one C call; most requests set none of them
     params: dict[str, Any] = {} if values.count(None) == len(CONFIG_PARAMS) else {
-        name: value for name, value in zip(CONFIG_PARAMS, values) if value is not None}
+        name: value for name, value in zip(CONFIG_PARAMS, values, strict=True)
+        if value is not None}
     if cfg.stop:
         params["stop"] = list(cfg.stop)
     if cfg.extensions:

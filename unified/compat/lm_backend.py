@@ -164,7 +164,7 @@ def _lm15_request() -> type:
 
 
 @functools.cache
-def _field_names(cls: type) -> tuple[str, ...]:
+def _field_names(cls: Any) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
@@ -174,8 +174,9 @@ def _addressed_to(request: Any, model: str) -> Any:
     unchanged fields a second time."""
     if request.model == model:
         return request
-    copy = object.__new__(type(request))
-    for name in _field_names(type(request)):
+    cls = request.__class__
+    copy = object.__new__(cls)
+    for name in _field_names(cls):
         object.__setattr__(copy, name, getattr(request, name))
     object.__setattr__(copy, "model", model)
     return copy

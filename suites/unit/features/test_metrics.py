@@ -92,3 +92,18 @@ def test_percentiles_interpolate_linearly_between_samples() -> None:
 
     assert _percentiles([1.0, 2.0, 3.0, 4.0]) == pytest.approx((2.5, 3.85, 3.97))
     assert _percentiles([]) == (0.0, 0.0, 0.0) and _percentiles([2.0]) == (2.0, 2.0, 2.0)
+
+
+def test_a_listener_added_after_the_pipeline_is_built_sees_calls_with_metrics_off() -> None:
+    from unified import MockBackend, UnifiedConfig
+    from unified.config import MetricsConfig
+    from unified.pipeline import Pipeline
+
+    pipe = Pipeline([MockBackend(["a"])], UnifiedConfig(backend="mock",
+                                                        metrics=MetricsConfig(enabled=False)))
+    pipe.complete(LMRequest("m", [Message("user", "q")]))
+    records: list = []
+    pipe.listeners.append(records.append)
+    pipe.complete(LMRequest("m", [Message("user", "q2")]))
+    assert [r.request.messages[0].text for r in records] == ["q2"]
+    assert pipe.metrics.snapshot()["total_requests"] == 0
