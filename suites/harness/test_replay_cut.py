@@ -8,9 +8,9 @@ import asyncio
 import httpx
 import pytest
 
-from harness.replay.http import make_vcr
 from harness.replay.lint import scan_for_secrets
 from harness.upstream import Fault
+from suites.harness.cassette_roundtrip import record_then_replay
 from unified import LMRequest, Message, UnifiedConfig
 from unified._stream import TextDelta
 from unified.backends.gateway import GatewayBackend
@@ -52,21 +52,14 @@ async def atexts_until_cut(uri: str) -> tuple[list[str], BaseException]:
     raise AssertionError("the stream was not cut")
 
 
-def record_then_replay(upstream, tmp_path, read):
-    upstream.script(CUT)
+def cut_round_trip(upstream, tmp_path, read):
     cassette = str(tmp_path / "cut.yaml")
-    with make_vcr(record=True).use_cassette(cassette):
-        recorded = read(upstream.url)
-    url = upstream.url
-    upstream.stop()
-    with make_vcr(record=False).use_cassette(cassette):
-        replayed = read(url)
-    return cassette, recorded, replayed
+    return (cassette, *record_then_replay(upstream, cassette, read, CUT))
 
 
 def test_a_cut_stream_replays_the_chunks_before_the_cut_then_the_same_error(
         upstream, tmp_path) -> None:
-    _, (recorded, live_error), (replayed, replay_error) = record_then_replay(
+    _, (recorded, live_error), (replayed, replay_error) = cut_round_trip(
         upstream, tmp_path, texts_until_cut)
     assert recorded == replayed == ["alpha ", "beta "]
     assert type(replay_error) is type(live_error)
@@ -75,14 +68,14 @@ def test_a_cut_stream_replays_the_chunks_before_the_cut_then_the_same_error(
 
 def test_an_async_cut_stream_replays_the_chunks_before_the_cut_then_the_same_error(
         upstream, tmp_path) -> None:
-    _, (recorded, live_error), (replayed, replay_error) = record_then_replay(
+    _, (recorded, live_error), (replayed, replay_error) = cut_round_trip(
         upstream, tmp_path, lambda url: asyncio.run(atexts_until_cut(url)))
     assert recorded == replayed == ["alpha ", "beta "]
     assert type(replay_error) is type(live_error)
 
 
 def test_a_cut_interaction_is_marked_scrubbed_and_holds_no_secret(upstream, tmp_path) -> None:
-    cassette, _, _ = record_then_replay(upstream, tmp_path, texts_until_cut)
+    cassette, _, _ = cut_round_trip(upstream, tmp_path, texts_until_cut)
     text = open(cassette, encoding="utf-8").read()
     assert "cut:" in text and "chatcmpl-1" not in text and "recorded-id" in text
     assert scan_for_secrets(text, [KEY]) == []

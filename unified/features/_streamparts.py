@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._stream import Delta, StreamAssembler, StreamEnd, is_content, replay_deltas
+from ..backends.capabilities import Capabilities, check_request
 from ..errors import FallbackExceptionGroup, StreamInterruptedError, TransientError, ValidationError
 from ..types import BackendIdentity, LMRequest, LMResponse
 from .base import Attempt, CallRecord, CallTrace, Layer, attach_trace, trace_of
@@ -24,8 +25,8 @@ from .metrics import Metered
 from .retry import Retrying
 from .validation import Validated
 
-__all__ = ["StreamNotes", "StreamKit", "compose", "Tries", "Received", "Fallen", "Judge",
-           "CacheFill", "open_cache", "Measure", "answered", "failed_call"]
+__all__ = ["StreamNotes", "StreamKit", "compose", "Tries", "Received", "Fallen", "Watcher",
+           "CapabilityCheck", "Judge", "CacheFill", "open_cache", "Measure", "answered", "failed_call"]
 
 
 @dataclass
@@ -63,7 +64,7 @@ class StreamKit:
     validation: Callable[[Any, Validated], Any]
     fallback: Callable[[Sequence[tuple[BackendIdentity, Any]]], Any]
     attempts: Callable[..., Any]
-    checked: Callable[[Any, Checked], Any]
+    watch: Callable[[Any, Callable[[LMRequest, StreamNotes], Watcher]], Any]
     one_chunk: Callable[[Any], Any]
     backend: Callable[[Any], Any]
 
@@ -85,7 +86,9 @@ def compose(stack: Any, kit: StreamKit) -> Any:
     if isinstance(stack, Retrying):
         return kit.attempts(kit.backend(bare(stack.inner)), stack, identity=stack.identity())
     if isinstance(stack, Checked):
-        return kit.checked(compose(stack.inner, kit), stack)
+        caps, identity = stack.capabilities(), stack.identity()
+        return kit.watch(compose(stack.inner, kit),
+                         lambda request, notes: CapabilityCheck(request, caps, identity))
     if isinstance(stack, Layer) and getattr(stack, "stream_through", False):
         return compose(stack.inner, kit)
     if isinstance(stack, Layer):
@@ -187,14 +190,47 @@ class Fallen:
         return FallbackExceptionGroup.of(self.failures)
 
 
-class Judge:
+class Watcher:
+    """Sees every delta a layer hands on, in the wrapper's ``watched`` loop: ``begin``
+    before the first, ``seen`` for each (returns it), ``failed`` for a failure (returns
+    the error to raise), ``finish`` at the end whatever happened."""
+
+    def begin(self) -> None:
+        """The stream is being read."""
+
+    def seen(self, delta: Delta) -> Delta:
+        """One delta, about to be handed on."""
+        return delta
+
+    def failed(self, exc: Exception) -> Exception:
+        """The stream failed with ``exc``: what to raise."""
+        return exc
+
+    def finish(self) -> None:
+        """The stream ended, failed or was closed."""
+
+
+class CapabilityCheck(Watcher):
+    """The request checked against a backend's capabilities before any attempt: a
+    part or parameter its wire cannot carry is refused, never dropped."""
+
+    def __init__(self, request: LMRequest, caps: Capabilities,
+                 identity: BackendIdentity) -> None:
+        self.request, self.caps, self.identity = request, caps, identity
+
+    def begin(self) -> None:
+        """Refuse what the backend cannot carry (before its stream is opened)."""
+        check_request(self.request, self.caps, self.identity)
+
+
+class Judge(Watcher):
     """Validation of the assembled answer at the end of a stream."""
 
     def __init__(self, layer: Validated, notes: StreamNotes) -> None:
         self.layer, self.notes = layer, notes
         self.assembler = StreamAssembler()
 
-    def see(self, delta: Delta) -> None:
+    def seen(self, delta: Delta) -> Delta:
         """Take one delta; at the end, raise :class:`ValidationError` on a failure."""
         self.assembler.push(delta)
         if isinstance(delta, StreamEnd):
@@ -202,9 +238,10 @@ class Judge:
             self.notes.validation = reason
             if not ok:
                 raise ValidationError(reason, text=text)
+        return delta
 
 
-class CacheFill:
+class CacheFill(Watcher):
     """Stores a missed stream once it completed (a no-op for a bypassed one)."""
 
     def __init__(self, cache: ResponseCache | None, key: Any, notes: StreamNotes,
@@ -212,11 +249,11 @@ class CacheFill:
         self.cache, self.key, self.notes, self.request = cache, key, notes, request
         self.assembler = StreamAssembler()
 
-    def see(self, delta: Delta) -> None:
+    def seen(self, delta: Delta) -> Delta:
         """Take one delta; at the end, store the assembled answer."""
         cache = self.cache
         if cache is None:
-            return
+            return delta
         self.assembler.push(delta)
         if isinstance(delta, StreamEnd):
             answered_by = self.notes.answered_by or cache.identity
@@ -225,6 +262,7 @@ class CacheFill:
             cache.store(key, self.assembler.response(
                 backend=answered_by.kind, endpoint=answered_by.endpoint,
                 model=answered_by.model))
+        return delta
 
 
 def open_cache(cache: ResponseCache, request: LMRequest,
@@ -242,21 +280,25 @@ def open_cache(cache: ResponseCache, request: LMRequest,
     return None, CacheFill(cache, key, notes, request)
 
 
-class Measure:
+class Measure(Watcher):
     """One stream's metrics: time to first chunk, chunks, and the call's record (folded
     into the metrics and handed to the listeners, as :class:`Metered` does)."""
 
     def __init__(self, metered: Metered, request: LMRequest, notes: StreamNotes) -> None:
         self.metered, self.request, self.notes = metered, request, notes
         self.clock = metered._clock
-        self.start = self.clock()
+        self.start = 0.0
         self.first: float | None = None
         self.chunks = 0
         self.assembler = StreamAssembler()
         self.response: LMResponse | None = None
         self.error: BaseException | None = None
 
-    def see(self, delta: Delta) -> None:
+    def begin(self) -> None:
+        """The clock starts when the stream is first read."""
+        self.start = self.clock()
+
+    def seen(self, delta: Delta) -> Delta:
         """Take one delta handed to the caller."""
         if is_content(delta):
             self.chunks += 1
@@ -265,10 +307,12 @@ class Measure:
         self.assembler.push(delta)
         if isinstance(delta, StreamEnd):
             self.response = self.assembler.response()
+        return delta
 
-    def failed(self, exc: BaseException) -> None:
-        """The stream failed with ``exc`` (its trace attached)."""
+    def failed(self, exc: Exception) -> Exception:
+        """The stream failed with ``exc``: raised with its trace attached."""
         self.error = attach_trace(exc, self.notes.trace())
+        return exc
 
     def finish(self) -> None:
         """Record the stream (and, when it ended or failed, the call)."""

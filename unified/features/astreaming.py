@@ -21,24 +21,11 @@ from contextlib import aclosing
 from typing import Any
 
 from .._stream import Delta, StreamEnd, response_deltas
-from ..backends.capabilities import check_request
 from ..errors import TransientError
 from ..types import BackendIdentity, LMRequest
-from ._streamparts import (
-    Fallen,
-    Judge,
-    Measure,
-    Received,
-    StreamKit,
-    StreamNotes,
-    Tries,
-    answered,
-    compose,
-    failed_call,
-    open_cache,
-)
+from . import _streamparts as parts
+from ._streamparts import StreamNotes, Watcher
 from .cache import ResponseCache
-from .checked import Checked
 from .metrics import Metered
 from .retry import Retrying
 from .validation import Validated
@@ -55,7 +42,7 @@ def astream_attempts(inner: AsyncBackendStream, retry: Retrying, *,
     """One backend's async stream, retried only before its first delta."""
 
     async def attempts(request: LMRequest, notes: StreamNotes) -> AsyncGenerator[Delta, None]:
-        tries = Tries(retry, notes)
+        tries = parts.Tries(retry, notes)
         while True:
             if tries.wait > 0:
                 await retry.clock.asleep(tries.wait)
@@ -66,7 +53,7 @@ def astream_attempts(inner: AsyncBackendStream, retry: Retrying, *,
                 tries.failed(exc)
                 continue
             first = StreamEnd() if first is None else first
-            received = Received(first, notes, tries.started(), identity)
+            received = parts.Received(first, notes, tries.started(), identity)
             async with aclosing(deltas):
                 try:
                     yield first
@@ -87,7 +74,7 @@ def astream_fallback(chain: Sequence[tuple[BackendIdentity, AsyncStreamHandler]]
 
     async def first_that_starts(request: LMRequest, notes: StreamNotes
                                 ) -> AsyncGenerator[Delta, None]:
-        fallen = Fallen(chain, notes)
+        fallen = parts.Fallen(chain, notes)
         for index, (identity, handler) in enumerate(chain):
             deltas = handler(request, notes)
             try:
@@ -110,62 +97,50 @@ def astream_fallback(chain: Sequence[tuple[BackendIdentity, AsyncStreamHandler]]
 
 def astream_validation(inner: AsyncStreamHandler, layer: Validated) -> AsyncStreamHandler:
     """Validate the assembled answer when the async stream ends."""
-
-    async def validated(request: LMRequest, notes: StreamNotes) -> AsyncGenerator[Delta, None]:
-        judge = Judge(layer, notes)
-        async with aclosing(inner(request, notes)) as deltas:
-            async for delta in deltas:
-                judge.see(delta)
-                yield delta
-
-    return validated
+    return lambda request, notes: awatched(inner(request, notes), parts.Judge(layer, notes))
 
 
 def astream_cache(inner: AsyncStreamHandler, cache: ResponseCache) -> AsyncStreamHandler:
     """Replay hits as async streams; store a miss only once it completed."""
 
     async def cached(request: LMRequest, notes: StreamNotes) -> AsyncGenerator[Delta, None]:
-        hit, fill = open_cache(cache, request, notes)
-        for delta in hit or ():
-            yield delta
-        if hit is None:
-            async with aclosing(inner(request, notes)) as deltas:
-                async for delta in deltas:
-                    fill.see(delta)
-                    yield delta
+        hit, fill = parts.open_cache(cache, request, notes)
+        deltas = _replayed(hit) if hit is not None else awatched(inner(request, notes), fill)
+        async with aclosing(deltas):
+            async for delta in deltas:
+                yield delta
 
     return cached
 
 
+async def _replayed(deltas: list[Delta]) -> AsyncGenerator[Delta, None]:
+    for delta in deltas:
+        yield delta
+
+
 def astream_metrics(inner: AsyncStreamHandler, metered: Metered) -> AsyncStreamHandler:
     """Measure each async stream (as :func:`stream_metrics`)."""
+    return lambda request, notes: awatched(inner(request, notes),
+                                           parts.Measure(metered, request, notes))
 
-    async def measured(request: LMRequest, notes: StreamNotes) -> AsyncGenerator[Delta, None]:
-        measure = Measure(metered, request, notes)
+
+async def awatched(deltas: AsyncGenerator[Delta, None],
+                   watcher: Watcher) -> AsyncGenerator[Delta, None]:
+    """``deltas`` handed on, each seen by ``watcher``; closing this closes ``deltas``."""
+    watcher.begin()
+    async with aclosing(deltas):
         try:
-            async with aclosing(inner(request, notes)) as deltas:
-                async for delta in deltas:
-                    measure.see(delta)
-                    yield delta
-        except Exception as exc:
-            measure.failed(exc)
-            raise
-        finally:
-            measure.finish()
-
-    return measured
-
-
-def _checked(inner: AsyncStreamHandler, layer: Checked) -> AsyncStreamHandler:
-    caps, identity = layer.capabilities(), layer.identity()
-
-    async def checked(request: LMRequest, notes: StreamNotes) -> AsyncGenerator[Delta, None]:
-        check_request(request, caps, identity)   # refused before any attempt
-        async with aclosing(inner(request, notes)) as deltas:
             async for delta in deltas:
-                yield delta
+                yield watcher.seen(delta)
+        except Exception as exc:
+            raise watcher.failed(exc)  # noqa: B904 - the same error, its trace attached
+        finally:
+            watcher.finish()
 
-    return checked
+
+def _awatch(inner: AsyncStreamHandler,
+            watcher: Callable[[LMRequest, StreamNotes], Watcher]) -> AsyncStreamHandler:
+    return lambda request, notes: awatched(inner(request, notes), watcher(request, notes))
 
 
 def _one_chunk(layer: Any) -> AsyncStreamHandler:
@@ -173,9 +148,9 @@ def _one_chunk(layer: Any) -> AsyncStreamHandler:
 
     async def call(request: LMRequest, notes: StreamNotes) -> AsyncGenerator[Delta, None]:
         try:
-            response = answered(notes, await layer.acomplete(request))
+            response = parts.answered(notes, await layer.acomplete(request))
         except Exception as exc:
-            failed_call(notes, exc)
+            parts.failed_call(notes, exc)
             raise
         for delta in response_deltas(response):
             yield delta
@@ -200,10 +175,10 @@ def _backend(backend: Any) -> AsyncBackendStream:
     return opened
 
 
-ASYNC = StreamKit(astream_metrics, astream_cache, astream_validation, astream_fallback,
-                  astream_attempts, _checked, _one_chunk, _backend)
+ASYNC = parts.StreamKit(astream_metrics, astream_cache, astream_validation, astream_fallback,
+                  astream_attempts, _awatch, _one_chunk, _backend)
 
 
 def astream_of(stack: Any) -> AsyncStreamHandler:
     """The async stream handler of a built stack: each layer's wrapper, same order."""
-    return compose(stack, ASYNC)  # type: ignore[no-any-return]
+    return parts.compose(stack, ASYNC)  # type: ignore[no-any-return]

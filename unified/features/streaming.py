@@ -42,11 +42,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .._stream import Delta, StreamEnd, response_deltas
-from ..backends.capabilities import check_request
 from ..errors import TransientError
 from ..types import BackendIdentity, LMRequest
 from ._streamparts import (
-    CacheFill,
     Fallen,
     Judge,
     Measure,
@@ -54,6 +52,7 @@ from ._streamparts import (
     StreamKit,
     StreamNotes,
     Tries,
+    Watcher,
     answered,
     compose,
     failed_call,
@@ -61,7 +60,6 @@ from ._streamparts import (
 )
 from .base import Attempt
 from .cache import ResponseCache
-from .checked import Checked
 from .metrics import Metered
 from .retry import Retrying
 from .validation import Validated
@@ -140,14 +138,7 @@ def stream_fallback(chain: Sequence[tuple[BackendIdentity, StreamHandler]]) -> S
 
 def stream_validation(inner: StreamHandler, layer: Validated) -> StreamHandler:
     """Validate the assembled answer when the stream ends (module doc)."""
-
-    def validated(request: LMRequest, notes: StreamNotes) -> Iterator[Delta]:
-        judge = Judge(layer, notes)
-        for delta in inner(request, notes):
-            judge.see(delta)
-            yield delta
-
-    return validated
+    return lambda request, notes: watched(inner(request, notes), Judge(layer, notes))
 
 
 def stream_cache(inner: StreamHandler, cache: ResponseCache) -> StreamHandler:
@@ -158,44 +149,32 @@ def stream_cache(inner: StreamHandler, cache: ResponseCache) -> StreamHandler:
         if hit is not None:
             yield from hit
             return
-        yield from _filled(inner(request, notes), fill)
+        yield from watched(inner(request, notes), fill)
 
     return cached
-
-
-def _filled(deltas: Iterator[Delta], fill: CacheFill) -> Iterator[Delta]:
-    for delta in deltas:
-        fill.see(delta)
-        yield delta
 
 
 def stream_metrics(inner: StreamHandler, metered: Metered) -> StreamHandler:
     """Measure each stream: time to first chunk, chunks, and the call's record (folded
     into the metrics and handed to the listeners, as :class:`Metered` does)."""
-
-    def measured(request: LMRequest, notes: StreamNotes) -> Iterator[Delta]:
-        measure = Measure(metered, request, notes)
-        try:
-            for delta in inner(request, notes):
-                measure.see(delta)
-                yield delta
-        except Exception as exc:
-            measure.failed(exc)
-            raise
-        finally:
-            measure.finish()
-
-    return measured
+    return lambda request, notes: watched(inner(request, notes),
+                                          Measure(metered, request, notes))
 
 
-def _checked(inner: StreamHandler, layer: Checked) -> StreamHandler:
-    caps, identity = layer.capabilities(), layer.identity()
+def watched(deltas: Iterator[Delta], watcher: Watcher) -> Iterator[Delta]:
+    """``deltas`` handed on, each seen by ``watcher`` (:class:`Watcher`)."""
+    watcher.begin()
+    try:
+        yield from map(watcher.seen, deltas)
+    except Exception as exc:
+        raise watcher.failed(exc)  # noqa: B904 - the same error, its trace attached
+    finally:
+        watcher.finish()
 
-    def checked(request: LMRequest, notes: StreamNotes) -> Iterator[Delta]:
-        check_request(request, caps, identity)   # refused before any attempt
-        yield from inner(request, notes)
 
-    return checked
+def _watch(inner: StreamHandler, watcher: Callable[[LMRequest, StreamNotes], Watcher]
+           ) -> StreamHandler:
+    return lambda request, notes: watched(inner(request, notes), watcher(request, notes))
 
 
 def _one_chunk(layer: Any) -> StreamHandler:
@@ -227,7 +206,7 @@ def _backend(backend: Any) -> BackendStream:
 
 
 SYNC = StreamKit(stream_metrics, stream_cache, stream_validation, stream_fallback,
-                 stream_attempts, _checked, _one_chunk, _backend)
+                 stream_attempts, _watch, _one_chunk, _backend)
 
 
 def stream_of(stack: Any) -> StreamHandler:
