@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NoReturn
 
+from ._classify import unified_cause
 from .config import UnifiedConfig
-from .errors import ConfigError, UnifiedError, unified_cause
+from .errors import ConfigError, UnifiedError
 from .features.metrics import Metrics
 from .pipeline import Clock, Pipeline
 from .stack import Guard

@@ -21,7 +21,7 @@ Bedrock model id with a friendly name becomes that name
 (``anthropic.claude-3-sonnet-20240229-v1:0`` -> ``claude-3-sonnet``, the legacy route).
 
 **Errors** (one attempt; httpx never retries here): HTTP statuses map through
-:func:`unified.backends.common.error_for_status` (429 -> ``RateLimitError`` with the
+:func:`unified._classify.error_for_status` (429 -> ``RateLimitError`` with the
 ``Retry-After`` seconds or HTTP-date, 5xx -> ``ServerError``, 504 -> ``TimeoutError``,
 400 -> ``BadRequestError``, 401/403 -> ``AuthError``, 404 -> ``NotFoundError``). httpx
 timeouts -> ``TimeoutError``; refused/reset connections and protocol errors ->
@@ -48,6 +48,7 @@ from urllib.parse import quote
 
 import httpx
 
+from .._classify import error_for_status
 from ..config import GatewayRoute, UnifiedConfig
 from ..errors import ConfigError, ConnectionError, ServerError, TimeoutError
 from ..types import BackendIdentity, LMRequest, LMResponse
@@ -55,7 +56,6 @@ from .base import BaseBackend, Capabilities
 from .bedrock_models import friendly_name
 from .common import (
     error_detail,
-    error_for_status,
     parse_retry_after,
     redact,
     request_id_from,
