@@ -35,8 +35,6 @@ __all__ = [
     "UnsupportedFeatureError",
     "ValidationError",
     "StreamInterruptedError",
-    "CircuitOpenError",
-    "BudgetExceededError",
     "error_class_by_name",
 ]
 
@@ -272,14 +270,6 @@ class ValidationError(UnifiedError):
         self.reason = reason
         self.text = text
         super().__init__(f"response failed validation: {reason}")
-
-
-class CircuitOpenError(UnifiedError):
-    """The circuit breaker is open: calls fail fast until it resets."""
-
-
-class BudgetExceededError(UnifiedError):
-    """The configured spending budget would be exceeded by this call."""
 
 
 def error_class_by_name(name: str) -> type[UnifiedError]:
