@@ -113,7 +113,7 @@ def _from_env_text(tp: Any, text: str, name: str) -> Any:
 #: names no field is a :class:`ConfigError` (a misspelling must not be ignored).
 NON_CONFIG_VARIABLES = frozenset({
     "UNIFIED_ALLOW_MOCK",          # unified.backends.auto: allow the mock backend
-    "UNIFIED_DATATABLE_ENGINE",    # unified.datatable: pure / polars engine
+    "UNIFIED_DATATABLE_ENGINE",    # datatable: pure / polars engine
     "UNIFIED_BENCH",               # suites/bench: run the benchmarks
     "UNIFIED_LOAD_THREADS",        # suites/reliability/test_load.py
     "UNIFIED_LOAD_CALLS",          # suites/reliability/test_load.py
