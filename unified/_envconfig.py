@@ -16,6 +16,7 @@ from dataclasses import Field, fields
 from typing import Any
 
 from ._configfile import read_config_file
+from ._environment import Environment
 from .errors import ConfigError
 
 __all__ = ["coerce_field", "config_dict_from_env", "read_config_file", "NON_CONFIG_VARIABLES"]
@@ -170,8 +171,9 @@ def config_dict_from_env(cls: type, environ: Mapping[str, str], prefix: str) -> 
             kind = "fallbacks" if f.name == "fallbacks" else hints[f.name]
             out[f.name] = _from_env_text(kind, environ[var], var)
     _refuse_unknown(environ, prefix, known)
-    if "gateway_uri" not in out and environ.get("MLFLOW_GATEWAY_URI"):
-        out["gateway_uri"] = environ["MLFLOW_GATEWAY_URI"]
+    gateway_uri = Environment.read(environ).gateway_uri
+    if "gateway_uri" not in out and gateway_uri:
+        out["gateway_uri"] = gateway_uri
     return out
 
 

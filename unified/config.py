@@ -380,8 +380,9 @@ class UnifiedConfig:
         ``ConfigError``.
         """
         from ._envconfig import config_dict_from_env
+        from ._environment import process_environ
 
-        env = os.environ if environ is None else environ
+        env = process_environ() if environ is None else environ
         return cls.from_dict(config_dict_from_env(cls, env, prefix))
 
     @classmethod

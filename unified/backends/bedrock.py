@@ -35,12 +35,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from collections.abc import Mapping
 from typing import Any
 
 from .._classify import BEDROCK_ERRORS, cause_for, map_botocore_error
+from .._environment import Environment, environment
 from ..config import REGION_ALLOWED, UnifiedConfig, valid_region
 from ..errors import (
     BackendError,
@@ -95,15 +95,17 @@ class BedrockBackend(BedrockStreaming, BaseBackend):
     """Amazon Bedrock through boto3 (see module docstring).
 
     ``client`` injects a ready ``bedrock-runtime`` client (tests use botocore's
-    ``Stubber``); ``environ`` replaces ``os.environ`` for credential and region lookup.
+    ``Stubber``); ``environ`` (a mapping or an
+    :class:`~unified._environment.Environment`) replaces the process environment for
+    credential and region lookup.
     """
 
     kind = "bedrock"
 
     def __init__(self, config: UnifiedConfig, *, client: Any = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+                 environ: Mapping[str, str] | Environment | None = None) -> None:
         self.config = config
-        self._env = os.environ if environ is None else environ
+        self._env = environment(environ)
         self.model_id = resolve_model_id(config.model)
         self.api = config.bedrock_api
         self.endpoint_url = config.bedrock_endpoint_url
@@ -124,17 +126,13 @@ class BedrockBackend(BedrockStreaming, BaseBackend):
             found = {"aws_access_key_id": cfg.aws_access_key_id,
                      "aws_secret_access_key": cfg.aws_secret_access_key,
                      "aws_session_token": cfg.aws_session_token}
-        elif env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
-            found = {"aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
-                     "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
-                     "aws_session_token": env.get("AWS_SESSION_TOKEN")}
         else:
-            return {}
+            return env.aws_credentials or {}
         return {k: v for k, v in found.items() if v}
 
     def _resolve_region(self) -> str:
-        region = (self.config.aws_region or self._env.get("AWS_REGION")
-                  or self._env.get("AWS_DEFAULT_REGION"))
+        from_env = self._env.aws_region
+        region = self.config.aws_region or (from_env[0] if from_env else None)
         if region:
             return region
         if self.profile:

@@ -34,11 +34,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .._classify import cause_for, map_litellm_error
+from .._environment import PROVIDER_KEY_ENV, Environment, environment, set_default
 from ..config import UnifiedConfig
 from ..errors import (
     ServerError,
@@ -60,14 +60,6 @@ _THINKING_PROVIDERS = frozenset({"anthropic", "bedrock", "vertex_ai", "vertex_ai
 #: Message attributes that make an answer more than text.
 _RICH_MESSAGE = ("tool_calls", "reasoning_content", "thinking_blocks", "refusal")
 
-#: litellm provider prefix -> the environment variable holding its API key.
-PROVIDER_KEY_ENV: Mapping[str, str] = {
-    "openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY",
-    "mistral": "MISTRAL_API_KEY", "groq": "GROQ_API_KEY", "cohere": "COHERE_API_KEY",
-    "deepseek": "DEEPSEEK_API_KEY", "together_ai": "TOGETHERAI_API_KEY",
-    "openrouter": "OPENROUTER_API_KEY", "xai": "XAI_API_KEY", "azure": "AZURE_API_KEY",
-    "fireworks_ai": "FIREWORKS_AI_API_KEY", "perplexity": "PERPLEXITYAI_API_KEY",
-}
 _BARE_PREFIXES = (("gpt-", "openai"), ("chatgpt-", "openai"), ("o1", "openai"),
                   ("o3", "openai"), ("o4", "openai"), ("claude-", "anthropic"),
                   ("gemini-", "gemini"))
@@ -84,8 +76,8 @@ def provider_of(model: str) -> str | None:
 
 
 def _litellm() -> Any:
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
+    set_default("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    set_default("LITELLM_OFFLINE_MODE", "true")
     import litellm
 
     litellm.suppress_debug_info = True  # the library prints nothing (logging only)
@@ -95,21 +87,22 @@ def _litellm() -> Any:
 class DirectBackend(DirectStreaming, BaseBackend):
     """A provider API through litellm (see module docstring).
 
-    ``environ`` replaces ``os.environ`` when looking up the provider's key variable.
+    ``environ`` (a mapping or an
+    :class:`~unified._environment.Environment`) replaces the process environment when
+    looking up the provider's key variable.
     """
 
     kind = "direct"
 
     def __init__(self, config: UnifiedConfig, *,
-                 environ: Mapping[str, str] | None = None) -> None:
-        env = os.environ if environ is None else environ
+                 environ: Mapping[str, str] | Environment | None = None) -> None:
         self.config = config
         self.model = config.model
         self.provider = provider_of(config.model)
         self.api_base = config.api_base
         self.timeout = config.timeout_seconds
-        key_var = PROVIDER_KEY_ENV.get(self.provider or "")
-        self._api_key = config.api_key or (env.get(key_var) if key_var else None) or None
+        key_var, env_key = environment(environ).provider_key(self.provider)
+        self._api_key = config.api_key or env_key
         self._key_source = ("config.api_key" if config.api_key else
                             key_var if self._api_key else None)
         self._capabilities: Capabilities | None = None

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -49,6 +48,7 @@ from urllib.parse import quote
 import httpx
 
 from .._classify import error_for_status
+from .._environment import Environment, environment
 from ..config import GatewayRoute, UnifiedConfig
 from ..errors import ConfigError, ConnectionError, ServerError, TimeoutError
 from ..types import BackendIdentity, LMRequest, LMResponse
@@ -87,16 +87,19 @@ class GatewayBackend(GatewayStreaming, BaseBackend):
     """MLflow AI Gateway over HTTP (see module docstring).
 
     ``transport``/``async_transport`` replace httpx's network transports (tests use
-    ``httpx.MockTransport``); ``environ`` replaces ``os.environ`` for ``MLFLOW_GATEWAY_URI``.
+    ``httpx.MockTransport``); ``environ`` (a mapping or an
+    :class:`~unified._environment.Environment`) replaces the process environment when
+    the config is resolved (``MLFLOW_GATEWAY_URI`` fills an unset ``gateway_uri``).
     """
 
     kind = "gateway"
 
-    def __init__(self, config: UnifiedConfig, *, environ: Mapping[str, str] | None = None,
+    def __init__(self, config: UnifiedConfig, *,
+                 environ: Mapping[str, str] | Environment | None = None,
                  transport: httpx.BaseTransport | None = None,
                  async_transport: httpx.AsyncBaseTransport | None = None) -> None:
-        env = os.environ if environ is None else environ
-        uri = config.gateway_uri or env.get("MLFLOW_GATEWAY_URI")
+        config = environment(environ).resolve(config)
+        uri = config.gateway_uri
         if not uri:
             raise ConfigError("gateway backend needs config.gateway_uri or MLFLOW_GATEWAY_URI",
                               field="gateway_uri", value=None)
