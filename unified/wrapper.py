@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from ._classify import unified_cause
 from ._environment import Environment
+from ._version import __version__
 from .config import UnifiedConfig
 from .errors import ConfigError, UnifiedError
 from .features.metrics import Metrics
@@ -27,7 +28,6 @@ _NO_SCOPE = contextlib.nullcontext()
 
 __all__ = ["UnifiedDSPyWrapper", "UnifiedDSPyModule", "__version__"]
 
-__version__ = "0.1.0"
 _KINDS = ("predict", "chain_of_thought")
 
 

@@ -38,7 +38,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .._classify import cause_for, map_litellm_error
-from .._environment import PROVIDER_KEY_ENV, Environment, environment, set_default
+from .._environment import PROVIDER_KEY_ENV, Environment, environment
 from ..config import UnifiedConfig
 from ..errors import (
     ServerError,
@@ -47,7 +47,7 @@ from ..types import BackendIdentity, LMRequest, LMResponse
 from .base import BaseBackend, Capabilities
 from .common import safe_url, sampling_params
 from .direct_stream import DirectStreaming
-from .litellm_info import model_lacks
+from .litellm_info import load_litellm, model_lacks
 from .openai_answer import answer_logprobs, answer_parts, answer_usage, as_data
 from .openai_wire import openai_extras, openai_messages
 from .wire_support import declared_capabilities, needs_mapping, refuse_details, with_answer
@@ -73,15 +73,6 @@ def provider_of(model: str) -> str | None:
         if model.startswith(prefix):
             return provider
     return None
-
-
-def _litellm() -> Any:
-    set_default("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    set_default("LITELLM_OFFLINE_MODE", "true")
-    import litellm
-
-    litellm.suppress_debug_info = True  # the library prints nothing (logging only)
-    return litellm
 
 
 class DirectBackend(DirectStreaming, BaseBackend):
@@ -140,13 +131,13 @@ class DirectBackend(DirectStreaming, BaseBackend):
     def complete(self, request: LMRequest) -> LMResponse:
         """One ``litellm.completion`` call; errors mapped onto :mod:`unified.errors`."""
         with self._errors_mapped():
-            answer = _litellm().completion(**self.completion_kwargs(request))
+            answer = load_litellm().completion(**self.completion_kwargs(request))
         return self._parse(request, answer)
 
     async def acomplete(self, request: LMRequest) -> LMResponse:
         """One ``litellm.acompletion`` call."""
         with self._errors_mapped():
-            answer = await _litellm().acompletion(**self.completion_kwargs(request))
+            answer = await load_litellm().acompletion(**self.completion_kwargs(request))
         return self._parse(request, answer)
 
     @contextlib.contextmanager
@@ -155,7 +146,7 @@ class DirectBackend(DirectStreaming, BaseBackend):
         try:
             yield
         except Exception as exc:
-            mapped = map_litellm_error(exc, _litellm(), endpoint=self._endpoint(),
+            mapped = map_litellm_error(exc, load_litellm(), endpoint=self._endpoint(),
                                        secrets=(self._api_key,))
             if mapped is None:
                 raise

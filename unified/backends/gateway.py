@@ -62,7 +62,7 @@ from .common import (
     safe_url,
     sampling_params,
 )
-from .gateway_stream import GatewayStreaming
+from .gateway_stream import GatewayStreaming, _dropped_after
 from .openai_answer import answer_logprobs, answer_parts, answer_usage
 from .openai_wire import openai_extras, openai_messages
 from .wire_support import declared_capabilities, needs_mapping, refuse_details, with_answer
@@ -329,18 +329,6 @@ class GatewayBackend(GatewayStreaming, BaseBackend):
     def __repr__(self) -> str:
         return (f"GatewayBackend(uri={safe_url(self.uri)!r}, route={self.route.value!r}, "
                 f"endpoint={self.endpoint_name!r})")
-
-
-def _dropped_after(response: httpx.Response) -> bool:
-    """Whether the server drops the connection after this answer: a 5xx that is not JSON.
-
-    The MLflow gateway answers an unhandled error with a text/plain 500 and then closes
-    the connection without ``Connection: close`` (see harness/gateway.py). Such a body is
-    left unread, so httpx closes the connection instead of pooling it: a call that reused
-    it would fail with a spurious reset. A non-JSON body is only summarised (content type
-    and length), never shown, so nothing is lost.
-    """
-    return response.status_code >= 500 and "json" not in response.headers.get("content-type", "")
 
 
 def _unread_detail(response: httpx.Response) -> str:
