@@ -15,11 +15,11 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 test: install
-	$(PY) -m pytest --cov=unified --cov-report=term:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
+	$(PY) -m pytest --cov=unified --cov=tlm --cov=datatable --cov-report=term:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
 
 lint: install
-	$(PY) -m ruff check unified harness
-	$(PY) -m mypy unified harness
+	$(PY) -m ruff check unified tlm datatable harness
+	$(PY) -m mypy unified tlm datatable harness
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
