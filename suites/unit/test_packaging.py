@@ -27,12 +27,12 @@ def test_the_wheels_top_level_packages_are_unified_tlm_and_datatable_only(
         wheel: zipfile.ZipFile) -> None:
     tops = {name.split("/", 1)[0] for name in wheel.namelist()
             if not name.split("/", 1)[0].endswith(".dist-info")}
-    assert tops == {"unified", "tlm", "datatable"}
+    assert tops == {"unified", "unified_tlm", "unified_datatable"}
 
 
 def test_the_wrapper_does_not_import_tlm_or_datatable() -> None:
     code = ("import sys, unified, unified.features.metrics, unified.compat; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tlm', 'datatable')))")
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('unified_tlm', 'unified_datatable')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)
     assert out.stdout.strip() == "[]"

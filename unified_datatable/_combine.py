@@ -8,9 +8,9 @@ in every frame (the order of the first frame wins) and merges kinds as
 
 from __future__ import annotations
 
-from datatable._columns import Columns, Kinds, merge_kinds, normalize_column
-from datatable._engines import get_engine
-from datatable.frame import DataTableFrame
+from unified_datatable._columns import Columns, Kinds, merge_kinds, normalize_column
+from unified_datatable._engines import get_engine
+from unified_datatable.frame import DataTableFrame
 
 
 def _build(first: DataTableFrame, columns: Columns, kinds: Kinds) -> DataTableFrame:

@@ -19,8 +19,8 @@ bug"); ``suites/regression/test_tlm_mean_bug.py`` pins that this cannot come bac
 
 from __future__ import annotations
 
-from tlm._core import Array, ArrayLike, Matrix, Vector
-from tlm._elementwise import (
+from unified_tlm._core import Array, ArrayLike, Matrix, Vector
+from unified_tlm._elementwise import (
     _add,
     _array,
     _clip,
@@ -34,7 +34,7 @@ from tlm._elementwise import (
     _sub,
     _zeros,
 )
-from tlm._reductions import (
+from unified_tlm._reductions import (
     _argmax,
     _l2_normalize,
     _max,
@@ -45,7 +45,7 @@ from tlm._reductions import (
     _sum,
     _var,
 )
-from tlm._shapes import (
+from unified_tlm._shapes import (
     _concatenate,
     _dot,
     _flatten,
@@ -54,7 +54,7 @@ from tlm._shapes import (
     _shape,
     _transpose,
 )
-from tlm._stats import _median, _percentile
+from unified_tlm._stats import _median, _percentile
 
 __all__ = [
     "Array", "ArrayLike", "Matrix", "Vector",
