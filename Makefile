@@ -15,11 +15,11 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 test: install
-	$(PY) -m pytest --cov=unified --cov-report=term:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
+	$(PY) -m pytest --cov=unified --cov=unified_tlm --cov=unified_datatable --cov-report=term:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
 
 lint: install
-	$(PY) -m ruff check unified harness
-	$(PY) -m mypy unified harness
+	$(PY) -m ruff check unified unified_tlm unified_datatable harness
+	$(PY) -m mypy unified unified_tlm unified_datatable harness
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage

@@ -101,7 +101,7 @@ def cmd_parity(args: argparse.Namespace) -> int:
         from .report.otel_metrics import export, record_parity
 
         export(args.otlp_endpoint, lambda meter: record_parity(run, meter))
-    from unified.datatable import DataTableFrame
+    from unified_datatable import DataTableFrame
 
     print()
     print(DataTableFrame(matrix_rows(run)).to_markdown())

@@ -15,7 +15,7 @@ pair                     candidate                    baseline                  
 ``cache:hit-vs-1ms``     memory-cache hit             a miss, 1 ms backend       0.05   wall
 ``http:gateway``         gateway backend              raw httpx POST             1.15   wall
 ``stream:first-chunk``   wrapper stream, 1st chunk    raw httpx SSE, 1st chunk   1.10   wall
-``import:unified``       ``import unified`` + dspy    ``import dspy``            1.2    cpu
+``import:unified``       ``import unified`` + dspy    ``import dspy``            1.2    instr.
 =======================  ===========================  =========================  =====  =====
 
 For the gateway, Bedrock and simple patterns the legacy reference answers through a
@@ -24,7 +24,8 @@ code on the engine route (:mod:`harness.perf_engine_route`) and the ``forward()`
 reference is reported beside it, not gated.
 
 :func:`run_gate` counts every in-process subject in one batch (one shared start-up, one
-0-call job per subject), times the wall pairs, and adds rounds to INCONCLUSIVE pairs
+0-call job per subject), counts the import pair's fresh interpreters
+(:mod:`harness.perf_import`), times the wall pairs, and adds rounds to INCONCLUSIVE pairs
 while ``budget_seconds`` lasts. Reports: :mod:`harness.perf_report`; CLI:
 :mod:`harness.perf_cli`.
 """
@@ -32,6 +33,7 @@ while ``budget_seconds`` lasts. Reports: :mod:`harness.perf_report`; CLI:
 from __future__ import annotations
 
 import fnmatch
+import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -58,10 +60,12 @@ from .perf_verdict import (
     verdict,
 )
 
-__all__ = ["PairSpec", "PAIRS", "COUNT", "WALL", "CPU", "select_pairs", "run_gate",
+__all__ = ["PairSpec", "PAIRS", "COUNT", "WALL", "CPU", "IMPORT_COUNT", "select_pairs", "run_gate",
            "count_subjects", "register", "limit_of", "judge_counts", "measure_wall"]
 
 COUNT, WALL, CPU = "instructions", "wall", "cpu time"
+#: Counted instructions of whole fresh interpreters (the import pair).
+IMPORT_COUNT = "instructions, fresh interpreter"
 WallBuild = Callable[[dict[str, Any] | None, bool], tuple[Subject, Subject]]
 
 
@@ -125,7 +129,7 @@ PAIRS: tuple[PairSpec, ...] = (
     PairSpec("stream:first-chunk", "raw httpx SSE", "wrapper stream", "≤ 1.10 × raw httpx",
              limit=1.10, instrument=WALL, build=_wall("stream_pair", "perf_stream")),
     PairSpec("import:unified", "import dspy", "import unified + dspy",
-             "≤ 1.2 × import dspy", limit=1.2, instrument=CPU, build=_wall("import_pair")),
+             "≤ 1.2 × import dspy", limit=1.2, instrument=IMPORT_COUNT),
 )
 
 
@@ -278,6 +282,28 @@ def _judge_wall_pair(spec: PairSpec, config: GateConfig, result: PairResult,
                      f"interval (can resolve ±{ratio.width / 2:.1%})")
 
 
+def _judge_import(spec: PairSpec, config: GateConfig, result: PairResult,
+                  subjects: dict[str, Any], instrument_info: dict[str, str]) -> None:
+    """The import pair (:mod:`harness.perf_import`); the clean candidate's cost is kept
+    in ``subjects`` for the self-test."""
+    from .perf_import import judge_import_pair
+    from .perf_subjects import IMPORT_STATEMENTS
+
+    began = time.perf_counter()
+    try:
+        instrument = detect_instrument()
+        instrument_info.setdefault("name", instrument.name)
+        instrument_info.setdefault("reason", instrument.reason)
+        result.instrument = instrument.name
+        cand = judge_import_pair(result, IMPORT_STATEMENTS["dspy"],
+                                 IMPORT_STATEMENTS["unified+dspy"], instrument, config,
+                                 limit_of(spec, config))
+        subjects[spec.candidate] = cand.as_dict()
+    except (InstrumentError, OSError, ValueError, subprocess.SubprocessError) as exc:
+        result.detail = f"could not count: {exc}"
+    result.seconds = round(time.perf_counter() - began, 3)
+
+
 def run_gate(config: GateConfig | None = None, patterns: Sequence[str] = (),
              progress: Callable[[PairResult], None] | None = None) -> GateResult:
     """Run the selected pairs (all by default) and return the verdicts."""
@@ -306,7 +332,11 @@ def run_gate(config: GateConfig | None = None, patterns: Sequence[str] = (),
             results[spec.name].seconds = round(time.perf_counter() - began, 3)
             if progress is not None:
                 progress(results[spec.name])
-    walls = [s for s in specs if s.instrument != COUNT]
+    for spec in (s for s in specs if s.instrument == IMPORT_COUNT):
+        _judge_import(spec, config, results[spec.name], subjects, instrument_info)
+        if progress is not None:
+            progress(results[spec.name])
+    walls = [s for s in specs if s.instrument not in (COUNT, IMPORT_COUNT)]
     for spec in walls:
         began = time.perf_counter()
         try:

@@ -16,6 +16,10 @@ measured against itself, stays within). The mutants:
   blocks on every call where its baseline does not FAILs
   (:data:`~harness.perf_verdict.WAIT_LIMIT`). Wall pairs see the time itself.
 
+The import pair's mutants are code appended to the candidate's fresh interpreter
+(:mod:`harness.perf_import`): the calibrated loop, or the sleep, caught by the fewest
+voluntary context switches of native runs.
+
 ``detected`` means the verdict is FAIL. An INCONCLUSIVE mutant still makes the gate exit
 non-zero (unless ``--perf-inconclusive=warn``) but is reported as not detected.
 """
@@ -28,7 +32,15 @@ from typing import Any
 
 from .perf import GateConfig, GateResult, PairResult
 from .perf_count import Instrument, detect_instrument, per_call
-from .perf_gate import COUNT, PairSpec, count_subjects, judge_counts, measure_wall, select_pairs
+from .perf_gate import (
+    COUNT,
+    IMPORT_COUNT,
+    PairSpec,
+    count_subjects,
+    judge_counts,
+    measure_wall,
+    select_pairs,
+)
 from .perf_report import fmt_ratio, markdown_table
 from .perf_verdict import ERROR, FAIL, verdict
 
@@ -90,10 +102,9 @@ def _wall_rows(specs: Sequence[PairSpec], gate: GateResult, config: GateConfig,
             result = PairResult(spec.name, f"{spec.candidate} (clean)", spec.candidate,
                                 "regression", limit, ERROR, instrument=spec.instrument)
             baseline, candidate = spec.build(inject, True)
-            seconds = per_mutant_seconds * (3 if spec.name.startswith("import") else 1)
             try:
                 ratio, base, _, _ = measure_wall(baseline, candidate, config,
-                                                 time.monotonic() + seconds, limit)
+                                                 time.monotonic() + per_mutant_seconds, limit)
                 result.estimate, result.low, result.high = ratio.estimate, ratio.low, ratio.high
                 result.status = verdict(ratio, limit)
                 result.detail = f"{len(base)} rounds"
@@ -103,6 +114,25 @@ def _wall_rows(specs: Sequence[PairSpec], gate: GateResult, config: GateConfig,
                 baseline.close()
                 candidate.close()
             rows.append(_row(result, name, inject))
+    return rows
+
+
+def _import_rows(specs: Sequence[PairSpec], gate: GateResult,
+                 config: GateConfig) -> list[dict[str, Any]]:
+    """The import pair's mutants: code appended to the candidate's fresh interpreter
+    (:mod:`harness.perf_import`), judged against the gate's clean candidate."""
+    from .perf_count import PerCall
+    from .perf_import import import_rows
+    from .perf_subjects import IMPORT_STATEMENTS
+
+    rows = []
+    for spec in specs:
+        cost = gate.subjects[spec.candidate]
+        clean = PerCall(cost["estimate"], cost["low"], cost["high"], cost["waits_per_call"],
+                        tuple(cost["runs"]))
+        for result in import_rows(MUTANTS, IMPORT_STATEMENTS["unified+dspy"], clean,
+                                  detect_instrument(), config):
+            rows.append(_row(result, result.candidate, result.power.get("inject")))
     return rows
 
 
@@ -124,8 +154,9 @@ def run_selftest(gate: GateResult, config: GateConfig, patterns: Sequence[str] =
     instrument = detect_instrument() if count_specs else None
     if instrument is not None:
         rows += _count_rows(count_specs, gate, config, instrument)
-    rows += _wall_rows([s for s in specs if s.instrument != COUNT], gate, config,
-                       per_mutant_seconds)
+    rows += _import_rows([s for s in specs if s.instrument == IMPORT_COUNT], gate, config)
+    rows += _wall_rows([s for s in specs if s.instrument not in (COUNT, IMPORT_COUNT)], gate,
+                       config, per_mutant_seconds)
     detected = sum(r["detected"] for r in rows)
     return {"regression_limit": 1.0 + config.regression,
             "instrument": instrument.name if instrument else None,

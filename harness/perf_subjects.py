@@ -29,7 +29,7 @@ from .perf import Subject, timed_subject
 __all__ = ["Workload", "SIGNATURE", "answer_text", "ScriptedEngine", "scripted_lm",
            "fresh_ids", "floor_workload", "unified_workload", "unified_cache_hit_workload",
            "dspy_cache_hit_workload", "cache_workloads",
-           "http_workloads", "import_seconds", "import_subject", "import_pair_subjects",
+           "http_workloads", "import_seconds", "import_subject",
            "batch_workload", "parity_replay", "IMPORT_STATEMENTS", "sample_request",
            "dump_json"]
 
@@ -300,12 +300,10 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def import_seconds(*statements: str, cpu: bool = False) -> list[float]:
+def import_seconds(*statements: str) -> list[float]:
     """Run ``statements`` in turn in a fresh interpreter; the cumulative seconds after
-    each (imports alone, timed inside the child: interpreter start-up is excluded).
-    ``cpu``: the child's CPU seconds (user + system: the reads and stats of an import
-    count, time spent waiting for a busy CPU does not) instead of wall seconds."""
-    clock = "time.process_time()" if cpu else "time.perf_counter()"
+    each (imports alone, timed inside the child: interpreter start-up is excluded)."""
+    clock = "time.perf_counter()"
     code = ["import time", "marks = []", f"start = {clock}"]
     for statement in statements:
         code += [statement, f"marks.append({clock} - start)"]
@@ -323,32 +321,6 @@ def import_subject(label: str) -> Subject:
         return sum(import_seconds(statement)[0] for _ in range(n)) / n
 
     return Subject(f"import {label}", measure)
-
-
-def import_pair_subjects(extra: str = "", *, cpu: bool = False) -> tuple[Subject, Subject]:
-    """``import dspy`` and ``import dspy`` + ``import unified`` (ready to use), timed in
-    the same fresh interpreter: whichever side is asked first runs the child and keeps
-    the other side's value for its turn, so each round costs one interpreter.
-    ``extra`` is code run as part of the candidate's import (the self-test's slowdown);
-    ``cpu`` times CPU seconds (see :func:`import_seconds`)."""
-    kept: dict[int, list[float]] = {0: [], 1: []}
-
-    def side(index: int) -> Callable[[int], float]:
-        def measure(n: int) -> float:
-            values = []
-            for _ in range(n):
-                if not kept[index]:
-                    both = import_seconds(IMPORT_STATEMENTS["dspy"],
-                                          IMPORT_STATEMENTS["unified+dspy"] + extra, cpu=cpu)
-                    kept[1 - index].append(both[1 - index])
-                    values.append(both[index])
-                else:
-                    values.append(kept[index].pop(0))
-            return sum(values) / n
-
-        return measure
-
-    return Subject("import dspy", side(0)), Subject("import dspy + unified", side(1))
 
 
 def batch_workload(workers: int, *, items: int = 16, latency: float = 0.005) -> Workload:

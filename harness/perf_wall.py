@@ -10,11 +10,8 @@ the clean candidate itself (how the self-test asks "would the gate see this chan
   (pipeline level): the hit must cost at most 5 % of such a miss;
 - ``http_pair``: the gateway backend against a raw ``httpx`` POST of the same body to
   the same local OpenAI-compatible server;
-- ``import_pair``: ``import unified`` (+ dspy) against ``import dspy``, fresh
-  interpreters, timed in CPU seconds (user + system) so that a busy machine's waiting
-  for a CPU is left out while the import's file reads still count; a ``sleep`` during
-  an import is invisible to it (and +2 ms is 0.4 % of an import, below the regression
-  rule anyway).
+
+The import pair is counted, not timed: :mod:`harness.perf_import`.
 """
 
 from __future__ import annotations
@@ -26,7 +23,7 @@ from typing import Any
 from .perf import Subject
 from .perf_subjects import Workload
 
-__all__ = ["slowdown", "slowed", "cache_pair", "http_pair", "import_pair", "slowdown_code"]
+__all__ = ["slowdown", "slowed", "cache_pair", "http_pair"]
 
 
 def slowdown(inject: dict[str, Any] | None) -> Callable[[], None]:
@@ -56,19 +53,6 @@ def slowed(workload: Workload, inject: dict[str, Any] | None) -> Workload:
             slow()
 
     return Workload(f"{workload.name} (slowed)", run, workload.close)
-
-
-def slowdown_code(inject: dict[str, Any] | None) -> str:
-    """``inject`` as statements appended to an import (see :func:`import_pair`)."""
-    if not inject:
-        return ""
-    code = "\nimport time as _t"
-    if inject.get("spin"):  # CPU seconds: the import pair times the child's CPU
-        code += (f"\n_e = _t.process_time() + {float(inject['spin'])!r}"
-                 "\nwhile _t.process_time() < _e: pass")
-    if inject.get("sleep"):
-        code += f"\n_t.sleep({float(inject['sleep'])!r})"
-    return code
 
 
 def cache_pair(inject: dict[str, Any] | None, regression: bool) -> tuple[Subject, Subject]:
@@ -104,24 +88,3 @@ def http_pair(inject: dict[str, Any] | None, regression: bool) -> tuple[Subject,
 
     return (Subject(baseline.name, baseline.subject().measure, close),
             slowed(loads["gateway"], inject).subject())
-
-
-def _import_side(label: str, statement: str) -> Subject:
-    from .perf_subjects import import_seconds
-
-    def measure(n: int) -> float:
-        return sum(import_seconds(statement, cpu=True)[0] for _ in range(n)) / n
-
-    return Subject(label, measure)
-
-
-def import_pair(inject: dict[str, Any] | None, regression: bool) -> tuple[Subject, Subject]:
-    """``import dspy`` (or the clean unified import, in its own interpreters) vs
-    ``import unified`` + dspy."""
-    from .perf_subjects import IMPORT_STATEMENTS, import_pair_subjects
-
-    if not regression:
-        return import_pair_subjects(slowdown_code(inject), cpu=True)
-    statement = IMPORT_STATEMENTS["unified+dspy"]
-    return (_import_side("import dspy + unified", statement),
-            _import_side("import dspy + unified (slowed)", statement + slowdown_code(inject)))

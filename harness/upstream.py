@@ -81,8 +81,9 @@ class Fault:
     half a body, then the connection is cut), ``broken_json`` (200, invalid JSON), ``html``
     (``status`` with a text/html page), ``no_choices`` (200 JSON without choices), ``empty``
     (200, content ""), ``length`` (200, finish_reason "length", content cut in half),
-    ``timeout`` (wait ``delay`` seconds, then answer normally), ``drop`` (a stream cut
-    after ``after_chunks`` content chunks; without ``stream`` the same as ``reset``).
+    ``timeout`` (wait ``delay`` seconds, then answer normally), ``drop`` (a stream of
+    ``body`` when set, else the normal answer, cut after ``after_chunks`` content chunks;
+    without ``stream`` the same as ``reset``).
     ``delay`` applies to every kind.
     """
 
@@ -449,7 +450,7 @@ class ScriptedUpstream(SSEWriter):
         elif kind == "broken_json":
             handler.send(200, (fault.body or '{"id": "chatcmpl-x", "choices": [{"mess').encode())
         elif kind == "drop" and body.get("stream"):
-            reply = self._fallback_reply(body)
+            reply = Reply(fault.body) if fault.body else self._fallback_reply(body)
             self._stream(handler, body, self._completion(body, reply), reply,
                          drop_after=fault.after_chunks, delay=fault.chunk_delay)
         elif kind in ("reset", "drop"):

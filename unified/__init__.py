@@ -30,8 +30,6 @@ from .errors import (
     AuthError,
     BackendError,
     BadRequestError,
-    BudgetExceededError,
-    CircuitOpenError,
     ConfigError,
     ConnectionError,
     FallbackExceptionGroup,
@@ -93,6 +91,4 @@ __all__ = [
     "UnsupportedFeatureError",
     "ValidationError",
     "StreamInterruptedError",
-    "CircuitOpenError",
-    "BudgetExceededError",
 ]

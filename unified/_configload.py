@@ -11,41 +11,53 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Callable, Mapping
-from dataclasses import fields
+from dataclasses import Field, fields
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from ._validators import lookup_validator, registered_validators, validator_name
 from .errors import ConfigError, UnifiedError, error_class_by_name
 
-__all__ = ["dump", "load"]
+__all__ = ["REDACTED", "dump", "load", "redact_url"]
+
+
+REDACTED = "***"
 
 
 def dump(obj: Any, *, redact: bool) -> dict[str, Any]:
     """``obj`` (a config dataclass) as the plain dict :func:`load` reads back."""
-    from .config import REDACTED, SECRET_FIELDS, URL_FIELDS, redact_url
-
     out: dict[str, Any] = {}
     for f in fields(obj):
         value = getattr(obj, f.name)
-        if redact and f.name in SECRET_FIELDS and value is not None:
+        codec = f.metadata.get("codec")
+        if redact and f.metadata.get("secret") and value is not None:
             value = REDACTED
-        elif redact and f.name in URL_FIELDS and value is not None:
+        elif redact and f.metadata.get("url") and value is not None:
             value = redact_url(value)
         elif isinstance(value, enum.Enum):
             value = value.value
         elif dataclasses.is_dataclass(value):
             value = dump(value, redact=redact)
-        elif f.name == "retry_on":
-            value = [cls.__name__ for cls in value]
-        elif f.name == "validators":
-            value = [_dump_validator(func, redact) for func in value]
-        elif f.name == "fallbacks":
-            value = [dump(item, redact=redact) for item in value]
+        elif codec is not None:
+            value = _DUMP[codec](value, redact)
         elif isinstance(value, tuple):
             value = list(value)
         out[f.name] = value
     return out
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any user info, query and fragment replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: show nothing of it
+        return REDACTED
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = REDACTED + "@" + netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, netloc, parts.path, REDACTED if parts.query else "",
+                       REDACTED if parts.fragment else ""))
+
 
 
 def _dump_validator(func: Callable[[str], bool], redact: bool) -> Any:
@@ -62,7 +74,6 @@ def _dump_validator(func: Callable[[str], bool], redact: bool) -> Any:
 def load(cls: type, data: Any, path: str) -> Any:
     """Build ``cls`` from ``data`` strictly; errors name ``path`` (dotted)."""
     from ._envconfig import coerce_field
-    from .config import SECTIONS, UnifiedConfig
 
     where = path or "config"
     if not isinstance(data, Mapping):
@@ -73,20 +84,23 @@ def load(cls: type, data: Any, path: str) -> Any:
         name = f"{path}.{unknown[0]}" if path else str(unknown[0])
         raise ConfigError.for_field(name, data[unknown[0]],  # a misspelt key may be secret
                                     "one of the known fields: " + ", ".join(known), hide=True)
-    _refuse_redacted(data, path)
+    _refuse_redacted(data, known, path)
     kwargs = {}
-    for key, value in sorted(data.items(), key=lambda kv: kv[0] == "fallbacks"):
+    codecs = {key: known[key].metadata.get("codec") for key in data}
+    for key, value in sorted(data.items(), key=lambda kv: codecs[kv[0]] == "fallbacks"):
         dotted = f"{path}.{key}" if path else str(key)
-        if key in SECTIONS and cls is UnifiedConfig:
-            kwargs[key] = _load_section(SECTIONS[key], key, value, dotted)
-        elif key == "fallbacks":
-            primary = {k: v for k, v in data.items() if k not in ("backend", "fallbacks")}
-            kwargs[key] = tuple(_load_fallback(item, f"{dotted}[{i}]", primary)
+        meta, codec = known[key].metadata, codecs[key]
+        if "section" in meta:
+            kwargs[key] = _load_section(meta["section"], bool(meta.get("always")), value,
+                                        dotted)
+        elif codec == "fallbacks":
+            primary = {k: v for k, v in data.items()
+                       if k != "backend" and codecs[k] != "fallbacks"}
+            kwargs[key] = tuple(_load_fallback(cls, item, f"{dotted}[{i}]", primary)
                                 for i, item in enumerate(_as_list(value, dotted)))
-        elif key == "retry_on":
-            kwargs[key] = tuple(_error_class(name, dotted) for name in _as_list(value, dotted))
-        elif key == "validators":
-            kwargs[key] = tuple(_validator(item, dotted) for item in _as_list(value, dotted))
+        elif codec is not None:
+            kwargs[key] = tuple(_LOAD[codec](item, dotted)
+                                for item in _as_list(value, dotted))
         else:
             kwargs[key] = coerce_field(cls, known[key], value, dotted)
     try:
@@ -95,34 +109,33 @@ def load(cls: type, data: Any, path: str) -> Any:
         raise (exc.with_prefix(path) if path else exc) from None
 
 
-def _load_section(section_cls: type, key: str, value: Any, path: str) -> Any:
+def _load_section(section_cls: type, always: bool, value: Any, path: str) -> Any:
     """A section from a mapping; ``true`` means its defaults and ``false``/``null`` off
-    (for ``metrics`` and ``telemetry``, which are always present, ``true``/``false``
-    set ``enabled``)."""
-    from .config import ALWAYS_PRESENT
-
+    (for a section that is ``always`` present, such as ``metrics`` and ``telemetry``,
+    ``true``/``false`` set ``enabled``)."""
     if isinstance(value, section_cls):
         return value
-    if key in ALWAYS_PRESENT and isinstance(value, bool):
+    if always and isinstance(value, bool):
         value = {"enabled": value}
     elif value is True:
         value = {}
-    elif key in ALWAYS_PRESENT and value is None:
+    elif always and value is None:
         raise ConfigError.for_field(path, value, "true, false or a mapping of its fields")
     elif value is False or value is None:
         return None
     return load(section_cls, value, path)
 
 
-def _refuse_redacted(data: Mapping[Any, Any], path: str) -> None:
+def _refuse_redacted(data: Mapping[Any, Any], known: Mapping[str, Field[Any]],
+                     path: str) -> None:
     """A dict from ``to_dict(redact=True)`` holds ``"***"`` for secrets: never load it
     as if it were the secret."""
-    from .config import REDACTED, SECRET_FIELDS, URL_FIELDS
-
     for key, value in data.items():
         dotted = f"{path}.{key}" if path else str(key)
-        redacted = value == REDACTED if key in SECRET_FIELDS else (
-            key in URL_FIELDS and isinstance(value, str) and _url_is_redacted(value, REDACTED))
+        meta = known[key].metadata
+        redacted = value == REDACTED if meta.get("secret") else (
+            bool(meta.get("url")) and isinstance(value, str)
+            and _url_is_redacted(value, REDACTED))
         if redacted:
             raise ConfigError(
                 f"{dotted}: holds the redaction placeholder {REDACTED!r}, not a secret; a "
@@ -145,17 +158,15 @@ def _as_list(value: Any, path: str) -> list[Any]:
     raise ConfigError.for_field(path, value, "a list")
 
 
-def _load_fallback(item: Any, path: str, primary: Mapping[str, Any]) -> Any:
-    """A fallback config. A bare backend name inherits every setting of the primary
-    (model, URIs, keys, region, retry, …) except ``backend``; a mapping is taken as
-    written."""
-    from .config import UnifiedConfig
-
-    if isinstance(item, UnifiedConfig):
+def _load_fallback(cls: type, item: Any, path: str, primary: Mapping[str, Any]) -> Any:
+    """A fallback config (a ``cls``, the primary's own class). A bare backend name
+    inherits every setting of the primary (model, URIs, keys, region, retry, …) except
+    ``backend``; a mapping is taken as written."""
+    if isinstance(item, cls):
         return item
     if isinstance(item, str):
         item = {**primary, "backend": item}
-    return load(UnifiedConfig, item, path)
+    return load(cls, item, path)
 
 
 def _error_class(name: Any, path: str) -> type[UnifiedError]:
@@ -175,3 +186,16 @@ def _validator(item: Any, path: str) -> Callable[[str], bool]:
         return found
     allowed = ", ".join(sorted(registered_validators())) or "none registered"
     raise ConfigError.for_field(path, item, f"a registered validator name ({allowed})")
+
+
+#: How each ``codec`` of the field metadata (see :mod:`unified.config`) is written and,
+#: item by item, read (``fallbacks`` are read by :func:`load` itself).
+_DUMP: dict[str, Callable[[Any, bool], Any]] = {
+    "error_names": lambda value, redact: [cls.__name__ for cls in value],
+    "validators": lambda value, redact: [_dump_validator(func, redact) for func in value],
+    "fallbacks": lambda value, redact: [dump(item, redact=redact) for item in value],
+}
+_LOAD: dict[str, Callable[[Any, str], Any]] = {
+    "error_names": _error_class,
+    "validators": _validator,
+}

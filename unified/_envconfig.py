@@ -16,6 +16,7 @@ from dataclasses import Field, fields
 from typing import Any
 
 from ._configfile import read_config_file
+from ._environment import Environment
 from .errors import ConfigError
 
 __all__ = ["coerce_field", "config_dict_from_env", "read_config_file", "NON_CONFIG_VARIABLES"]
@@ -92,7 +93,7 @@ def _from_env_text(tp: Any, text: str, name: str) -> Any:
         if text.strip().lower() in ("", "none", "null"):
             return None
         return _from_env_text(args[0], text, name)
-    if origin is tuple or tp in ("retry_on", "validators", "fallbacks"):
+    if origin is tuple or isinstance(tp, str):   # a list, or a codec's names (see config)
         return [part.strip() for part in text.split(",") if part.strip()]
     if tp is bool:
         lowered = text.strip().lower()
@@ -113,7 +114,7 @@ def _from_env_text(tp: Any, text: str, name: str) -> Any:
 #: names no field is a :class:`ConfigError` (a misspelling must not be ignored).
 NON_CONFIG_VARIABLES = frozenset({
     "UNIFIED_ALLOW_MOCK",          # unified.backends.auto: allow the mock backend
-    "UNIFIED_DATATABLE_ENGINE",    # unified.datatable: pure / polars engine
+    "UNIFIED_DATATABLE_ENGINE",    # datatable: pure / polars engine
     "UNIFIED_BENCH",               # suites/bench: run the benchmarks
     "UNIFIED_LOAD_THREADS",        # suites/reliability/test_load.py
     "UNIFIED_LOAD_CALLS",          # suites/reliability/test_load.py
@@ -131,14 +132,12 @@ def config_dict_from_env(cls: type, environ: Mapping[str, str], prefix: str) -> 
     turns it off (then no ``PREFIX<SECTION>_*`` variable may be set). Unknown variables
     under the prefix (other than :data:`NON_CONFIG_VARIABLES`) are errors.
     """
-    from .config import SECTIONS
-
     out: dict[str, Any] = {}
     known: set[str] = set()
     hints = _hints(cls)
     for f in fields(cls):
-        if f.name in SECTIONS:
-            section_cls = SECTIONS[f.name]
+        section_cls = f.metadata.get("section")
+        if section_cls is not None:
             section: dict[str, Any] = {}
             for sf in fields(section_cls):
                 if sf.metadata.get("code_only"):
@@ -146,8 +145,7 @@ def config_dict_from_env(cls: type, environ: Mapping[str, str], prefix: str) -> 
                 var = f"{prefix}{f.name}_{sf.name}".upper()
                 known.add(var)
                 if var in environ:
-                    kind = sf.name if sf.name in ("retry_on", "validators") else \
-                        _hints(section_cls)[sf.name]
+                    kind = sf.metadata.get("codec") or _hints(section_cls)[sf.name]
                     section[sf.name] = _from_env_text(kind, environ[var], var)
             enabled_var = f"{prefix}{f.name}".upper()
             known.add(enabled_var)
@@ -167,11 +165,12 @@ def config_dict_from_env(cls: type, environ: Mapping[str, str], prefix: str) -> 
         var = f"{prefix}{f.name}".upper()
         known.add(var)
         if var in environ:
-            kind = "fallbacks" if f.name == "fallbacks" else hints[f.name]
+            kind = f.metadata.get("codec") or hints[f.name]
             out[f.name] = _from_env_text(kind, environ[var], var)
     _refuse_unknown(environ, prefix, known)
-    if "gateway_uri" not in out and environ.get("MLFLOW_GATEWAY_URI"):
-        out["gateway_uri"] = environ["MLFLOW_GATEWAY_URI"]
+    gateway_uri = Environment.read(environ).gateway_uri
+    if "gateway_uri" not in out and gateway_uri:
+        out["gateway_uri"] = gateway_uri
     return out
 
 

@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from ._configload import dump, load
+from ._configload import dump, load, redact_url
 from ._validators import register_validator, registered_validators
 from .errors import ConfigError, TransientError, UnifiedError
 
@@ -39,11 +39,15 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = "anthropic.claude-3-sonnet-20240229-v1:0"
-SECRET_FIELDS = frozenset({"gateway_api_key", "api_key", "aws_secret_access_key",
-                           "aws_session_token", "aws_access_key_id"})
-REDACTED = "***"
-#: URL fields whose user info and query (credentials often ride there) are redacted too.
-URL_FIELDS = frozenset({"gateway_uri", "api_base", "bedrock_endpoint_url"})
+#: Field metadata the loaders (:mod:`unified._configload`, :mod:`unified._envconfig`)
+#: read, so that none of them switches on a field's name: ``codec`` names how a value
+#: that is not plain typed data is read and written (``error_names``: classes of
+#: :mod:`unified.errors` by name; ``validators``: registered validators by name;
+#: ``fallbacks``: configs of the same class); ``section`` is a section's class
+#: (``always``: never None, ``true``/``false`` set its ``enabled``); ``secret`` and
+#: ``url`` mark what ``to_dict(redact=True)`` hides (a URL's user info and query).
+SECRET = {"secret": True}
+URL = {"url": True}
 
 
 class BackendType(str, enum.Enum):
@@ -100,7 +104,8 @@ class RetryConfig(_AsDict):
     backoff_factor: float = 2.0
     max_delay: float = 30.0
     jitter: float = 0.0
-    retry_on: tuple[type[UnifiedError], ...] = (TransientError,)
+    retry_on: tuple[type[UnifiedError], ...] = field(default=(TransientError,),
+                                                     metadata={"codec": "error_names"})
     respect_retry_after: bool = True
     max_retry_after: float = 60.0
 
@@ -171,7 +176,8 @@ class ValidationConfig(_AsDict):
     required_keywords: tuple[str, ...] | None = None
     forbidden_keywords: tuple[str, ...] | None = None
     pattern: str | None = None
-    validators: tuple[Callable[[str], bool], ...] = ()
+    validators: tuple[Callable[[str], bool], ...] = field(default=(),
+                                                          metadata={"codec": "validators"})
 
     def __post_init__(self) -> None:
         for name in ("min_length", "max_length"):
@@ -275,32 +281,35 @@ class UnifiedConfig:
 
     backend: BackendType = BackendType.AUTO
     model: str = DEFAULT_MODEL
-    retry: RetryConfig | None = None
-    cache: CacheConfig | None = None
-    validation: ValidationConfig | None = None
-    metrics: MetricsConfig = field(default_factory=MetricsConfig)
-    telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
+    retry: RetryConfig | None = field(default=None, metadata={"section": RetryConfig})
+    cache: CacheConfig | None = field(default=None, metadata={"section": CacheConfig})
+    validation: ValidationConfig | None = field(default=None,
+                                                metadata={"section": ValidationConfig})
+    metrics: MetricsConfig = field(default_factory=MetricsConfig,
+                                   metadata={"section": MetricsConfig, "always": True})
+    telemetry: TelemetryConfig = field(default_factory=TelemetryConfig,
+                                       metadata={"section": TelemetryConfig, "always": True})
     timeout_seconds: float = 30.0
     temperature: float | None = None
     max_tokens: int | None = None
-    gateway_uri: str | None = None
+    gateway_uri: str | None = field(default=None, metadata=URL)
     gateway_endpoint: str | None = None
-    gateway_api_key: str | None = None
+    gateway_api_key: str | None = field(default=None, metadata=SECRET)
     gateway_route: GatewayRoute = GatewayRoute.ENDPOINTS
     aws_region: str | None = None
     aws_profile: str | None = None
-    aws_access_key_id: str | None = None
-    aws_secret_access_key: str | None = None
-    aws_session_token: str | None = None
-    bedrock_endpoint_url: str | None = None
+    aws_access_key_id: str | None = field(default=None, metadata=SECRET)
+    aws_secret_access_key: str | None = field(default=None, metadata=SECRET)
+    aws_session_token: str | None = field(default=None, metadata=SECRET)
+    bedrock_endpoint_url: str | None = field(default=None, metadata=URL)
     bedrock_api: str = "converse"
-    api_base: str | None = None
-    api_key: str | None = None
+    api_base: str | None = field(default=None, metadata=URL)
+    api_key: str | None = field(default=None, metadata=SECRET)
     #: Feature names the backend declares it carries, replacing what it would derive
     #: (``["image", "tools", "param:seed", …]``; see README, what each backend carries):
     #: for gateway endpoints whose upstream the wrapper cannot know.
     capabilities_override: tuple[str, ...] | None = None
-    fallbacks: tuple[UnifiedConfig, ...] = ()
+    fallbacks: tuple[UnifiedConfig, ...] = field(default=(), metadata={"codec": "fallbacks"})
 
     def __post_init__(self) -> None:
         try:
@@ -380,8 +389,9 @@ class UnifiedConfig:
         ``ConfigError``.
         """
         from ._envconfig import config_dict_from_env
+        from ._environment import process_environ
 
-        env = os.environ if environ is None else environ
+        env = process_environ() if environ is None else environ
         return cls.from_dict(config_dict_from_env(cls, env, prefix))
 
     @classmethod
@@ -402,12 +412,16 @@ class UnifiedConfig:
         return replace(self, **changes)
 
 
-SECTIONS: dict[str, type] = {"retry": RetryConfig, "cache": CacheConfig,
-                             "validation": ValidationConfig, "metrics": MetricsConfig,
-                             "telemetry": TelemetryConfig}
+#: The sections of :class:`UnifiedConfig` by field name (from the fields' metadata).
+SECTIONS: dict[str, type] = {f.name: f.metadata["section"] for f in fields(UnifiedConfig)
+                             if "section" in f.metadata}
 #: Sections that are always present (never None): ``true``/``false`` set their
 #: ``enabled`` field.
-ALWAYS_PRESENT = frozenset({"metrics", "telemetry"})
+ALWAYS_PRESENT = frozenset(f.name for f in fields(UnifiedConfig) if f.metadata.get("always"))
+#: Fields of :class:`UnifiedConfig` holding a secret (hidden by ``to_dict(redact=True)``).
+SECRET_FIELDS = frozenset(f.name for f in fields(UnifiedConfig) if f.metadata.get("secret"))
+#: URL fields whose user info and query (credentials often ride there) are redacted too.
+URL_FIELDS = frozenset(f.name for f in fields(UnifiedConfig) if f.metadata.get("url"))
 
 
 def _enum_allowed(enum_cls: type[enum.Enum]) -> str:
@@ -435,16 +449,3 @@ def _is_http_url(value: object) -> bool:
         return bool(parts.hostname) and (parts.port is None or parts.port > 0)
     except ValueError:  # an unclosed IPv6 bracket, a port that is not a number or too big
         return False
-
-
-def redact_url(url: str) -> str:
-    """``url`` with any user info, query and fragment replaced by ``***``."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unclosed IPv6 bracket: show nothing of it
-        return REDACTED
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = REDACTED + "@" + netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, netloc, parts.path, REDACTED if parts.query else "",
-                       REDACTED if parts.fragment else ""))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = [
@@ -35,11 +35,7 @@ __all__ = [
     "UnsupportedFeatureError",
     "ValidationError",
     "StreamInterruptedError",
-    "CircuitOpenError",
-    "BudgetExceededError",
     "error_class_by_name",
-    "causes",
-    "unified_cause",
 ]
 
 
@@ -274,31 +270,6 @@ class ValidationError(UnifiedError):
         self.reason = reason
         self.text = text
         super().__init__(f"response failed validation: {reason}")
-
-
-class CircuitOpenError(UnifiedError):
-    """The circuit breaker is open: calls fail fast until it resets."""
-
-
-class BudgetExceededError(UnifiedError):
-    """The configured spending budget would be exceeded by this call."""
-
-
-def causes(exc: BaseException) -> Iterator[BaseException]:
-    """``exc``, then each exception it was raised from or during (``__cause__``, else
-    ``__context__``), each once: the one walk of a cause chain in the library."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def unified_cause(exc: BaseException) -> BaseException:
-    """The first :class:`UnifiedError` in ``exc``'s cause chain (the one behind a DSPy
-    or SDK wrapper), or ``exc`` itself when there is none."""
-    return next((e for e in causes(exc) if isinstance(e, UnifiedError)), exc)
 
 
 def error_class_by_name(name: str) -> type[UnifiedError]:

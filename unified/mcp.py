@@ -169,7 +169,7 @@ def build_server(toolset: MCPToolset, name: str = "unified-dspy") -> Any:
             content=[types.TextContent(type="text", text=part["text"])
                      for part in result["content"]], is_error=result["isError"])
 
-    from .wrapper import __version__
+    from ._version import __version__
 
     return Server(name, version=__version__, on_list_tools=list_tools, on_call_tool=call_tool)
 

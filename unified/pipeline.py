@@ -6,7 +6,8 @@ pipeline keeps what the wrapper and the shims read: the ``metrics``, the respons
 async calls go through the same layers natively (no worker thread per call);
 ``stream``/``astream`` run the same stack with stream semantics (retry and fallback
 only before the first chunk, validation at the end, the cache storing only completed
-streams and replaying hits: :mod:`unified.features.streaming`).
+streams and replaying hits: :mod:`unified.features.streaming`, natively async for
+``astream``: :mod:`unified.features.astreaming`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from .backends.capabilities import Capabilities
 from .config import UnifiedConfig
 from .features.cache import Cached, ResponseCache
 from .features.metrics import Listener, Metrics
-from .features.streaming import StreamNotes, pump_in_thread
+from .features.streaming import StreamNotes
 from .features.telemetry import Telemetry, Traced
-from .stack import Guard, build_stack, layers, stream_stack
+from .stack import Guard, astream_stack, build_stack, layers, stream_stack
 from .types import LMRequest, LMResponse
 
 __all__ = ["Pipeline", "Clock"]
@@ -58,6 +59,7 @@ class Pipeline:
         self.telemetry: Telemetry | None = (
             self.stack.telemetry if isinstance(self.stack, Traced) else None)
         self._stream = stream_stack(self.stack)
+        self._astream = astream_stack(self.stack)
         # The hot path: a call is the stack's own method (no facade frame per call).
         self.complete = self.stack.complete  # type: ignore[method-assign]
         self.acomplete = self.stack.acomplete  # type: ignore[method-assign]
@@ -85,9 +87,9 @@ class Pipeline:
         yield from self._stream(request, StreamNotes())
 
     def astream(self, request: LMRequest) -> AsyncIterator[Delta]:
-        """Async variant: the layers run in a thread of their own, each delta handed
-        to the event loop as soon as it arrives."""
-        return pump_in_thread(self.stream(request))
+        """Async variant: every layer's async wrapper over the backends' ``astream``
+        (no thread per stream; :mod:`unified.features.astreaming`)."""
+        return self._astream(request, StreamNotes())  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """Close the cache and every backend."""

@@ -26,7 +26,8 @@ so the whole path is one backend too. Outermost first::
   served without passing them, as in the legacy order.
 
 Streams run through the same stack: :func:`stream_stack` composes each layer's
-stream wrapper in this order (:mod:`unified.features.streaming`).
+stream wrapper in this order (:mod:`unified.features.streaming`), :func:`astream_stack`
+their async twins (:mod:`unified.features.astreaming`).
 
 A new layer is one :class:`~unified.features.base.Layer` subclass and one line below.
 """
@@ -47,7 +48,7 @@ from .features.retry import Retrying
 from .features.telemetry import Attempted, Telemetry, Traced
 from .features.validation import Validated
 
-__all__ = ["build_stack", "stream_stack", "layers", "Guard"]
+__all__ = ["build_stack", "stream_stack", "astream_stack", "layers", "Guard"]
 
 Guard = Callable[[Any], Any]
 """A layer factory: takes the stack built so far, returns it wrapped."""
@@ -80,6 +81,12 @@ def stream_stack(stack: Any) -> Any:
 
     return stream_of(stack)
 
+
+def astream_stack(stack: Any) -> Any:
+    """The async stream handler of a built ``stack`` (the same wrappers, natively async)."""
+    from .features.astreaming import astream_of
+
+    return astream_of(stack)
 
 
 

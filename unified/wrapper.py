@@ -14,8 +14,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NoReturn
 
+from ._classify import unified_cause
+from ._environment import Environment
+from ._version import __version__
 from .config import UnifiedConfig
-from .errors import ConfigError, UnifiedError, unified_cause
+from .errors import ConfigError, UnifiedError
 from .features.metrics import Metrics
 from .pipeline import Clock, Pipeline
 from .stack import Guard
@@ -25,7 +28,6 @@ _NO_SCOPE = contextlib.nullcontext()
 
 __all__ = ["UnifiedDSPyWrapper", "UnifiedDSPyModule", "__version__"]
 
-__version__ = "0.1.0"
 _KINDS = ("predict", "chain_of_thought")
 
 
@@ -124,11 +126,12 @@ class UnifiedDSPyWrapper:
         from .backends.auto import build_backend, select_backend
 
         self.config = config if config is not None else UnifiedConfig.from_env()
+        env = Environment.read()   # once, for the primary backend and every fallback
         if backend is not None:
             self.backend, self.selection_reason = backend, "injected: backend= argument"
         else:
-            self.backend, self.selection_reason = select_backend(self.config)
-        fallbacks = [build_backend(fb.backend, fb) for fb in self.config.fallbacks]
+            self.backend, self.selection_reason = select_backend(self.config, env)
+        fallbacks = [build_backend(fb.backend, fb, env) for fb in self.config.fallbacks]
         self.pipeline = Pipeline([self.backend, *fallbacks], self.config,
                                  clock=clock or Clock(), guards=guards,
                                  shared_metrics=metrics)

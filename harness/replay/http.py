@@ -92,8 +92,13 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_vcr(record: bool) -> Any:
-    """A ``vcr.VCR`` with the project's matching, filtering and safety settings."""
+    """A ``vcr.VCR`` with the project's matching, filtering and safety settings (and
+    bodies cut by the peer recorded and replayed as cut: :mod:`harness.replay.cut`)."""
     import vcr
+
+    from .cut import install
+
+    install()
 
     my_vcr = vcr.VCR(
         cassette_library_dir=str(CASSETTE_DIR),

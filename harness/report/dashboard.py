@@ -129,6 +129,7 @@ def render_dashboard(reports: Path, history_from: Sequence[Path] = ()) -> str:
     ``history_from`` (e.g. the committed ``reports/``) followed by those of ``reports``."""
     from .history import bench_charts, gate_charts, merged_history
     from .locations import display_path
+    from .peer_section import peer_section
     from .sections import (
         failures_section,
         mutants_section,
@@ -143,7 +144,8 @@ def render_dashboard(reports: Path, history_from: Sequence[Path] = ()) -> str:
     reliability = _load_json(reports / "reliability.json")
     sources = [*history_from, reports]
     gates = gate_charts(merged_history(d / "perf-history.jsonl" for d in sources))
-    benches = bench_charts(merged_history(d / "bench" / "history.jsonl" for d in sources))
+    bench_history = merged_history(d / "bench" / "history.jsonl" for d in sources)
+    benches = bench_charts(bench_history)
     gate_html = ('<div class="charts">' + "".join(gates) + "</div>" if gates else
                  '<p class="notice">No perf-gate history yet: run <code>make parity</code>.</p>')
     bench_html = ('<div class="charts">' + "".join(benches) + "</div>" if benches else
@@ -164,6 +166,8 @@ def render_dashboard(reports: Path, history_from: Sequence[Path] = ()) -> str:
             f"<h2 id=\"origins\">Imported vs hand-written scenarios</h2>"
             f"{origin_section(parity)}"
             f"<h2 id=\"perf\">Performance gate (latest)</h2>{perf_section(perf)}"
+            f"<h2 id=\"peer\">Peer row: DSPy's own client vs the wrapper</h2>"
+            f"{peer_section(bench_history)}"
             f"<h2 id=\"self-test\">Harness self-test (mutants)</h2>{mutants_section(mutants)}"
             f"<h2 id=\"reliability\">Reliability</h2>{reliability_section(reliability)}"
             f"<h2 id=\"history\">History</h2><p class=\"meta\">One point per commit (its "

@@ -41,7 +41,7 @@ def matrix_rows(run: Any) -> list[dict[str, str]]:
 
 def render_markdown(run: Any, extra: dict[str, Any] | None = None) -> str:
     """The report text."""
-    from unified.datatable import DataTableFrame
+    from unified_datatable import DataTableFrame
 
     from .selection import describe
 

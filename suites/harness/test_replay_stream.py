@@ -7,6 +7,7 @@ from harness.replay.http import make_vcr
 from harness.replay.lint import scan_for_secrets
 from harness.replay.sse import scrub_sse
 from harness.upstream import Reply
+from suites.harness.cassette_roundtrip import record_then_replay
 from unified import LMRequest, Message, UnifiedConfig
 from unified._stream import TextDelta
 from unified.backends.gateway import GatewayBackend
@@ -25,14 +26,9 @@ def stream_texts(uri: str) -> list[str]:
 
 def test_a_recorded_stream_replays_the_same_chunks_in_order_without_the_server(
         upstream, tmp_path) -> None:
-    upstream.script(Reply("alpha beta gamma", chunks=("alpha ", "beta ", "gamma")))
-    cassette = str(tmp_path / "stream.yaml")
-    with make_vcr(record=True).use_cassette(cassette):
-        recorded = stream_texts(upstream.url)
-    url = upstream.url
-    upstream.stop()
-    with make_vcr(record=False).use_cassette(cassette):
-        replayed = stream_texts(url)
+    recorded, replayed = record_then_replay(
+        upstream, str(tmp_path / "stream.yaml"), stream_texts,
+        Reply("alpha beta gamma", chunks=("alpha ", "beta ", "gamma")))
     assert recorded == replayed == ["alpha ", "beta ", "gamma"]
 
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from unified.datatable import POLARS_AVAILABLE, DataTableFrame, available_engines, cbind, rbind
+from unified_datatable import POLARS_AVAILABLE, DataTableFrame, available_engines, cbind, rbind
 
 ENGINES = available_engines()
 QUARTERS = st.integers(-4000, 4000).map(lambda k: k / 4)

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from unified import tlm
+import unified_tlm as tlm
 
 REL = 1e-9
 ABS_PER_SCALE = 1e-9

@@ -1,6 +1,6 @@
 """Regression: the DataTable ``_dt`` bug (spec section 8).
 
-A refactor swapped the guarded ``import datatable as _dt`` for a polars flag but kept
+A refactor swapped the guarded ``import unified_datatable as _dt`` for a polars flag but kept
 ``if POLARS_AVAILABLE and _dt: ... _dt.Frame``, so building a frame raised
 ``NameError`` whenever polars was installed; two modules disagreed on the flag; and
 the pure fallback silently ignored ``filter``, ``arrange`` and grouped ``summarise``.
@@ -27,8 +27,8 @@ from typing import Any
 
 import pytest
 
-import unified.datatable as datatable
-from unified.datatable import DataTableFrame, cbind, fread, rbind
+import unified_datatable as datatable
+from unified_datatable import DataTableFrame, cbind, fread, rbind
 
 PACKAGE_DIR = Path(datatable.__file__).parent
 SCORES = {"team": ["b", "a", "b", None, "a"], "score": [3, 1, None, 4, 2],
@@ -101,7 +101,7 @@ _WITHOUT_POLARS = f"""
 import json, sys
 sys.modules["polars"] = None  # import polars now raises ImportError
 sys.path.insert(0, {str(Path(__file__).parent)!r})
-import unified.datatable as datatable
+import unified_datatable as datatable
 import {Path(__file__).stem} as scenario
 try:
     datatable.DataTableFrame([1], engine="polars")
@@ -154,13 +154,13 @@ def test_building_a_frame_works_when_the_polars_flag_is_set():
 
 
 def test_the_engine_environment_variable_forces_the_pure_engine():
-    done = _python("import unified.datatable as d; print(d.DEFAULT_ENGINE)",
+    done = _python("import unified_datatable as d; print(d.DEFAULT_ENGINE)",
                    UNIFIED_DATATABLE_ENGINE="pure")
     assert done.stdout.strip() == "pure", done.stderr
 
 
 def test_an_unknown_engine_in_the_environment_fails_the_import_naming_it():
-    done = _python("import unified.datatable", UNIFIED_DATATABLE_ENGINE="pandas")
+    done = _python("import unified_datatable", UNIFIED_DATATABLE_ENGINE="pandas")
     assert "unknown DataTable engine 'pandas'" in done.stderr
 
 
@@ -182,7 +182,7 @@ def _undefined_names(path: Path, namespace: dict[str, Any]) -> list[str]:
 def test_no_module_of_the_package_uses_a_name_it_never_defines():
     missing = []
     for path in sorted(PACKAGE_DIR.glob("*.py")):
-        name = "unified.datatable" + ("" if path.stem == "__init__" else f".{path.stem}")
+        name = "unified_datatable" + ("" if path.stem == "__init__" else f".{path.stem}")
         missing += _undefined_names(path, vars(importlib.import_module(name)))
     assert missing == []
 

@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
-from unified import tlm
+import unified_tlm as tlm
 
 M = [[1, 2, 3], [4, 5, 6]]
 SHADOWABLE = ("sum", "max", "min")
 TLM_DIR = Path(tlm.__file__).parent
-TLM_MODULES = ["unified.tlm"] + [f"unified.tlm.{m.name}" for m in pkgutil.iter_modules([str(TLM_DIR)])]
+TLM_MODULES = ["unified_tlm"] + [f"unified_tlm.{m.name}" for m in pkgutil.iter_modules([str(TLM_DIR)])]
 
 
 def test_sum_of_a_matrix_adds_every_value():
@@ -171,7 +171,7 @@ def test_reduction_still_works_when_every_module_level_sum_max_min_raises(monkey
 
 
 def test_importing_the_ops_does_not_import_numpy():
-    code = "import sys, unified.tlm; print('numpy' in sys.modules)"
+    code = "import sys, unified_tlm; print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"

@@ -14,24 +14,6 @@ def test_every_error_derives_from_unified_error(name: str) -> None:
     assert issubclass(getattr(errors, name), errors.UnifiedError)
 
 
-def test_the_cause_walk_finds_the_unified_error_behind_wrappers_once_each() -> None:
-    inner = errors.ServerError("down")
-    try:
-        try:
-            raise inner
-        except errors.ServerError as exc:
-            raise RuntimeError("dspy wrapper") from exc
-    except RuntimeError as outer:
-        outer.__cause__.__context__ = outer  # a cycle must not loop forever
-        assert errors.unified_cause(outer) is inner
-        assert list(errors.causes(outer)) == [outer, inner]
-
-
-def test_without_a_unified_error_the_cause_walk_gives_the_error_itself() -> None:
-    plain = ValueError("x")
-    assert errors.unified_cause(plain) is plain
-
-
 @pytest.mark.parametrize("cls", [errors.RateLimitError, errors.TimeoutError,
                                  errors.ServerError, errors.ConnectionError])
 def test_transient_errors_are_transient(cls: type) -> None:

@@ -1,4 +1,5 @@
-"""The library wheel holds the library only: no harness, no pytest plugin."""
+"""The library wheel holds the library only (the wrapper, tlm and datatable): no
+harness, no pytest plugin."""
 
 from __future__ import annotations
 
@@ -22,10 +23,19 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     return zipfile.ZipFile(built)
 
 
-def test_the_wheels_only_top_level_package_is_unified(wheel: zipfile.ZipFile) -> None:
+def test_the_wheels_top_level_packages_are_unified_tlm_and_datatable_only(
+        wheel: zipfile.ZipFile) -> None:
     tops = {name.split("/", 1)[0] for name in wheel.namelist()
             if not name.split("/", 1)[0].endswith(".dist-info")}
-    assert tops == {"unified"}
+    assert tops == {"unified", "unified_tlm", "unified_datatable"}
+
+
+def test_the_wrapper_does_not_import_tlm_or_datatable() -> None:
+    code = ("import sys, unified, unified.features.metrics, unified.compat; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('unified_tlm', 'unified_datatable')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip() == "[]"
 
 
 def test_the_wheel_registers_no_pytest_plugin(wheel: zipfile.ZipFile) -> None:

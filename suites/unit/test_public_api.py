@@ -16,7 +16,7 @@ EXPECTED = sorted([
     "LMRequest", "LMResponse", "Message", "Usage", "Clock", "bypass_cache", "CacheFileWarning", "UnifiedError",
     "ConfigError", "BackendError", "TransientError", "RateLimitError", "TimeoutError",
     "ServerError", "ConnectionError", "PermanentError", "AuthError", "BadRequestError",
-    "NotFoundError", "ValidationError", "CircuitOpenError", "BudgetExceededError",
+    "NotFoundError", "ValidationError",
     "UnsupportedFeatureError", "Capabilities", "MockAnswer", "FallbackExceptionGroup",
     "StreamInterruptedError",
 ])

@@ -5,6 +5,7 @@ assembled answer with the non-streaming answer to the same script."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -70,23 +71,42 @@ def wrapper(side: Side, **changes: Any) -> UnifiedDSPyWrapper:
     return UnifiedDSPyWrapper(UnifiedConfig(**settings), clock=Clock(sleep=lambda s: None))
 
 
-def chunks(run: UnifiedDSPyWrapper, into: list[str] | None = None) -> list[str]:
-    got = [] if into is None else into
-    for delta in run.pipeline.stream(REQUEST):
-        if isinstance(delta, TextDelta):
-            got.append(delta.text)
-    return got
+@pytest.fixture(params=["sync", "async"])
+def chunks(request) -> Any:
+    """Read a wrapper's stream (``stream``, or the natively async ``astream`` over the
+    backend's own async stream) as texts, kept in ``into`` as they arrive."""
+
+    def read(run: UnifiedDSPyWrapper, into: list[str] | None = None) -> list[str]:
+        got = [] if into is None else into
+
+        def take(delta: Any) -> None:
+            if isinstance(delta, TextDelta):
+                got.append(delta.text)
+
+        async def drain() -> None:
+            async for delta in run.pipeline.astream(REQUEST):
+                take(delta)
+
+        if request.param == "async":
+            asyncio.run(drain())
+        else:
+            for delta in run.pipeline.stream(REQUEST):
+                take(delta)
+        return got
+
+    return read
 
 
 def test_plain_streams_the_scripted_chunks_and_assembles_to_the_non_streaming_answer(
-        side) -> None:
+        side, chunks) -> None:
     side.script(side.answer, side.answer)
     with wrapper(side, cache=None) as run:
         assert chunks(run) == list(PIECES)
         assert run.pipeline.complete(REQUEST).text == TEXT
 
 
-def test_a_failure_before_the_first_chunk_is_retried_into_one_clean_stream(side) -> None:
+def test_a_failure_before_the_first_chunk_is_retried_into_one_clean_stream(
+        side, chunks) -> None:
     side.script(side.fail_first, side.answer)
     with wrapper(side) as run:
         assert chunks(run) == list(PIECES)
@@ -94,7 +114,7 @@ def test_a_failure_before_the_first_chunk_is_retried_into_one_clean_stream(side)
 
 
 def test_a_disconnect_after_three_chunks_is_interrupted_after_one_attempt_and_not_cached(
-        side) -> None:
+        side, chunks) -> None:
     side.script(side.drop)
     got: list[str] = []
     with wrapper(side) as run:
@@ -104,7 +124,8 @@ def test_a_disconnect_after_three_chunks_is_interrupted_after_one_attempt_and_no
         assert side.calls() == 1 and len(run.pipeline.cache.memory) == 0
 
 
-def test_a_repeat_is_replayed_from_the_cache_as_a_stream(side) -> None:
+def test_a_repeat_is_replayed_from_the_cache_as_a_stream(
+        side, chunks) -> None:
     side.script(side.answer)
     with wrapper(side) as run:
         first = chunks(run)
@@ -112,7 +133,8 @@ def test_a_repeat_is_replayed_from_the_cache_as_a_stream(side) -> None:
         assert "".join(again) == "".join(first) == TEXT and side.calls() == 1
 
 
-def test_a_validation_failure_comes_after_every_chunk_and_is_not_cached(side) -> None:
+def test_a_validation_failure_comes_after_every_chunk_and_is_not_cached(
+        side, chunks) -> None:
     side.script(side.answer)
     got: list[str] = []
     with wrapper(side, validation=ValidationConfig(required_keywords=["absent"])) as run:

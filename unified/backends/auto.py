@@ -23,14 +23,14 @@ The reason string names the settings that decided, never their secret values.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._environment import PROVIDER_KEY_ENV, Environment, environment
 from ..config import BackendType, UnifiedConfig
 from ..errors import ConfigError
 from .bedrock_models import is_bedrock_model
-from .direct import PROVIDER_KEY_ENV, provider_of
+from .direct import provider_of
 
 __all__ = ["select_backend", "build_backend", "HOW_TO_SELECT", "AUTO_ORDER"]
 
@@ -50,12 +50,13 @@ _TRUE = ("1", "true", "yes", "on")
 
 
 def build_backend(kind: BackendType, config: UnifiedConfig,
-                  environ: Mapping[str, str] | None = None) -> Any:
+                  environ: Mapping[str, str] | Environment | None = None) -> Any:
     """Construct the backend of ``kind`` from ``config`` (heavy SDKs imported lazily).
 
     ``AUTO`` runs the detection of :func:`select_backend`.
     """
     kind = BackendType(kind)
+    environ = environment(environ)
     if kind is BackendType.AUTO:
         return select_backend(config, environ)[0]
     if kind is BackendType.MOCK:
@@ -75,36 +76,35 @@ def build_backend(kind: BackendType, config: UnifiedConfig,
     return DirectBackend(config, environ=environ)
 
 
-def _gateway_rule(config: UnifiedConfig, env: Mapping[str, str]) -> tuple[str | None, str]:
+def _gateway_rule(config: UnifiedConfig, env: Environment) -> tuple[str | None, str]:
     if config.gateway_uri:
         return "config.gateway_uri is set", ""
-    if env.get("MLFLOW_GATEWAY_URI"):
+    if env.gateway_uri:
         return "MLFLOW_GATEWAY_URI is set", ""
     return None, ""
 
 
-def _aws_credentials(config: UnifiedConfig, env: Mapping[str, str]) -> str | None:
+def _aws_credentials(config: UnifiedConfig, env: Environment) -> str | None:
     if config.aws_access_key_id and config.aws_secret_access_key:
         return "config.aws_access_key_id/aws_secret_access_key"
-    if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
+    if env.aws_credentials:
         return "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
     if config.aws_profile:
         return f"config.aws_profile={config.aws_profile}"
-    if env.get("AWS_PROFILE"):
-        return f"AWS_PROFILE={env['AWS_PROFILE']}"
+    profile = env.get("AWS_PROFILE")
+    if profile:
+        return f"AWS_PROFILE={profile}"
     return None
 
 
-def _aws_region(config: UnifiedConfig, env: Mapping[str, str]) -> str | None:
+def _aws_region(config: UnifiedConfig, env: Environment) -> str | None:
     if config.aws_region:
         return f"{config.aws_region} from config.aws_region"
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
-        if env.get(name):
-            return f"{env[name]} from {name}"
-    return None
+    found = env.aws_region
+    return f"{found[0]} from {found[1]}" if found else None
 
 
-def _bedrock_rule(config: UnifiedConfig, env: Mapping[str, str]) -> tuple[str | None, str]:
+def _bedrock_rule(config: UnifiedConfig, env: Environment) -> tuple[str | None, str]:
     creds, region = _aws_credentials(config, env), _aws_region(config, env)
     bedrock_model = is_bedrock_model(config.model)
     if creds and region and bedrock_model:
@@ -118,15 +118,15 @@ def _bedrock_rule(config: UnifiedConfig, env: Mapping[str, str]) -> tuple[str | 
     return None, "bedrock was not selected: missing " + ", ".join(missing)
 
 
-def _direct_rule(config: UnifiedConfig, env: Mapping[str, str]) -> tuple[str | None, str]:
+def _direct_rule(config: UnifiedConfig, env: Environment) -> tuple[str | None, str]:
     provider = provider_of(config.model)
     if config.api_key and provider:
         return f"config.api_key is set for model {config.model!r}", ""
     if config.api_key:
         return None, (f"direct was not selected: config.api_key is set but model "
                       f"{config.model!r} has no provider/ prefix litellm knows")
-    key_var = PROVIDER_KEY_ENV.get(provider or "")
-    if key_var and env.get(key_var):
+    key_var, key = env.provider_key(provider)
+    if key_var and key:
         return f"{key_var} is set for provider {provider!r} of model {config.model!r}", ""
     found = sorted(var for var in PROVIDER_KEY_ENV.values() if env.get(var))
     if found:
@@ -135,25 +135,25 @@ def _direct_rule(config: UnifiedConfig, env: Mapping[str, str]) -> tuple[str | N
     return None, ""
 
 
-def _mock_rule(config: UnifiedConfig, env: Mapping[str, str]) -> tuple[str | None, str]:
-    if env.get("UNIFIED_ALLOW_MOCK", "").strip().lower() in _TRUE:
+def _mock_rule(config: UnifiedConfig, env: Environment) -> tuple[str | None, str]:
+    if env.allow_mock.strip().lower() in _TRUE:
         return "UNIFIED_ALLOW_MOCK=1", ""
     return None, ""
 
 
-_RULES: dict[BackendType, Callable[[UnifiedConfig, Mapping[str, str]],
+_RULES: dict[BackendType, Callable[[UnifiedConfig, Environment],
                                    tuple[str | None, str]]] = {
     BackendType.GATEWAY: _gateway_rule, BackendType.BEDROCK: _bedrock_rule,
     BackendType.DIRECT: _direct_rule, BackendType.MOCK: _mock_rule}
 
 
-def detect_backend(config: UnifiedConfig,
-                   environ: Mapping[str, str] | None = None) -> tuple[BackendType, str]:
+def detect_backend(config: UnifiedConfig, environ: Mapping[str, str] | Environment | None = None
+                   ) -> tuple[BackendType, str]:
     """The backend type AUTO would select and why, without building it.
 
     Raises :class:`ConfigError` listing what would select each backend when none matches.
     """
-    env = os.environ if environ is None else environ
+    env = environment(environ)
     near_misses: list[str] = []
     for kind in AUTO_ORDER:
         reason, near_miss = _RULES[kind](config, env)
@@ -167,10 +167,10 @@ def detect_backend(config: UnifiedConfig,
                       + found, field="backend", value="auto")
 
 
-def select_backend(config: UnifiedConfig,
-                   environ: Mapping[str, str] | None = None) -> tuple[Any, str]:
+def select_backend(config: UnifiedConfig, environ: Mapping[str, str] | Environment | None = None
+                   ) -> tuple[Any, str]:
     """Pick and build the backend for ``config``; return it with the reason it was chosen."""
-    env = os.environ if environ is None else environ
+    env = environment(environ)
     if config.backend is not BackendType.AUTO:
         return (build_backend(config.backend, config, env),
                 f"configured: backend={config.backend.value}")

@@ -13,6 +13,7 @@ retries behind the pipeline's back and every backend behaves the same under them
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
@@ -78,8 +79,8 @@ class BaseBackend:
         yield from response_deltas(self.complete(request))
 
     async def astream(self, request: LMRequest) -> AsyncIterator[Delta]:
-        """Async variant of :meth:`stream`: the sync stream read in a worker thread,
-        one delta at a time (so each is handed on as soon as it arrives)."""
+        """Async variant of :meth:`stream`: the sync stream read in a thread of its own
+        (:func:`iterate_in_thread`), each delta handed on as soon as it arrives."""
         async for delta in iterate_in_thread(self.stream(request)):
             yield delta
 
@@ -130,22 +131,49 @@ def prompt_tokens(request: LMRequest) -> int:
                                                          for m in request.messages)
 
 
-_DONE = object()
-
-
 async def iterate_in_thread(items: Iterable[Any]) -> AsyncIterator[Any]:
-    """Iterate a blocking iterable from async code: each ``next`` in a worker thread.
+    """Iterate a blocking iterable from async code, in a thread of its own; yield each
+    item as it arrives.
 
-    Closing the async iterator early closes the underlying generator (in a thread).
+    One thread per iterable (not the shared executor, whose few workers would make many
+    concurrent streams wait for each other's next chunk). Closing the async iterator
+    early stops the thread after its current item and closes the iterable.
     """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+    stop = threading.Event()
     iterator = iter(items)
+
+    def hand(kind: str, value: Any) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+        except RuntimeError:     # the consumer's loop is gone: stop producing
+            stop.set()
+
+    def produce() -> None:
+        try:
+            for item in iterator:
+                hand("item", item)
+                if stop.is_set():
+                    break
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            hand("error", exc)
+            return
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None and stop.is_set():
+                close()
+        hand("end", None)
+
+    threading.Thread(target=produce, name="unified-stream", daemon=True).start()
     try:
         while True:
-            item = await asyncio.to_thread(next, iterator, _DONE)
-            if item is _DONE:
+            kind, value = await queue.get()
+            if kind == "item":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
                 return
-            yield item
     finally:
-        close = getattr(iterator, "close", None)
-        if close is not None:
-            await asyncio.to_thread(close)
+        stop.set()

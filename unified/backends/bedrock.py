@@ -22,8 +22,8 @@ region, else ``us-east-1`` (the legacy default). ``config.bedrock_endpoint_url``
 overrides the endpoint. botocore retries are off (``total_max_attempts: 1``);
 connect and read timeouts are ``config.timeout_seconds``. boto3 is imported on first use.
 
-Errors (:data:`BEDROCK_ERRORS`; unnamed codes fall back to the HTTP status table of
-:mod:`unified.backends.common`): throttling/quota -> ``RateLimitError``;
+Errors (:data:`~unified._classify.BEDROCK_ERRORS`, mapped by :mod:`unified._classify`;
+unnamed codes fall back to its HTTP status table): throttling/quota -> ``RateLimitError``;
 ``ModelTimeoutException`` and botocore read/connect timeouts -> ``TimeoutError``;
 service/internal/model-not-ready errors -> ``ServerError``; connection failures ->
 ``ConnectionError``; ``AccessDeniedException``, bad or missing credentials -> ``AuthError``;
@@ -35,22 +35,17 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from collections.abc import Mapping
 from typing import Any
 
+from .._classify import BEDROCK_ERRORS, cause_for, map_botocore_error
+from .._environment import Environment, environment
 from ..config import REGION_ALLOWED, UnifiedConfig, valid_region
 from ..errors import (
-    AuthError,
     BackendError,
-    BadRequestError,
     ConfigError,
-    ConnectionError,
-    NotFoundError,
-    RateLimitError,
     ServerError,
-    TimeoutError,
 )
 from ..types import BackendIdentity, LMRequest, LMResponse
 from .base import BaseBackend, Capabilities
@@ -64,14 +59,7 @@ from .bedrock_wire import (
     converse_messages,
     refuser,
 )
-from .common import (
-    cause_for,
-    error_for_status,
-    parse_retry_after,
-    redact,
-    safe_url,
-    sampling_params,
-)
+from .common import safe_url, sampling_params
 from .wire_support import declared_capabilities, needs_mapping, refuse_details, with_answer
 
 __all__ = ["BedrockBackend", "BEDROCK_ERRORS", "ANTHROPIC_VERSION", "DEFAULT_REGION"]
@@ -81,24 +69,6 @@ ANTHROPIC_VERSION = "bedrock-2023-05-31"
 DEFAULT_REGION = "us-east-1"
 _INVOKE_DEFAULTS = {"max_tokens": 1000, "temperature": 0.7}
 
-#: Bedrock error code -> unified error class.
-BEDROCK_ERRORS: Mapping[str, type[BackendError]] = {
-    "ThrottlingException": RateLimitError,
-    "TooManyRequestsException": RateLimitError,
-    "ServiceQuotaExceededException": RateLimitError,
-    "ModelTimeoutException": TimeoutError,
-    "ServiceUnavailableException": ServerError,
-    "InternalServerException": ServerError,
-    "ModelNotReadyException": ServerError,
-    "ModelErrorException": ServerError,
-    "ModelStreamErrorException": ServerError,
-    "AccessDeniedException": AuthError,
-    "UnrecognizedClientException": AuthError,
-    "InvalidSignatureException": AuthError,
-    "ExpiredTokenException": AuthError,
-    "ValidationException": BadRequestError,
-    "ResourceNotFoundException": NotFoundError,
-}
 #: Usage keys that say nothing beyond input/output tokens (Converse and Anthropic).
 _PLAIN_USAGE = frozenset({"inputTokens", "outputTokens", "totalTokens", "input_tokens",
                           "output_tokens"})
@@ -125,15 +95,17 @@ class BedrockBackend(BedrockStreaming, BaseBackend):
     """Amazon Bedrock through boto3 (see module docstring).
 
     ``client`` injects a ready ``bedrock-runtime`` client (tests use botocore's
-    ``Stubber``); ``environ`` replaces ``os.environ`` for credential and region lookup.
+    ``Stubber``); ``environ`` (a mapping or an
+    :class:`~unified._environment.Environment`) replaces the process environment for
+    credential and region lookup.
     """
 
     kind = "bedrock"
 
     def __init__(self, config: UnifiedConfig, *, client: Any = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+                 environ: Mapping[str, str] | Environment | None = None) -> None:
         self.config = config
-        self._env = os.environ if environ is None else environ
+        self._env = environment(environ)
         self.model_id = resolve_model_id(config.model)
         self.api = config.bedrock_api
         self.endpoint_url = config.bedrock_endpoint_url
@@ -154,17 +126,13 @@ class BedrockBackend(BedrockStreaming, BaseBackend):
             found = {"aws_access_key_id": cfg.aws_access_key_id,
                      "aws_secret_access_key": cfg.aws_secret_access_key,
                      "aws_session_token": cfg.aws_session_token}
-        elif env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
-            found = {"aws_access_key_id": env["AWS_ACCESS_KEY_ID"],
-                     "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
-                     "aws_session_token": env.get("AWS_SESSION_TOKEN")}
         else:
-            return {}
+            return env.aws_credentials or {}
         return {k: v for k, v in found.items() if v}
 
     def _resolve_region(self) -> str:
-        region = (self.config.aws_region or self._env.get("AWS_REGION")
-                  or self._env.get("AWS_DEFAULT_REGION"))
+        from_env = self._env.aws_region
+        region = self.config.aws_region or (from_env[0] if from_env else None)
         if region:
             return region
         if self.profile:
@@ -317,51 +285,8 @@ class BedrockBackend(BedrockStreaming, BaseBackend):
 
     def _map_error(self, exc: Exception) -> BackendError | None:
         """The unified error for a botocore failure; ``None`` when it is not botocore's."""
-        import botocore.exceptions as bex
-
-        where = self._where()
-        context: dict[str, Any] = {"backend": self.kind, "endpoint": where}
-        if isinstance(exc, bex.ClientError):
-            return self._client_error(exc)
-        detail = redact(f"{type(exc).__name__}: {exc}", self._secrets())
-        log.debug("bedrock call to %s failed: %s", where, detail)
-        if isinstance(exc, (bex.ReadTimeoutError, bex.ConnectTimeoutError)):
-            return TimeoutError(f"bedrock: no answer from {where} within {self.timeout:g} s "
-                                f"({detail})", **context)
-        if isinstance(exc, (bex.ConnectionError, bex.HTTPClientError)):
-            return ConnectionError(f"bedrock: connection to {where} failed ({detail})", **context)
-        if isinstance(exc, (bex.NoCredentialsError, bex.PartialCredentialsError)):
-            return AuthError(f"bedrock: no usable AWS credentials for {where} ({detail})",
-                             **context)
-        if isinstance(exc, bex.ParamValidationError):
-            return BadRequestError(f"bedrock: request rejected before sending ({detail})",
-                                   **context)
-        return None
-
-    def _client_error(self, exc: Any) -> BackendError:
-        error = exc.response.get("Error") or {}
-        meta = exc.response.get("ResponseMetadata") or {}
-        code = str(error.get("Code") or "UnknownError")
-        status = meta.get("HTTPStatusCode")
-        request_id = meta.get("RequestId") or None
-        detail = redact(f"{code}: {error.get('Message') or ''}".rstrip(": "), self._secrets())
-        headers = {str(k).lower(): v for k, v in (meta.get("HTTPHeaders") or {}).items()}
-        retry_after = parse_retry_after(headers.get("retry-after"))
-        where = self._where()
-        log.debug("bedrock %s answered %s (HTTP %s)", where, code, status)
-        cls = BEDROCK_ERRORS.get(code)
-        if cls is None:
-            return error_for_status(int(status or 500), detail, backend=self.kind,
-                                    endpoint=where, request_id=request_id,
-                                    retry_after=retry_after)
-        message = f"bedrock: {detail} from {where} (HTTP {status})"
-        if request_id:
-            message += f" (request id {request_id})"
-        context: dict[str, Any] = {"backend": self.kind, "endpoint": where, "status": status,
-                                   "request_id": request_id}
-        if cls is RateLimitError:
-            return RateLimitError(message, retry_after=retry_after, **context)
-        return cls(message, **context)
+        return map_botocore_error(exc, backend=self.kind, endpoint=self._where(),
+                                  timeout=self.timeout, secrets=self._secrets())
 
     # -- the rest of the seam ---------------------------------------------------------
     def _where(self) -> str:

@@ -19,11 +19,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._classify import cause_for
 from .._stream import Delta, StreamEnd, TextDelta, ThinkingDelta, ToolCallDelta, response_deltas
 from ..errors import ConnectionError
 from ..types import LMRequest, Usage
 from .base import count_tokens, prompt_tokens
-from .common import cause_for
 
 __all__ = ["BedrockStreaming", "BedrockStreamState", "event_deltas"]
 

@@ -1,15 +1,7 @@
-"""Helpers shared by the real backends: status -> error mapping, Retry-After, redaction.
+"""Helpers shared by the real backends: Retry-After, request ids, redaction.
 
-The HTTP status table lives here once and is used by every backend that sees a status
-code (the gateway directly; Bedrock and direct for codes they do not name):
-
-- 429 -> :class:`~unified.errors.RateLimitError` (transient; ``retry_after`` from the header)
-- 408, 504 -> :class:`~unified.errors.TimeoutError` (transient)
-- other 5xx -> :class:`~unified.errors.ServerError` (transient)
-- 401, 403 -> :class:`~unified.errors.AuthError` (permanent)
-- 404 -> :class:`~unified.errors.NotFoundError` (permanent)
-- other 4xx (400, 413, 422, ...) -> :class:`~unified.errors.BadRequestError` (permanent)
-- anything else that is not 2xx (1xx, 3xx) -> :class:`~unified.errors.ServerError` (transient)
+The tables that map failures onto :mod:`unified.errors` (the HTTP status table among
+them) live in :mod:`unified._classify`.
 
 Messages never contain a secret: :func:`redact` removes every configured secret (and
 anything shaped like a key) from provider text before it is put into an error, and
@@ -26,19 +18,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import (
-    AuthError,
-    BackendError,
-    BadRequestError,
-    NotFoundError,
-    RateLimitError,
-    ServerError,
-    TimeoutError,
-    causes,
-    scrub,
-)
+from ..errors import scrub
 
-__all__ = ["DETAIL_LIMIT", "cause_for", "error_for_status", "error_detail", "parse_retry_after",
+__all__ = ["DETAIL_LIMIT", "error_detail", "parse_retry_after",
            "redact", "request_id_from", "safe_url", "sampling_params"]
 
 DETAIL_LIMIT = 300
@@ -50,21 +32,6 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
     """:func:`scrub`, cut to a readable length: the redaction errors and logs get."""
     text = scrub(text, secrets)
     return text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 3] + "..."
-
-
-def cause_for(exc: BaseException, secrets: Iterable[str | None]) -> BaseException | None:
-    """``exc`` as the cause of a mapped error, or None when its chain shows a secret.
-
-    A provider may echo a key back in its error text; the mapped error's message is
-    redacted, but a traceback also prints the chained SDK exceptions. Use as
-    ``raise mapped from cause_for(exc, secrets)``.
-    """
-    values = [s for s in secrets if s]
-    for current in causes(exc):
-        text = f"{current} {current!r} {current.args!r}"
-        if any(secret in text for secret in values):
-            return None
-    return exc
 
 
 def safe_url(url: str) -> str:
@@ -128,28 +95,6 @@ def error_detail(body: bytes | str, content_type: str = "") -> str:
                 value = payload[key]
                 return value if isinstance(value, str) else json.dumps(value)
     return text.strip()
-
-
-def error_for_status(status: int, detail: str, *, backend: str, endpoint: str,
-                     request_id: str | None = None,
-                     retry_after: float | None = None) -> BackendError:
-    """The :mod:`unified.errors` instance for an HTTP ``status`` (table in module doc)."""
-    message = f"{backend}: HTTP {status} from {endpoint}: {detail}"
-    if request_id:
-        message += f" (request id {request_id})"
-    context: dict[str, Any] = {"backend": backend, "endpoint": endpoint, "status": status,
-                               "request_id": request_id}
-    if status == 429:
-        return RateLimitError(message, retry_after=retry_after, **context)
-    if status in (408, 504):
-        return TimeoutError(message, **context)
-    if status in (401, 403):
-        return AuthError(message, **context)
-    if status == 404:
-        return NotFoundError(message, **context)
-    if 400 <= status < 500:
-        return BadRequestError(message, **context)
-    return ServerError(message, **context)
 
 
 def sampling_params(defaults: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,8 @@ litellm is imported on first use, with ``LITELLM_LOCAL_MODEL_COST_MAP=True`` and
 ``LITELLM_OFFLINE_MODE=true`` set first (unless already set) so the import makes no
 outside connection.
 
-litellm exceptions map onto :mod:`unified.errors` (:func:`map_litellm_error`, first match):
+litellm exceptions map onto :mod:`unified.errors`
+(:func:`unified._classify.map_litellm_error`, first match):
 
 ==================================================================  ===================
 litellm                                                             unified
@@ -33,39 +34,25 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from .._classify import cause_for, map_litellm_error
+from .._environment import PROVIDER_KEY_ENV, Environment, environment
 from ..config import UnifiedConfig
 from ..errors import (
-    AuthError,
-    BackendError,
-    BadRequestError,
-    ConnectionError,
-    NotFoundError,
-    RateLimitError,
     ServerError,
-    TimeoutError,
 )
 from ..types import BackendIdentity, LMRequest, LMResponse
 from .base import BaseBackend, Capabilities
-from .common import (
-    cause_for,
-    error_for_status,
-    parse_retry_after,
-    redact,
-    request_id_from,
-    safe_url,
-    sampling_params,
-)
+from .common import safe_url, sampling_params
 from .direct_stream import DirectStreaming
-from .litellm_info import model_lacks
+from .litellm_info import load_litellm, model_lacks
 from .openai_answer import answer_logprobs, answer_parts, answer_usage, as_data
 from .openai_wire import openai_extras, openai_messages
 from .wire_support import declared_capabilities, needs_mapping, refuse_details, with_answer
 
-__all__ = ["DirectBackend", "PROVIDER_KEY_ENV", "provider_of", "map_litellm_error"]
+__all__ = ["DirectBackend", "PROVIDER_KEY_ENV", "provider_of"]
 
 log = logging.getLogger(__name__)
 #: litellm providers that take Anthropic thinking blocks and budgets.
@@ -73,34 +60,9 @@ _THINKING_PROVIDERS = frozenset({"anthropic", "bedrock", "vertex_ai", "vertex_ai
 #: Message attributes that make an answer more than text.
 _RICH_MESSAGE = ("tool_calls", "reasoning_content", "thinking_blocks", "refusal")
 
-#: litellm provider prefix -> the environment variable holding its API key.
-PROVIDER_KEY_ENV: Mapping[str, str] = {
-    "openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY",
-    "mistral": "MISTRAL_API_KEY", "groq": "GROQ_API_KEY", "cohere": "COHERE_API_KEY",
-    "deepseek": "DEEPSEEK_API_KEY", "together_ai": "TOGETHERAI_API_KEY",
-    "openrouter": "OPENROUTER_API_KEY", "xai": "XAI_API_KEY", "azure": "AZURE_API_KEY",
-    "fireworks_ai": "FIREWORKS_AI_API_KEY", "perplexity": "PERPLEXITYAI_API_KEY",
-}
 _BARE_PREFIXES = (("gpt-", "openai"), ("chatgpt-", "openai"), ("o1", "openai"),
                   ("o3", "openai"), ("o4", "openai"), ("claude-", "anthropic"),
                   ("gemini-", "gemini"))
-
-# (litellm class name, unified class), checked in order: subclasses before bases.
-_LITELLM_ERRORS: tuple[tuple[str, type[BackendError]], ...] = (
-    ("RateLimitError", RateLimitError),
-    ("Timeout", TimeoutError),
-    ("AuthenticationError", AuthError),
-    ("PermissionDeniedError", AuthError),
-    ("NotFoundError", NotFoundError),
-    ("BadRequestError", BadRequestError),
-    ("UnprocessableEntityError", BadRequestError),
-    ("ServiceUnavailableError", ServerError),
-    ("BadGatewayError", ServerError),
-    ("InternalServerError", ServerError),
-    ("APIResponseValidationError", ServerError),
-    ("APIConnectionError", ConnectionError),
-)
-
 
 def provider_of(model: str) -> str | None:
     """The litellm provider of ``model``: its ``provider/`` prefix, or a guess from a
@@ -113,103 +75,25 @@ def provider_of(model: str) -> str | None:
     return None
 
 
-def _litellm() -> Any:
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
-    import litellm
-
-    litellm.suppress_debug_info = True  # the library prints nothing (logging only)
-    return litellm
-
-
-def _transport_failure(exc: BaseException) -> type[BackendError] | None:
-    """``TimeoutError``/``ConnectionError`` when a transport failure caused ``exc``.
-
-    litellm reports a connection cut mid-response as ``InternalServerError``; the cause
-    chain still holds the httpx/OpenAI connection error.
-    """
-    import httpx
-    import openai
-
-    seen: set[int] = set()
-    current: BaseException | None = exc.__cause__ or exc.__context__
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, (openai.APITimeoutError, httpx.TimeoutException)):
-            return TimeoutError
-        if isinstance(current, (openai.APIConnectionError, httpx.TransportError)):
-            return ConnectionError
-        current = current.__cause__ or current.__context__
-    return None
-
-
-def _response_headers(exc: BaseException) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    try:
-        response = getattr(exc, "response", None)
-    except Exception:  # noqa: BLE001 - some SDK errors raise on a missing response
-        response = None
-    if response is not None and getattr(response, "headers", None) is not None:
-        headers.update({str(k).lower(): str(v) for k, v in response.headers.items()})
-    extra = getattr(exc, "headers", None)
-    if isinstance(extra, Mapping):
-        headers.update({str(k).lower(): str(v) for k, v in extra.items()})
-    return headers
-
-
-def map_litellm_error(exc: BaseException, *, endpoint: str,
-                      secrets: tuple[str | None, ...] = ()) -> BackendError | None:
-    """The unified error for a litellm/OpenAI SDK exception (table in module doc).
-
-    Returns ``None`` for exceptions that are not the SDK's (programming errors).
-    """
-    litellm = _litellm()
-    headers = _response_headers(exc)
-    status = getattr(exc, "status_code", None)
-    status = status if isinstance(status, int) else None
-    request_id = request_id_from(headers)
-    detail = redact(f"{type(exc).__name__}: {exc}", secrets)
-    context: dict[str, Any] = {"backend": "direct", "endpoint": endpoint, "status": status,
-                               "request_id": request_id}
-    retry_after = parse_retry_after(headers.get("retry-after"))
-    for name, cls in _LITELLM_ERRORS:
-        native = getattr(litellm, name, None)
-        if isinstance(native, type) and isinstance(exc, native):
-            message = f"direct: {detail} (endpoint {endpoint}"
-            message += f", HTTP {status})" if status else ")"
-            if cls is RateLimitError:
-                return RateLimitError(message, retry_after=retry_after, **context)
-            cause = _transport_failure(exc) if cls is ServerError else None
-            if cause is not None:  # no HTTP answer: litellm's 500 is made up
-                cls, context["status"] = cause, None
-                message = f"direct: {detail} (endpoint {endpoint}, no HTTP answer)"
-            return cls(message, **context)
-    import openai
-
-    if isinstance(exc, openai.OpenAIError) or status is not None:
-        return error_for_status(status or 500, detail, backend="direct", endpoint=endpoint,
-                                request_id=request_id, retry_after=retry_after)
-    return None
-
-
 class DirectBackend(DirectStreaming, BaseBackend):
     """A provider API through litellm (see module docstring).
 
-    ``environ`` replaces ``os.environ`` when looking up the provider's key variable.
+    ``environ`` (a mapping or an
+    :class:`~unified._environment.Environment`) replaces the process environment when
+    looking up the provider's key variable.
     """
 
     kind = "direct"
 
     def __init__(self, config: UnifiedConfig, *,
-                 environ: Mapping[str, str] | None = None) -> None:
-        env = os.environ if environ is None else environ
+                 environ: Mapping[str, str] | Environment | None = None) -> None:
         self.config = config
         self.model = config.model
         self.provider = provider_of(config.model)
         self.api_base = config.api_base
         self.timeout = config.timeout_seconds
-        key_var = PROVIDER_KEY_ENV.get(self.provider or "")
-        self._api_key = config.api_key or (env.get(key_var) if key_var else None) or None
+        key_var, env_key = environment(environ).provider_key(self.provider)
+        self._api_key = config.api_key or env_key
         self._key_source = ("config.api_key" if config.api_key else
                             key_var if self._api_key else None)
         self._capabilities: Capabilities | None = None
@@ -247,13 +131,13 @@ class DirectBackend(DirectStreaming, BaseBackend):
     def complete(self, request: LMRequest) -> LMResponse:
         """One ``litellm.completion`` call; errors mapped onto :mod:`unified.errors`."""
         with self._errors_mapped():
-            answer = _litellm().completion(**self.completion_kwargs(request))
+            answer = load_litellm().completion(**self.completion_kwargs(request))
         return self._parse(request, answer)
 
     async def acomplete(self, request: LMRequest) -> LMResponse:
         """One ``litellm.acompletion`` call."""
         with self._errors_mapped():
-            answer = await _litellm().acompletion(**self.completion_kwargs(request))
+            answer = await load_litellm().acompletion(**self.completion_kwargs(request))
         return self._parse(request, answer)
 
     @contextlib.contextmanager
@@ -262,7 +146,8 @@ class DirectBackend(DirectStreaming, BaseBackend):
         try:
             yield
         except Exception as exc:
-            mapped = map_litellm_error(exc, endpoint=self._endpoint(), secrets=(self._api_key,))
+            mapped = map_litellm_error(exc, load_litellm(), endpoint=self._endpoint(),
+                                       secrets=(self._api_key,))
             if mapped is None:
                 raise
             log.debug("direct call to %s failed: %s", self._endpoint(), type(mapped).__name__)

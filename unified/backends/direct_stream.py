@@ -17,6 +17,7 @@ from .._stream import Delta, StreamEnd
 from ..errors import ConnectionError
 from ..types import LMRequest, Usage
 from .base import count_tokens, prompt_tokens
+from .litellm_info import load_litellm
 from .openai_stream import OpenAIStreamParser
 
 __all__ = ["DirectStreaming"]
@@ -44,21 +45,17 @@ class DirectStreaming:
 
     def stream(self, request: LMRequest) -> Iterator[Delta]:
         """Deltas as litellm yields its chunks."""
-        from .direct import _litellm
-
         parser = OpenAIStreamParser()
         with self._errors_mapped():
-            for chunk in _litellm().completion(**self.stream_kwargs(request)):
+            for chunk in load_litellm().completion(**self.stream_kwargs(request)):
                 yield from parser.feed_chunk(_chunk_dict(chunk))
         yield self._end(request, parser)
 
     async def astream(self, request: LMRequest) -> AsyncIterator[Delta]:
         """Async variant: ``litellm.acompletion(stream=True)``."""
-        from .direct import _litellm
-
         parser = OpenAIStreamParser()
         with self._errors_mapped():
-            chunks = await _litellm().acompletion(**self.stream_kwargs(request))
+            chunks = await load_litellm().acompletion(**self.stream_kwargs(request))
             async for chunk in chunks:
                 for delta in parser.feed_chunk(_chunk_dict(chunk)):
                     yield delta

@@ -21,7 +21,7 @@ Bedrock model id with a friendly name becomes that name
 (``anthropic.claude-3-sonnet-20240229-v1:0`` -> ``claude-3-sonnet``, the legacy route).
 
 **Errors** (one attempt; httpx never retries here): HTTP statuses map through
-:func:`unified.backends.common.error_for_status` (429 -> ``RateLimitError`` with the
+:func:`unified._classify.error_for_status` (429 -> ``RateLimitError`` with the
 ``Retry-After`` seconds or HTTP-date, 5xx -> ``ServerError``, 504 -> ``TimeoutError``,
 400 -> ``BadRequestError``, 401/403 -> ``AuthError``, 404 -> ``NotFoundError``). httpx
 timeouts -> ``TimeoutError``; refused/reset connections and protocol errors ->
@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -48,6 +47,8 @@ from urllib.parse import quote
 
 import httpx
 
+from .._classify import error_for_status
+from .._environment import Environment, environment
 from ..config import GatewayRoute, UnifiedConfig
 from ..errors import ConfigError, ConnectionError, ServerError, TimeoutError
 from ..types import BackendIdentity, LMRequest, LMResponse
@@ -55,14 +56,13 @@ from .base import BaseBackend, Capabilities
 from .bedrock_models import friendly_name
 from .common import (
     error_detail,
-    error_for_status,
     parse_retry_after,
     redact,
     request_id_from,
     safe_url,
     sampling_params,
 )
-from .gateway_stream import GatewayStreaming
+from .gateway_stream import GatewayStreaming, _dropped_after
 from .openai_answer import answer_logprobs, answer_parts, answer_usage
 from .openai_wire import openai_extras, openai_messages
 from .wire_support import declared_capabilities, needs_mapping, refuse_details, with_answer
@@ -87,16 +87,19 @@ class GatewayBackend(GatewayStreaming, BaseBackend):
     """MLflow AI Gateway over HTTP (see module docstring).
 
     ``transport``/``async_transport`` replace httpx's network transports (tests use
-    ``httpx.MockTransport``); ``environ`` replaces ``os.environ`` for ``MLFLOW_GATEWAY_URI``.
+    ``httpx.MockTransport``); ``environ`` (a mapping or an
+    :class:`~unified._environment.Environment`) replaces the process environment when
+    the config is resolved (``MLFLOW_GATEWAY_URI`` fills an unset ``gateway_uri``).
     """
 
     kind = "gateway"
 
-    def __init__(self, config: UnifiedConfig, *, environ: Mapping[str, str] | None = None,
+    def __init__(self, config: UnifiedConfig, *,
+                 environ: Mapping[str, str] | Environment | None = None,
                  transport: httpx.BaseTransport | None = None,
                  async_transport: httpx.AsyncBaseTransport | None = None) -> None:
-        env = os.environ if environ is None else environ
-        uri = config.gateway_uri or env.get("MLFLOW_GATEWAY_URI")
+        config = environment(environ).resolve(config)
+        uri = config.gateway_uri
         if not uri:
             raise ConfigError("gateway backend needs config.gateway_uri or MLFLOW_GATEWAY_URI",
                               field="gateway_uri", value=None)
@@ -326,18 +329,6 @@ class GatewayBackend(GatewayStreaming, BaseBackend):
     def __repr__(self) -> str:
         return (f"GatewayBackend(uri={safe_url(self.uri)!r}, route={self.route.value!r}, "
                 f"endpoint={self.endpoint_name!r})")
-
-
-def _dropped_after(response: httpx.Response) -> bool:
-    """Whether the server drops the connection after this answer: a 5xx that is not JSON.
-
-    The MLflow gateway answers an unhandled error with a text/plain 500 and then closes
-    the connection without ``Connection: close`` (see harness/gateway.py). Such a body is
-    left unread, so httpx closes the connection instead of pooling it: a call that reused
-    it would fail with a spurious reset. A non-JSON body is only summarised (content type
-    and length), never shown, so nothing is lost.
-    """
-    return response.status_code >= 500 and "json" not in response.headers.get("content-type", "")
 
 
 def _unread_detail(response: httpx.Response) -> str:

@@ -66,7 +66,7 @@ class GatewayStreaming:
             with self._sync_client().stream("POST", self.url,
                                             json=self.stream_payload(request)) as response:
                 if not _is_sse(response):
-                    if not _dropped(response):
+                    if not _dropped_after(response):
                         response.read()
                     yield from self._one_chunk(request, response)
                     return
@@ -83,7 +83,7 @@ class GatewayStreaming:
             async with self._async_client().stream(
                     "POST", self.url, json=self.stream_payload(request)) as response:
                 if not _is_sse(response):
-                    if not _dropped(response):
+                    if not _dropped_after(response):
                         await response.aread()
                     for delta in self._one_chunk(request, response):
                         yield delta
@@ -124,7 +124,13 @@ def _is_sse(response: httpx.Response) -> bool:
         "text/event-stream" in response.headers.get("content-type", "")
 
 
-def _dropped(response: httpx.Response) -> bool:
-    from .gateway import _dropped_after
+def _dropped_after(response: httpx.Response) -> bool:
+    """Whether the server drops the connection after this answer: a 5xx that is not JSON.
 
-    return _dropped_after(response)
+    The MLflow gateway answers an unhandled error with a text/plain 500 and then closes
+    the connection without ``Connection: close`` (see harness/gateway.py). Such a body is
+    left unread, so httpx closes the connection instead of pooling it: a call that reused
+    it would fail with a spurious reset. A non-JSON body is only summarised (content type
+    and length), never shown, so nothing is lost.
+    """
+    return response.status_code >= 500 and "json" not in response.headers.get("content-type", "")

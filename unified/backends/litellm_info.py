@@ -18,7 +18,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["model_info", "MODEL_INFO_CHECKS", "model_lacks"]
+from .._environment import set_default
+
+__all__ = ["load_litellm", "model_info", "MODEL_INFO_CHECKS", "model_lacks"]
 
 _TABLE = "model_prices_and_context_window_backup.json"
 #: litellm's support flags -> the features a model lacks when the flag is not set.
@@ -68,3 +70,14 @@ def model_lacks(model: str) -> frozenset[str]:
         if not info.get(flag):
             lacks |= features
     return frozenset(lacks)
+
+
+def load_litellm() -> Any:
+    """litellm, imported with its offline settings first (no outside connection) and its
+    debug printing off (the library prints nothing: logging only)."""
+    set_default("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    set_default("LITELLM_OFFLINE_MODE", "true")
+    import litellm
+
+    litellm.suppress_debug_info = True  # the library prints nothing (logging only)
+    return litellm

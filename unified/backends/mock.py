@@ -16,7 +16,8 @@
 - ``latency`` seconds are waited per call through the injected ``sleep``.
 - ``stream(request)`` yields the answer as chunks: a :class:`MockStream` answer scripts
   chunks, delays and a fault mid-stream (:mod:`unified.backends.mock_stream`); any other
-  answer streams one word per chunk, ``stream_delay`` seconds apart.
+  answer streams one word per chunk, ``stream_delay`` seconds apart. ``astream`` is the
+  same, natively async (its waits awaited; no thread).
 
 Every request is recorded whole in ``requests`` (every part, tool, setting and
 option); usage comes from a whitespace tokenizer unless an answer scripts it. The mock
@@ -30,10 +31,11 @@ import itertools
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .._clock import Clock
 from .._stream import Delta, StreamEnd, TextDelta
 from ..errors import NotFoundError
 from ..types import (
@@ -170,16 +172,24 @@ class MockBackend(BaseBackend):
         """How many requests this backend has received."""
         return len(self.requests)
 
-    def _begin(self, request: LMRequest) -> Answer:
-        """Record the request, wait ``latency``, raise the next scripted error or answer."""
+    def _take(self, request: LMRequest) -> Any:
+        """Record the request; the next scripted error (or None)."""
         with self._lock:
             self.requests.append(request)
-            error = self._errors.pop(0) if self._errors else None
-        if self.latency:
-            self._sleep(self.latency)
+            return self._errors.pop(0) if self._errors else None
+
+    def _answer(self, request: LMRequest, error: Any) -> Answer:
+        """Raise the scripted ``error``, else the answer to ``request``."""
         if error is not None:
             raise error(f"mock: scripted {error.__name__}") if isinstance(error, type) else error
         return self._answerer(request)
+
+    def _begin(self, request: LMRequest) -> Answer:
+        """Record the request, wait ``latency``, raise the next scripted error or answer."""
+        error = self._take(request)
+        if self.latency:
+            self._sleep(self.latency)
+        return self._answer(request, error)
 
     def _respond(self, request: LMRequest, answer: Answer) -> LMResponse:
         if isinstance(answer, MockStream):
@@ -198,7 +208,26 @@ class MockBackend(BaseBackend):
 
     def stream(self, request: LMRequest) -> Iterator[Delta]:
         """The answer chunk by chunk (scripted delays and faults; see module doc)."""
-        answer = self._begin(request)
+        for wait, delta in self._steps(request, self._begin(request)):
+            if wait:
+                self._sleep(wait)
+            yield delta
+
+    async def astream(self, request: LMRequest) -> AsyncIterator[Delta]:
+        """Async variant of :meth:`stream`: the waits are awaited (``asyncio.sleep`` for
+        the real ``time.sleep``, the injected ``sleep`` itself otherwise)."""
+        clock = Clock(sleep=self._sleep)
+        error = self._take(request)
+        if self.latency:
+            await clock.asleep(self.latency)
+        for wait, delta in self._steps(request, self._answer(request, error)):
+            if wait:
+                await clock.asleep(wait)
+            yield delta
+
+    def _steps(self, request: LMRequest, answer: Answer) -> Iterator[tuple[float, Delta]]:
+        """``(wait before it, delta)`` of each chunk of ``answer``; the scripted fault
+        raised in its place."""
         script = answer if isinstance(answer, MockStream) else \
             chunks_of(self._respond(request, answer), self.stream_delay)
         deltas = script.deltas()
@@ -209,11 +238,9 @@ class MockBackend(BaseBackend):
                 if delta.usage is None:   # estimated as for a non-streaming answer
                     text = "".join(d.text for d in deltas if isinstance(d, TextDelta))
                     delta = StreamEnd(delta.finish_reason, self.response(request, text).usage)
-                yield delta
+                yield 0.0, delta
                 return
-            if script.delay:
-                self._sleep(script.delay)
-            yield delta
+            yield script.delay, delta
 
     def _scripted(self, request: LMRequest, answer: MockAnswer) -> LMResponse:
         parts = answer.parts()

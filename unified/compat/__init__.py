@@ -48,6 +48,7 @@ _EXPORTS: dict[str, str] = {
     "Provider": "providers", "LLMMessage": "providers", "claude": "providers",
     "openai": "providers", "bedrock": "providers", "gateway": "providers", "chat": "providers",
     "DSPyLMBackend": "lm_backend",
+    "CircuitOpenError": "errors", "BudgetExceededError": "errors",
 }
 
 __all__ = sorted([*_EXPORTS, "DIFFERENCES_PATH"])

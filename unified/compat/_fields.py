@@ -13,11 +13,31 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn
 
 from ..errors import ConfigError
-from .configs import field_defaults, rejected
 
 __all__ = ["fail", "int_field", "number_field", "optional", "bool_field", "text_field",
            "secret_field", "url_field", "strings_field", "callables_field", "legacy_values",
-           "legacy_names"]
+           "legacy_names", "field_defaults", "rejected"]
+
+
+def field_defaults(cls: type) -> dict[str, Any]:
+    """The default value of every field of the dataclass ``cls``, by name."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            out[f.name] = f.default_factory()
+    return out
+
+
+def rejected(value: Any, cls: type) -> Any:
+    """``value`` as an error message shows it: an object of another class with the
+    same name as ``cls`` is named by its module, so the message does not read as
+    "got X; expected an X"."""
+    kind = type(value)
+    if kind.__name__ == cls.__name__ and kind is not cls:
+        return f"<{kind.__module__}.{kind.__qualname__} object>"
+    return value
 
 
 def fail(field: str, value: Any, allowed: str) -> NoReturn:

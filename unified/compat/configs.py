@@ -26,39 +26,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
-from ..config import DEFAULT_MODEL, REDACTED
+from .._configload import REDACTED
+from ..config import DEFAULT_MODEL
 from ..errors import ConfigError
 from ._deprecation import legacy_entry
+from ._fields import rejected
 
 __all__ = ["RetryConfig", "CacheConfig", "ValidationConfig", "DSPyGatewayConfig",
-           "BedrockConfig", "DSPyConfig", "field_defaults", "rejected"]
+           "BedrockConfig", "DSPyConfig"]
 
 T = TypeVar("T")
 Validator = Callable[[str], bool]
-
-
-def field_defaults(cls: type) -> dict[str, Any]:
-    """The default value of every field of the dataclass ``cls``, by name."""
-    out: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.default is not MISSING:
-            out[f.name] = f.default
-        elif f.default_factory is not MISSING:
-            out[f.name] = f.default_factory()
-    return out
-
-
-def rejected(value: Any, cls: type) -> Any:
-    """``value`` as an error message shows it: an object of another class with the
-    same name as ``cls`` is named by its module, so the message does not read as
-    "got X; expected an X"."""
-    kind = type(value)
-    if kind.__name__ == cls.__name__ and kind is not cls:
-        return f"<{kind.__module__}.{kind.__qualname__} object>"
-    return value
 
 
 def _legacy_config(new: str) -> Callable[[type[T]], type[T]]:

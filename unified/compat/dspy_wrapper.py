@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..backends.base import count_tokens
-from ..errors import BudgetExceededError, CircuitOpenError
 from ..features.base import CallRecord, Layer
 from ..features.validation import output_text
 from ..mcp import MCPToolset, ToolCallError
@@ -52,6 +51,7 @@ from ._runtime import ShimRuntime, clock_from
 from .configs import DSPyConfig
 from .dspy_bedrock_enhanced import estimate_cost
 from .dspy_gateway_backend import LegacyPromptBackend, _gateway_factory
+from .errors import BudgetExceededError, CircuitOpenError
 from .mapping import dspy_config_to_unified
 
 __all__ = ["BUDGET_EXCEEDED", "CIRCUIT_OPEN", "Breaker", "Budgeted", "CircuitBreaker",
@@ -103,7 +103,7 @@ class CircuitBreaker:
             return self._state()
 
     def before_call(self) -> None:
-        """Raise :class:`~unified.errors.CircuitOpenError` while open."""
+        """Raise :class:`~unified.compat.CircuitOpenError` while open."""
         if self.state == "open":
             raise CircuitOpenError(CIRCUIT_OPEN)
 

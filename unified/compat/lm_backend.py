@@ -25,95 +25,19 @@ the shims use that wrapper's backend directly, so retries are never nested.
 
 from __future__ import annotations
 
-import builtins
 import dataclasses
 import functools
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
+from .._classify import classify_error
 from ..backends.base import BaseBackend, count_tokens, prompt_tokens
-from ..backends.common import error_for_status
-from ..errors import (
-    BackendError,
-    ConnectionError,
-    RateLimitError,
-    ServerError,
-    TimeoutError,
-    UnifiedError,
-    causes,
-)
 from ..types import BackendIdentity, LMRequest, LMResponse, Usage
 
 __all__ = ["DSPyLMBackend", "classify_error", "to_dspy_request"]
 
 _FINISH = {"stop": "stop", "length": "length", "tool_call": "tool_calls",
            "content_filter": "content_filter"}
-
-# Class-name fragments of transient errors raised by SDKs we do not import
-# (litellm, openai, dspy's lm15 engine, botocore), checked in order.
-_TRANSIENT_NAMES: tuple[tuple[str, type[BackendError]], ...] = (
-    ("ratelimit", RateLimitError), ("throttl", RateLimitError), ("timeout", TimeoutError),
-    ("connect", ConnectionError), ("network", ConnectionError),
-    ("transport", ConnectionError),
-    ("serviceunavailable", ServerError), ("badgateway", ServerError),
-    ("internalserver", ServerError), ("servererror", ServerError),
-)
-
-
-def _status_of(exc: BaseException) -> int | None:
-    response = getattr(exc, "response", None)
-    candidates = [getattr(exc, "status_code", None), getattr(exc, "status", None),
-                  getattr(response, "status_code", None)]
-    if isinstance(response, Mapping):
-        candidates.append(response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
-    for value in candidates:
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 400:
-            return value
-    return None
-
-
-def _aws_code(exc: BaseException) -> str | None:
-    response = getattr(exc, "response", None)
-    if isinstance(response, Mapping):
-        code = response.get("Error", {}).get("Code")
-        return str(code) if code else None
-    return None
-
-
-def _classify_one(exc: BaseException, context: dict[str, Any]) -> BackendError | None:
-    message = f"{type(exc).__name__}: {exc}"
-    code = _aws_code(exc)
-    if code is not None:
-        from ..backends.bedrock import BEDROCK_ERRORS
-
-        if code in BEDROCK_ERRORS:
-            return BEDROCK_ERRORS[code](message, **context)
-    status = _status_of(exc)
-    if status is not None:
-        return error_for_status(status, message, **context)
-    if isinstance(exc, builtins.TimeoutError):
-        return TimeoutError(message, **context)
-    if isinstance(exc, builtins.ConnectionError):
-        return ConnectionError(message, **context)
-    name = type(exc).__name__.lower()
-    for fragment, cls in _TRANSIENT_NAMES:
-        if fragment in name:
-            return cls(message, **context)
-    return None
-
-
-def classify_error(exc: BaseException, *, backend: str = "dspy-lm",
-                   endpoint: str | None = None) -> BaseException:
-    """The unified error for ``exc`` (walking its cause chain), or ``exc`` itself when
-    nothing identifies it (see module docstring)."""
-    if isinstance(exc, UnifiedError):
-        return exc
-    context: dict[str, Any] = {"backend": backend, "endpoint": endpoint}
-    for current in causes(exc):
-        mapped = _classify_one(current, context)
-        if mapped is not None:
-            return mapped
-    return exc
 
 
 def to_dspy_request(request: LMRequest, model: str) -> Any:

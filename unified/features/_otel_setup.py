@@ -53,7 +53,7 @@ class OTel:
         """The tracer and meter ``config`` asks for (see module docstring)."""
         from opentelemetry import metrics, trace
 
-        from ..wrapper import __version__
+        from .._version import __version__
 
         tracer_provider, meter_provider = config.tracer_provider, config.meter_provider
         owned: tuple[Any, ...] = ()

@@ -34,7 +34,8 @@ from unified import (
     UnifiedConfig,
     UnifiedDSPyWrapper,
 )
-from unified.backends.common import error_for_status, parse_retry_after
+from unified._classify import error_for_status
+from unified.backends.common import parse_retry_after
 from unified.backends.gateway import GatewayBackend, endpoint_for_model
 from unified.backends.mock import format_fields
 

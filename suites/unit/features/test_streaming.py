@@ -5,7 +5,7 @@ completed streams and replaying hits as streams, stream metrics."""
 from __future__ import annotations
 
 import asyncio
-import time
+import threading
 
 import pytest
 
@@ -39,24 +39,47 @@ def texts(deltas) -> list[str]:
     return [d.text for d in deltas if isinstance(d, TextDelta)]
 
 
+@pytest.fixture(params=["sync", "async"])
+def drain(request):
+    """Read a pipeline's stream (``stream`` or natively async ``astream``) into a list,
+    delta by delta, so what arrived before a failure is kept in ``into``."""
+
+    def sync(run: Pipeline, into: list | None = None) -> list:
+        got = [] if into is None else into
+        for delta in run.stream(REQUEST):
+            got.append(delta)
+        return got
+
+    def asynchronous(run: Pipeline, into: list | None = None) -> list:
+        got = [] if into is None else into
+
+        async def read() -> None:
+            async for delta in run.astream(REQUEST):
+                got.append(delta)
+
+        asyncio.run(read())
+        return got
+
+    return sync if request.param == "sync" else asynchronous
+
+
 def test_a_503_before_the_first_chunk_is_retried_once_and_gives_one_clean_stream(
-        fake_clock) -> None:
+        fake_clock, drain) -> None:
     backend = MockBackend([MockStream(WORDS)], errors=[ServerError("503", status=503)],
                           sleep=fake_clock.sleep)
     run = pipeline(backend, fake_clock)
-    deltas = list(run.stream(REQUEST))
+    deltas = drain(run)
     assert texts(deltas) == WORDS and isinstance(deltas[-1], StreamEnd)
     assert backend.call_count == 2 and fake_clock.sleeps == [0.5]
 
 
 def test_a_drop_after_five_chunks_raises_stream_interrupted_with_their_text_after_one_attempt(
-        fake_clock) -> None:
+        fake_clock, drain) -> None:
     backend = MockBackend([MockStream(WORDS, fail_after=5)], sleep=fake_clock.sleep)
     run = pipeline(backend, fake_clock)
     got = []
     with pytest.raises(StreamInterruptedError) as caught:
-        for delta in run.stream(REQUEST):
-            got.append(delta)
+        drain(run, got)
     assert texts(got) == WORDS[:5]
     assert caught.value.partial_text == "".join(WORDS[:5])
     assert [c.text for c in caught.value.chunks] == WORDS[:5]
@@ -64,69 +87,70 @@ def test_a_drop_after_five_chunks_raises_stream_interrupted_with_their_text_afte
 
 
 def test_neither_a_retried_failure_nor_an_interrupted_stream_is_stored_in_the_cache(
-        fake_clock) -> None:
+        fake_clock, drain) -> None:
     backend = MockBackend([MockStream(WORDS, fail_after=5)],
                           errors=[ServerError("503"), ServerError("503")],
                           sleep=fake_clock.sleep)
     run = pipeline(backend, fake_clock)
     for _ in range(2):
         with pytest.raises((ServerError, StreamInterruptedError)):
-            list(run.stream(REQUEST))
+            drain(run)
     assert len(run.cache.memory) == 0
 
 
 def test_a_repeat_of_a_completed_stream_is_replayed_from_the_cache_without_a_backend_call(
-        fake_clock) -> None:
+        fake_clock, drain) -> None:
     backend = MockBackend([MockStream(WORDS)], sleep=fake_clock.sleep)
     run = pipeline(backend, fake_clock)
-    first = list(run.stream(REQUEST))
-    again = list(run.stream(REQUEST))
+    first = drain(run)
+    again = drain(run)
     assert backend.call_count == 1
     assert "".join(texts(again)) == "".join(texts(first)) and isinstance(again[-1], StreamEnd)
     assert run.metrics.snapshot()["cache_hits"] == 1
 
 
-def test_a_completed_stream_is_served_from_the_cache_to_a_non_streaming_call(fake_clock) -> None:
+def test_a_completed_stream_is_served_from_the_cache_to_a_non_streaming_call(
+        fake_clock, drain) -> None:
     backend = MockBackend([MockStream(WORDS)], sleep=fake_clock.sleep)
     run = pipeline(backend, fake_clock)
-    list(run.stream(REQUEST))
+    drain(run)
     assert run.complete(REQUEST).text == "".join(WORDS) and backend.call_count == 1
 
 
-def test_a_validation_failure_raises_after_the_last_chunk_and_is_not_cached(fake_clock) -> None:
+def test_a_validation_failure_raises_after_the_last_chunk_and_is_not_cached(
+        fake_clock, drain) -> None:
     backend = MockBackend([MockStream(WORDS)], sleep=fake_clock.sleep)
     run = pipeline(backend, fake_clock,
                    validation=ValidationConfig(required_keywords=["absent"]))
     got = []
     with pytest.raises(ValidationError):
-        for delta in run.stream(REQUEST):
-            got.append(delta)
+        drain(run, got)
     assert texts(got) == WORDS and len(run.cache.memory) == 0
 
 
-def test_fallback_takes_over_only_before_the_first_chunk(fake_clock) -> None:
+def test_fallback_takes_over_only_before_the_first_chunk(fake_clock, drain) -> None:
     primary = MockBackend([MockStream(WORDS)], errors=[ServerError("x")] * 2,
                           sleep=fake_clock.sleep)
     spare = MockBackend([MockStream(["spare"])], endpoint="mock://spare",
                         sleep=fake_clock.sleep)
     run = pipeline(primary, fake_clock, spare)
-    assert texts(run.stream(REQUEST)) == ["spare"]
+    assert texts(drain(run)) == ["spare"]
 
 
-def test_no_fallback_once_a_chunk_was_handed_on(fake_clock) -> None:
+def test_no_fallback_once_a_chunk_was_handed_on(fake_clock, drain) -> None:
     primary = MockBackend([MockStream(WORDS, fail_after=3)], sleep=fake_clock.sleep)
     spare = MockBackend([MockStream(["spare"])], endpoint="mock://spare",
                         sleep=fake_clock.sleep)
     run = pipeline(primary, fake_clock, spare)
     with pytest.raises(StreamInterruptedError):
-        list(run.stream(REQUEST))
+        drain(run)
     assert spare.call_count == 0
 
 
-def test_metrics_count_chunks_per_call_and_time_to_first_chunk(fake_clock) -> None:
+def test_metrics_count_chunks_per_call_and_time_to_first_chunk(fake_clock, drain) -> None:
     backend = MockBackend([MockStream(WORDS, delay=0.25)], sleep=fake_clock.sleep)
     run = pipeline(backend, fake_clock, cache=None)
-    list(run.stream(REQUEST))
+    drain(run)
     snapshot = run.metrics.snapshot()
     assert snapshot["streams"] == 1 and snapshot["chunks_per_call"] == len(WORDS)
     assert snapshot["time_to_first_chunk_p50"] == pytest.approx(0.25)
@@ -154,10 +178,10 @@ def test_async_streams_raise_stream_interrupted_too(fake_clock) -> None:
         asyncio.run(collect())
 
 
-def test_an_async_consumer_that_stops_early_closes_the_stream_without_errors(fake_clock) -> None:
+def test_an_async_consumer_that_stops_early_closes_the_whole_chain_at_once(fake_clock) -> None:
     closed = []
 
-    def endless(request):
+    async def endless(request):
         try:
             while True:
                 yield TextDelta("x")
@@ -165,27 +189,43 @@ def test_an_async_consumer_that_stops_early_closes_the_stream_without_errors(fak
             closed.append(True)
 
     backend = MockBackend(["unused"], sleep=fake_clock.sleep)
-    backend.stream = endless
+    backend.astream = endless
     run = pipeline(backend, fake_clock, cache=None)
 
     async def first_three():
         got = []
-        async for delta in run.astream(REQUEST):
+        stream = run.astream(REQUEST)
+        async for delta in stream:
             got.append(delta)
             if len(got) == 3:
                 break
-        return got
+        await stream.aclose()
+        return got, list(closed)
 
-    assert len(asyncio.run(first_three())) == 3
-    for _ in range(200):
-        if closed:
-            break
-        time.sleep(0.01)     # the producer thread closes the stream after its next item
-    assert closed == [True]
+    got, closed_when_closing = asyncio.run(first_three())
+    assert len(got) == 3 and closed_when_closing == [True]
+
+
+def test_an_async_stream_starts_no_thread(fake_clock, monkeypatch) -> None:
+    started = []
+    start = threading.Thread.start
+
+    def counted(thread):
+        started.append(thread.name)
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", counted)
+    backend = MockBackend([MockStream(WORDS)], sleep=fake_clock.sleep)
+    run = pipeline(backend, fake_clock, cache=None)
+
+    async def collect():
+        return [d async for d in run.astream(REQUEST)]
+
+    assert texts(asyncio.run(collect())) == WORDS and started == []
 
 
 def test_a_backend_without_stream_answers_in_one_chunk_and_is_retried_like_any_other(
-        fake_clock) -> None:
+        fake_clock, drain) -> None:
     class CompleteOnly:
         """A backend that implements only the non-streaming seam."""
 
@@ -198,16 +238,19 @@ def test_a_backend_without_stream_answers_in_one_chunk_and_is_retried_like_any_o
         def complete(self, request):
             return self.inner.complete(request)
 
+        async def acomplete(self, request):
+            return self.complete(request)
+
         def identity(self):
             return self.inner.identity()
 
     backend = CompleteOnly()
     run = pipeline(backend, fake_clock, cache=None)
-    assert texts(run.stream(REQUEST)) == ["whole answer"]
+    assert texts(drain(run)) == ["whole answer"]
     assert backend.inner.call_count == 2
 
 
-def test_a_streamed_fallbacks_first_try_is_not_counted_as_a_retry(fake_clock) -> None:
+def test_a_streamed_fallbacks_first_try_is_not_counted_as_a_retry(fake_clock, drain) -> None:
     primary = MockBackend([MockStream(WORDS)], errors=[ServerError("x")] * 2,
                           sleep=fake_clock.sleep)
     spare = MockBackend([MockStream(["spare"])], endpoint="mock://spare",
@@ -215,7 +258,7 @@ def test_a_streamed_fallbacks_first_try_is_not_counted_as_a_retry(fake_clock) ->
     run = pipeline(primary, fake_clock, spare)
     records = []
     run.listeners.append(records.append)
-    list(run.stream(REQUEST))
+    drain(run)
     [record] = records
     assert (len(record.attempts), record.retries) == (3, 1)
     assert record.fallback_used and record.answered_by == spare.identity()
@@ -223,7 +266,7 @@ def test_a_streamed_fallbacks_first_try_is_not_counted_as_a_retry(fake_clock) ->
 
 
 def test_a_stream_whose_every_backend_fails_raises_the_group_of_their_failures(
-        fake_clock) -> None:
+        fake_clock, drain) -> None:
     from unified import FallbackExceptionGroup
 
     primary = MockBackend([MockStream(WORDS)], errors=[ServerError("p")] * 2,
@@ -232,23 +275,27 @@ def test_a_stream_whose_every_backend_fails_raises_the_group_of_their_failures(
                         endpoint="mock://spare", sleep=fake_clock.sleep)
     run = pipeline(primary, fake_clock, spare)
     with pytest.raises(FallbackExceptionGroup) as caught:
-        list(run.stream(REQUEST))
+        drain(run)
     assert [str(e) for e in caught.value.exceptions] == ["p", "s"]
 
 
 def test_a_guard_layer_without_stream_semantics_answers_a_stream_in_one_chunk(
-        fake_clock) -> None:
+        fake_clock, drain) -> None:
     from unified.features.base import Layer
 
-    class Counting(Layer):
-        calls = 0
+    calls = []
 
+    class Counting(Layer):
         def complete(self, request):
-            Counting.calls += 1
+            calls.append(request)
             return self.inner.complete(request)
+
+        async def acomplete(self, request):
+            calls.append(request)
+            return await self.inner.acomplete(request)
 
     backend = MockBackend([MockStream(WORDS)], sleep=fake_clock.sleep)
     run = Pipeline([backend], UnifiedConfig(backend="mock"), clock=fake_clock.as_clock(),
                    guards=(Counting,))
-    deltas = list(run.stream(REQUEST))
-    assert "".join(texts(deltas)) == "".join(WORDS) and Counting.calls == 1
+    deltas = drain(run)
+    assert "".join(texts(deltas)) == "".join(WORDS) and len(calls) == 1

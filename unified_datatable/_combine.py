@@ -2,15 +2,15 @@
 
 The result uses the engine of the first frame. ``rbind`` needs the same column names
 in every frame (the order of the first frame wins) and merges kinds as
-:func:`~unified.datatable._columns.merge_kinds` does (int + float gives float);
+:func:`~datatable._columns.merge_kinds` does (int + float gives float);
 ``cbind`` needs the same number of rows and distinct column names.
 """
 
 from __future__ import annotations
 
-from unified.datatable._columns import Columns, Kinds, merge_kinds, normalize_column
-from unified.datatable._engines import get_engine
-from unified.datatable.frame import DataTableFrame
+from unified_datatable._columns import Columns, Kinds, merge_kinds, normalize_column
+from unified_datatable._engines import get_engine
+from unified_datatable.frame import DataTableFrame
 
 
 def _build(first: DataTableFrame, columns: Columns, kinds: Kinds) -> DataTableFrame:

@@ -18,10 +18,10 @@ import os
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from unified.datatable._aggs import Agg
-from unified.datatable._columns import Columns, Kind, Kinds
-from unified.datatable._polars import PolarsEngine
-from unified.datatable._pure import PureEngine
+from unified_datatable._aggs import Agg
+from unified_datatable._columns import Columns, Kind, Kinds
+from unified_datatable._polars import PolarsEngine
+from unified_datatable._pure import PureEngine
 
 try:
     import polars as _polars

@@ -1,13 +1,13 @@
 """The polars engine: the same verbs on a ``polars.DataFrame``.
 
-This module never imports polars. :mod:`unified.datatable._engines` holds the one
+This module never imports polars. :mod:`unified_datatable._engines` holds the one
 guarded import and hands the module object to :class:`PolarsEngine` only when that
 import succeeded, so nothing here can refer to a polars that is not installed (the
 legacy ``_dt`` bug).
 
 Semantics match the pure engine: ``sort(..., nulls_last=True, maintain_order=True)``,
 ``group_by(..., maintain_order=True)`` (groups in first-appearance order) and polars'
-own aggregates, whose conventions :mod:`unified.datatable._aggs` adopts. Float sums are
+own aggregates, whose conventions :mod:`unified_datatable._aggs` adopts. Float sums are
 computed by polars (pairwise); they equal the pure engine's exactly rounded sums
 whenever the sum is exact, and may differ in the last bits otherwise.
 """
@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from unified.datatable._aggs import Agg
-from unified.datatable._columns import Columns, Kind, Kinds
+from unified_datatable._aggs import Agg
+from unified_datatable._columns import Columns, Kind, Kinds
 
 
 class PolarsEngine:

@@ -19,8 +19,8 @@ bug"); ``suites/regression/test_tlm_mean_bug.py`` pins that this cannot come bac
 
 from __future__ import annotations
 
-from unified.tlm._core import Array, ArrayLike, Matrix, Vector
-from unified.tlm._elementwise import (
+from unified_tlm._core import Array, ArrayLike, Matrix, Vector
+from unified_tlm._elementwise import (
     _add,
     _array,
     _clip,
@@ -34,7 +34,7 @@ from unified.tlm._elementwise import (
     _sub,
     _zeros,
 )
-from unified.tlm._reductions import (
+from unified_tlm._reductions import (
     _argmax,
     _l2_normalize,
     _max,
@@ -45,7 +45,7 @@ from unified.tlm._reductions import (
     _sum,
     _var,
 )
-from unified.tlm._shapes import (
+from unified_tlm._shapes import (
     _concatenate,
     _dot,
     _flatten,
@@ -54,7 +54,7 @@ from unified.tlm._shapes import (
     _shape,
     _transpose,
 )
-from unified.tlm._stats import _median, _percentile
+from unified_tlm._stats import _median, _percentile
 
 __all__ = [
     "Array", "ArrayLike", "Matrix", "Vector",

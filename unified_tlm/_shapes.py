@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from unified.tlm._core import (
+from unified_tlm._core import (
     Array,
     ArrayLike,
     Matrix,
@@ -24,7 +24,7 @@ from unified.tlm._core import (
     parse,
     shape_of,
 )
-from unified.tlm._elementwise import _mul
+from unified_tlm._elementwise import _mul
 
 
 def _shape(x: ArrayLike) -> tuple[int, ...]:

@@ -2,10 +2,10 @@
 
 Every verb returns a new frame and leaves the original alone. A frame keeps the
 engine it was built with (``engine="pure"``/``"polars"``, default
-:data:`~unified.datatable._engines.DEFAULT_ENGINE`); frames derived from it use the
+:data:`~datatable._engines.DEFAULT_ENGINE`); frames derived from it use the
 same engine, and both engines give identical results (same columns, same row order,
 same values and types). Column kinds and aggregate conventions are described in
-:mod:`unified.datatable._columns` and :mod:`unified.datatable._aggs`.
+:mod:`unified_datatable._columns` and :mod:`unified_datatable._aggs`.
 
 Errors: an unknown column raises ``KeyError`` naming it, a row number out of range
 ``IndexError`` (as a list does); every other bad input (ragged columns, bad aggregate
@@ -18,10 +18,10 @@ import builtins
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from unified.datatable._aggs import parse_aggs, unknown_column
-from unified.datatable._columns import Columns, Kinds, from_data, normalize_column
-from unified.datatable._engines import Engine, get_engine
-from unified.datatable._markdown import render_markdown
+from unified_datatable._aggs import parse_aggs, unknown_column
+from unified_datatable._columns import Columns, Kinds, from_data, normalize_column
+from unified_datatable._engines import Engine, get_engine
+from unified_datatable._markdown import render_markdown
 
 
 class DataTableFrame:
@@ -140,7 +140,7 @@ class DataTableFrame:
         return DataTableFrame(self)
 
     def to_markdown(self, floatfmt: str = "g") -> str:
-        """A GitHub markdown table (see :mod:`unified.datatable._markdown`)."""
+        """A GitHub markdown table (see :mod:`unified_datatable._markdown`)."""
         return render_markdown(self.to_dict(), self.kinds, floatfmt)
 
     # -- verbs -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ numpy semantics with these choices:
   wins (``max([1, nan]) is nan``, ``argmax`` points at the first nan), as in numpy.
 
 The functions carry private names (``_sum``, ``_max`` ...): the public names ``sum``,
-``max`` and ``min`` are bound only in :mod:`unified.tlm.ops`, and nothing in this
+``max`` and ``min`` are bound only in :mod:`unified_tlm.ops`, and nothing in this
 package calls a bare ``sum(``/``max(``/``min(`` -- the built-ins are ``builtins.sum``.
 """
 
@@ -24,7 +24,7 @@ import math
 import numbers
 from typing import Any, overload
 
-from unified.tlm._core import (
+from unified_tlm._core import (
     Array,
     ArrayLike,
     Matrix,
@@ -36,7 +36,7 @@ from unified.tlm._core import (
     parse,
     reduce_along,
 )
-from unified.tlm._elementwise import divide
+from unified_tlm._elementwise import divide
 
 
 @overload

@@ -13,7 +13,7 @@ import numbers
 from collections.abc import Callable
 from typing import Any
 
-from unified.tlm._core import Array, ArrayLike, Matrix, as_shape, build, parse, shape_of
+from unified_tlm._core import Array, ArrayLike, Matrix, as_shape, build, parse, shape_of
 
 
 def _array(x: ArrayLike) -> Array:

@@ -3,7 +3,7 @@
 A table is a dict of column lists plus the column kinds. Semantics mirror the polars
 engine exactly: sorts are stable with missing values last (nan sorts above every
 number), groups keep the order in which they first appear (nan keys form one group,
-0.0 and -0.0 one group), aggregates follow :mod:`unified.datatable._aggs`.
+0.0 and -0.0 one group), aggregates follow :mod:`unified_datatable._aggs`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from unified.datatable._aggs import Agg, result_kind
-from unified.datatable._columns import Columns, Kind, Kinds
-from unified.tlm import asum
+from unified_datatable._aggs import Agg, result_kind
+from unified_datatable._columns import Columns, Kind, Kinds
+from unified_tlm import asum
 
 _NAN_KEY = object()
 

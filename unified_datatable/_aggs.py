@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from unified.datatable._columns import NUMERIC_KINDS, Kind, Kinds
+from unified_datatable._columns import NUMERIC_KINDS, Kind, Kinds
 
 AGG_FUNCS = ("mean", "sum", "count", "min", "max")
 _AGG_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*\(\s*([^()]*?)\s*\)\s*$")

@@ -15,7 +15,7 @@ import numbers
 from collections.abc import Sequence
 from typing import Any, cast, overload
 
-from unified.tlm._core import ArrayLike, Vector, flat, parse
+from unified_tlm._core import ArrayLike, Vector, flat, parse
 
 
 def _sorted_values(values: ArrayLike, op: str) -> Vector | None:

@@ -14,7 +14,7 @@ import os
 import re
 from typing import Any
 
-from unified.datatable.frame import DataTableFrame
+from unified_datatable.frame import DataTableFrame
 
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _INT64_DIGITS = 18  # any int with at most 18 digits fits in 64 bits

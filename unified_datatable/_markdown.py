@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unified.datatable._columns import Columns, Kinds
+from unified_datatable._columns import Columns, Kinds
 
 
 def _cell(value: Any, floatfmt: str) -> str:
