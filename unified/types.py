@@ -126,9 +126,8 @@ class Message:
                  continuation: tuple[Continuation, ...] = ()) -> Message:
         """A message of ready-made ``parts`` (no normalisation: the bridge's fast path)."""
         message = object.__new__(cls)
-        object.__setattr__(message, "role", role)
-        object.__setattr__(message, "parts", parts)
-        object.__setattr__(message, "continuation", continuation)
+        object.__setattr__(message, "__dict__", {"role": role, "parts": parts,
+                                                 "continuation": continuation})
         return message
 
     @property

@@ -137,9 +137,10 @@ class DynamicDSPyModule(dspy.Module):
         a second ``dspy.context``; a call giving its own ``lm=``, or a predictor with an
         LM set, runs the unified module as it is (their LM wins, as in DSPy).
         """
-        # dspy.Module runs Python code on every attribute read: read the state once.
+        # dspy.Module runs Python code on every attribute read: read the state once; and
+        # settings["lm"] skips the failed attribute lookup dspy.settings.lm goes through.
         state = vars(self)
-        active = dspy.settings.lm
+        active = dspy.settings["lm"]
         if active is None or state["_wrapper"] is not None or any(state["_settings"]):
             return self.unified.predict(**kwargs)
         found = state["_by_lm"].get(id(active))     # a dict read needs no lock
