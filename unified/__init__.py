@@ -11,10 +11,9 @@ Importing this package is cheap: dspy is imported on first use, and boto3, litel
 and mlflow only by the backends that need them.
 """
 
-from ._scope import bypass_cache
-from .backends.base import Backend, Capabilities
-from .backends.mock import MockAnswer, MockBackend
-from .config import (
+from ._backends.base import Backend, Capabilities
+from ._backends.mock import MockAnswer, MockBackend
+from ._config import (
     DEFAULT_MODEL,
     BackendType,
     CacheConfig,
@@ -26,7 +25,7 @@ from .config import (
     ValidationConfig,
     register_validator,
 )
-from .errors import (
+from ._errors import (
     AuthError,
     BackendError,
     BadRequestError,
@@ -44,10 +43,11 @@ from .errors import (
     UnsupportedFeatureError,
     ValidationError,
 )
-from .features.diskstore import CacheFileWarning
-from .pipeline import Clock
-from .types import BackendIdentity, LMRequest, LMResponse, Message, Usage
-from .wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper, __version__
+from ._features.diskstore import CacheFileWarning
+from ._pipeline import Clock
+from ._scope import bypass_cache
+from ._types import BackendIdentity, LMRequest, LMResponse, Message, Usage
+from ._wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper, __version__
 
 __all__ = [
     "__version__",

@@ -26,9 +26,9 @@ from typing import Any
 
 import dspy
 
-from ..config import UnifiedConfig
-from ..pipeline import Clock
-from ..wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper
+from .._config import UnifiedConfig
+from .._pipeline import Clock
+from .._wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper
 from ._deprecation import legacy_entry
 
 __all__ = ["DEFAULT_SIGNATURE_NAME", "SIGNATURE_REGISTRY", "AuditSummarySignature",

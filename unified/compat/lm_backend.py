@@ -1,4 +1,4 @@
-"""A unified :class:`~unified.backends.base.Backend` that calls an explicit DSPy LM.
+"""A unified :class:`~unified._backends.base.Backend` that calls an explicit DSPy LM.
 
 The legacy enhanced wrapper accepted ``lm=<any dspy LM>``. The shim keeps that: the LM
 becomes the backend of the unified pipeline (:class:`DSPyLMBackend`), so retry, cache,
@@ -30,9 +30,9 @@ import dataclasses
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from .._backends.base import BaseBackend
 from .._classify import classify_error
-from ..backends.base import BaseBackend
-from ..types import BackendIdentity, LMRequest, LMResponse
+from .._types import BackendIdentity, LMRequest, LMResponse
 
 __all__ = ["DSPyLMBackend", "classify_error", "to_dspy_request"]
 
@@ -84,7 +84,7 @@ def _is_unchanged_lm15(request: LMRequest) -> bool:
     (a layer that rewrote it gets a freshly built request instead)."""
     from dspy import lm15
 
-    from ..lm import to_lm_request
+    from .._lm import to_lm_request
 
     source = request.source
     return isinstance(source, lm15.Request) and dataclasses.replace(
