@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from . import _parts as cp  # canonical parts
+from ._backends.capabilities import Capabilities
 from ._logprobs import TokenLogprob, TopLogprob
 from ._request_config import DEFAULT_OPTIONS
-from .backends.capabilities import Capabilities
-from .types import (
+from ._types import (
     CallOptions,
     LMRequest,
     LMResponse,
@@ -86,7 +86,7 @@ def _part(part: Any) -> cp.Part:
         return cp.CitationPart(part.url, part.title, part.text, cont)
     if kind == "data":
         return cp.DataPart(part.value, part.probabilities, part.method, cont)
-    from .errors import UnsupportedFeatureError
+    from ._errors import UnsupportedFeatureError
 
     raise UnsupportedFeatureError.for_feature(kind, carrier="a newer unified-dspy")
 

@@ -1,4 +1,4 @@
-"""The canonical response and its token usage (re-exported by :mod:`unified.types`)."""
+"""The canonical response and its token usage (re-exported by :mod:`unified._types`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Per-call options set for a block of code: ``bypass_cache()`` and ``rollout(id)``.
 
-They scope DSPy calls: the engine (:mod:`unified.lm`), where a DSPy call enters the
+They scope DSPy calls: the engine (:mod:`unified._lm`), where a DSPy call enters the
 library, folds them into the request's :class:`~unified._request_config.CallOptions`
 (``cache=False``, ``salt``). The layers read only the request, never a context
 variable; a canonical request sent to a pipeline directly carries its own options.

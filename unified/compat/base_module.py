@@ -26,10 +26,10 @@ from typing import Any
 
 import dspy
 
-from ..config import MetricsConfig, UnifiedConfig
-from ..lm import AsyncUnifiedEngine, UnifiedEngine, unified_lm_class
-from ..pipeline import Clock, Pipeline
-from ..wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper, _reraise
+from .._config import MetricsConfig, UnifiedConfig
+from .._lm import AsyncUnifiedEngine, UnifiedEngine, unified_lm_class
+from .._pipeline import Clock, Pipeline
+from .._wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper, _reraise
 from ._deprecation import legacy_entry
 
 __all__ = ["DEFAULT_SIGNATURE_NAME", "SIGNATURE_REGISTRY", "AuditSummarySignature",

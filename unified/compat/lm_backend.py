@@ -1,4 +1,4 @@
-"""A unified :class:`~unified.backends.base.Backend` that calls an explicit DSPy LM.
+"""A unified :class:`~unified._backends.base.Backend` that calls an explicit DSPy LM.
 
 The legacy enhanced wrapper accepted ``lm=<any dspy LM>``. The shim keeps that: the LM
 becomes the backend of the unified pipeline (:class:`DSPyLMBackend`), so retry, cache,
@@ -30,9 +30,9 @@ import functools
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
+from .._backends.base import BaseBackend, count_tokens, prompt_tokens
 from .._classify import classify_error
-from ..backends.base import BaseBackend, count_tokens, prompt_tokens
-from ..types import BackendIdentity, LMRequest, LMResponse, Usage
+from .._types import BackendIdentity, LMRequest, LMResponse, Usage
 
 __all__ = ["DSPyLMBackend", "classify_error", "to_dspy_request"]
 

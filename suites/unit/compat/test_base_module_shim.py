@@ -72,7 +72,7 @@ class _Engine:
 
 
 def _answer(**values: str) -> str:
-    from unified.backends.mock import format_fields
+    from unified._backends.mock import format_fields
 
     return format_fields(values)
 
