@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 IMPORT_STATEMENTS: Mapping[str, str] = {
     "dspy": "import dspy",
     "unified": "import unified",
-    "unified+dspy": "import unified, unified._wrapper, dspy",
+    "unified+dspy": "from unified import UnifiedDSPyWrapper; import dspy",
 }
 
 
