@@ -40,7 +40,7 @@ from ..types import BackendIdentity, LMRequest, LMResponse, Message, Usage, cano
 from .base import EMPTY_TRACE, Layer, TraceStep, attach_trace, trace_of, with_trace
 from .diskstore import DiskStore
 
-__all__ = ["Cached", "ResponseCache", "MemoryLRU", "cache_key"]
+__all__ = ["Cached", "ResponseCache", "MemoryLRU", "cache_key", "as_hit"]
 
 def cache_key(request: LMRequest, identity: BackendIdentity, *, rules: str = "",
               salt: str | None = None) -> str:
@@ -155,19 +155,28 @@ class ResponseCache:
         return cache_key(request, identity or self.identity, rules=self.rules,
                          salt=request.options.salt)
 
+    def in_memory(self, key: str) -> dict[str, Any] | None:
+        """The fresh value stored in memory under ``key`` (moved to most recent, as a
+        hit moves it), else None; an expired entry is forgotten."""
+        entry = self.memory.get(key)
+        if entry is None:
+            return None
+        stored_at, value = entry
+        if self._clock() - stored_at < self.config.ttl_seconds:
+            return value
+        self.memory.pop(key)
+        return None
+
     def lookup(self, key: str) -> LMResponse | None:
         """A fresh stored response for ``key`` from memory, then disk; None on a miss."""
-        entry = self.memory.get(key)
-        if entry is not None:
-            stored_at, value = entry
-            if self._clock() - stored_at < self.config.ttl_seconds:
-                return _as_hit(value)
-            self.memory.pop(key)
+        value = self.in_memory(key)
+        if value is not None:
+            return as_hit(value)
         if self.disk is not None:
             now = self._clock()
             stored = self.disk.get(key)
             if stored is not None:
-                hit = _as_hit(stored)
+                hit = as_hit(stored)
                 if hit is not None:
                     self.memory.set(key, now, stored)
                 return hit
@@ -191,7 +200,9 @@ class ResponseCache:
             self.disk.close()
 
 
-def _as_hit(value: dict[str, Any]) -> LMResponse | None:
+def as_hit(value: dict[str, Any]) -> LMResponse | None:
+    """The hit a stored ``value`` is served as (``cache_hit``, zero usage), or None
+    when the stored data is not a response."""
     try:
         response = LMResponse.from_dict(value)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):

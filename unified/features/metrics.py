@@ -197,8 +197,10 @@ class Metered(Layer):
         self.on_record: Listener | None = None
         self._clock = clock
 
-    def _finish(self, request: LMRequest, start: float, response: LMResponse | None,
-                error: BaseException | None) -> None:
+    def finish(self, request: LMRequest, start: float, response: LMResponse | None,
+               error: BaseException | None) -> None:
+        """Record one call that started at ``start`` (this layer's clock) and ended with
+        ``response`` or ``error``: metrics, the telemetry hook, then the listeners."""
         trace = (response.trace or EMPTY_TRACE if response is not None
                  else trace_of(error) if error is not None else EMPTY_TRACE)
         record = CallRecord(request, trace, self._clock() - start, response, error)
@@ -215,9 +217,9 @@ class Metered(Layer):
         try:
             response = self.inner.complete(request)
         except Exception as exc:
-            self._finish(request, start, None, exc)
+            self.finish(request, start, None, exc)
             raise
-        self._finish(request, start, response, None)
+        self.finish(request, start, response, None)
         return response  # type: ignore[no-any-return]
 
     async def acomplete(self, request: LMRequest) -> LMResponse:
@@ -226,7 +228,7 @@ class Metered(Layer):
         try:
             response = await self.inner.acomplete(request)
         except Exception as exc:
-            self._finish(request, start, None, exc)
+            self.finish(request, start, None, exc)
             raise
-        self._finish(request, start, response, None)
+        self.finish(request, start, response, None)
         return response  # type: ignore[no-any-return]
