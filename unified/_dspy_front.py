@@ -98,6 +98,12 @@ class Front:
         self._entries: dict[tuple[bytes, str, str | None], _Entry] = {}
         self._lock = threading.Lock()
 
+    @property
+    def active(self) -> bool:
+        """Whether this front can ever answer (its pipeline's stack has metrics then a
+        memory cache outermost)."""
+        return self._metered is not None
+
     def key(self, lm: Any, call: Any) -> tuple[bytes, str, str | None] | None:
         """The front key of DSPy's prepared ``call`` of ``lm``; None when the call
         stays off the front."""
@@ -110,7 +116,7 @@ class Front:
             return None
         import dspy
 
-        if dspy.settings.send_stream is not None:
+        if dspy.settings.get("send_stream") is not None:
             return None
         bypass, salt = current()
         if bypass:
@@ -121,23 +127,26 @@ class Front:
             return None
         return blob, lm.model_type, salt
 
-    def serve(self, key: tuple[bytes, str, str | None], legacy: dict[str, Any]) -> Any:
-        """DSPy's result of the call (a copy of the learned one), recorded as a hit;
+    def serve(self, lm: Any, call: Any) -> Any:
+        """DSPy's result of ``call`` (a copy of the learned one), recorded as a hit;
         None when the front cannot answer it."""
-        entry = self._entries.get(key)
-        if entry is None or entry.legacy != legacy:
+        if not self._entries:
+            return None
+        key = self.key(lm, call)
+        entry = self._entries.get(key) if key is not None else None
+        if entry is None or entry.legacy != call.legacy:
             return None
         metered, store = self._metered, self._store
         start = metered._clock()  # type: ignore[union-attr]  # the layer's own clock
         if store.in_memory(entry.key) is not entry.value:  # type: ignore[union-attr]
-            self._entries.pop(key, None)
+            self._entries.pop(key, None)  # type: ignore[arg-type]
             return None
         metered.finish(entry.request, start, entry.response, None)  # type: ignore[union-attr]
         return _copy(entry.result)
 
-    def learn(self, key: tuple[bytes, str, str | None], legacy: dict[str, Any],
-              seen: list[tuple[LMRequest, LMResponse]], result: Any) -> None:
-        """Remember ``result`` when the call was one engine request answered by the
+    def learn(self, lm: Any, call: Any, seen: list[tuple[LMRequest, LMResponse]],
+              result: Any) -> None:
+        """Remember ``result`` when ``call`` was one engine request answered by the
         memory cache (see module doc)."""
         if len(seen) != 1 or len(getattr(result, "responses", ())) != 1 or result.cache_hit:
             return
@@ -145,12 +154,15 @@ class Front:
         trace = response.trace
         if trace is None or trace.cache != "hit" or result.responses[0].finish_reason == "length":
             return
+        key = self.key(lm, call)
+        if key is None:
+            return
         store = self._store
         cache_key = store.key_for(request)  # type: ignore[union-attr]
         value = store.in_memory(cache_key)  # type: ignore[union-attr]
         if value is None or as_hit(value) != response:
             return      # no longer the stored value that answered (cleared, replaced)
-        entry = _Entry(legacy, cache_key, value, request, response, _copy(result))
+        entry = _Entry(call.legacy, cache_key, value, request, response, _copy(result))
         with self._lock:
             entries = self._entries
             entries.pop(key, None)

@@ -179,22 +179,19 @@ class _Route:
     (:mod:`unified._dspy_front`), then the call's state for the engine, then what the
     front learns from the whole route."""
 
-    __slots__ = ("front", "key", "legacy", "hit", "state", "seen", "_tokens")
+    __slots__ = ("lm", "call", "front", "hit", "state", "seen", "_tokens")
 
     def __init__(self, lm: Any, call: Any, kwargs: Mapping[str, Any], engine: Any) -> None:
+        self.lm, self.call = lm, call
         front = getattr(engine, "front", None)
-        self.front: Front | None = front if isinstance(front, Front) else None
-        self.key = self.front.key(lm, call) if self.front is not None else None
-        self.legacy = call.legacy
-        self.hit = (self.front.serve(self.key, self.legacy)  # type: ignore[union-attr]
-                    if self.key is not None else None)
+        self.front: Front | None = front if isinstance(front, Front) and front.active else None
+        self.hit = self.front.serve(lm, call) if self.front is not None else None
         self.state = _call_state(lm.kwargs, kwargs)
-        self.seen: list[Any] | None = [] if self.key is not None else None
+        self.seen: list[Any] | None = None if self.front is None else []
         self._tokens: tuple[Any, Any] = (None, None)
 
     def enter(self) -> None:
-        """Tell the engine this call's state (and, when the front may learn, to note
-        what it sees)."""
+        """Tell the engine this call's state, and to note what it sees for the front."""
         self._tokens = (None if self.state is None else _CALL.set(self.state),
                         None if self.seen is None else SEEN.set(self.seen))
 
@@ -209,7 +206,7 @@ class _Route:
     def learned(self, result: Any) -> Any:
         """``result``, after the front learned from it."""
         if self.seen:
-            self.front.learn(self.key, self.legacy, self.seen, result)  # type: ignore[union-attr, arg-type]
+            self.front.learn(self.lm, self.call, self.seen, result)  # type: ignore[union-attr]
         return result
 
 

@@ -46,39 +46,63 @@ def cache_key(request: LMRequest, identity: BackendIdentity, *, rules: str = "",
               salt: str | None = None) -> str:
     """The sha256 hex key of one request as answered by one backend identity.
 
-    What is hashed is the ``repr`` of one tuple of every part (see the module
-    docstring): as unambiguous as one canonical JSON document (``repr`` quotes and
-    escapes every string) and cheaper to build. Plain text messages are their
-    ``(role, text)``; anything beyond text adds its own element only when present, so
-    the keys of text-only requests stay short.
+    What is hashed is one text: the ``repr`` of a list of every short part (see the
+    module docstring; ``repr`` quotes and escapes every string, so the list is as
+    unambiguous as one canonical JSON document), preceded by its length, then the long
+    texts (the system prompt, each plain message's text) as they are, each one's
+    length in the list. The long texts of a prompt are copied, never escaped character
+    by character. Plain text messages are their role and text; anything beyond text
+    adds its own element only when present, so the keys of text-only requests stay short.
     """
-    parts: tuple[Any, ...] = (
-        identity.kind, identity.endpoint, identity.model, request.model,
-        request.system if request.system is None or isinstance(request.system, str)
-        else tuple(part_key(p) for p in request.system),
-        _messages_key(request.messages),
-        canonical_json(request.params) if request.params else "", rules, salt)
-    extra = _structured_key(request)
-    if extra is not None:
-        parts += extra
-    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    texts: list[str] = []
+    system: Any = request.system
+    if isinstance(system, str):
+        texts.append(system)
+        system = len(system)
+    elif system is not None:
+        system = tuple(part_key(p) for p in system)
+    head: list[Any] = [identity.kind, identity.endpoint, identity.model, request.model,
+                       system, _params_key(request.params), rules, salt,
+                       len(request.messages)]
+    for message in request.messages:
+        _message_key(message, head, texts)
+    head.append(_structured_key(request))
+    shown = repr(head)
+    return hashlib.sha256("".join((str(len(shown)), ":", shown, *texts))
+                          .encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _messages_key(messages: tuple[Message, ...]) -> tuple[Any, ...]:
-    if len(messages) == 1:      # DSPy's usual request: no generator for one message
-        return (_message_key(messages[0]),)
-    return tuple(_message_key(m) for m in messages)
+#: Param values a key takes by ``repr`` (anything else: the canonical JSON of all params).
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
-def _message_key(message: Message) -> tuple[Any, ...]:
+def _params_key(params: Any) -> Any:
+    """Flat params of plain values as their sorted items; else their canonical JSON."""
+    if not params:
+        return ""
+    items = sorted(params.items())
+    for _, value in items:
+        if type(value) not in _SCALARS:
+            return canonical_json(params)
+    return tuple(items)
+
+
+def _message_key(message: Message, head: list[Any], texts: list[str]) -> None:
+    """A plain text message: its role and its text's length in ``head``, the text in
+    ``texts``; any other: one tuple of its role, its parts' keys and its continuation."""
     parts = message.parts
     if len(parts) == 1 and not message.continuation:
         first = parts[0]
         if type(first) is TextPart and not first.continuation:
-            return (message.role, first.text)
-        return (message.role, part_key(first))
-    return (message.role, tuple(part_key(p) for p in parts),
-            tuple(canonical_json(c.to_dict()) for c in message.continuation))
+            text = first.text
+            head.append(message.role)
+            head.append(len(text))
+            texts.append(text)
+            return
+        head.append((message.role, part_key(first)))
+        return
+    head.append((message.role, tuple(part_key(p) for p in parts),
+                 tuple(canonical_json(c.to_dict()) for c in message.continuation)))
 
 
 def _structured_key(request: LMRequest) -> tuple[Any, ...] | None:
