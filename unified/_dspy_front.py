@@ -95,14 +95,11 @@ class Front:
         self._max = min(max_entries, memory)
         if self._max <= 0:
             self._metered = None
+        #: Whether this front can ever answer (its pipeline's stack has metrics then a
+        #: memory cache outermost).
+        self.active = self._metered is not None
         self._entries: dict[tuple[bytes, str, str | None], _Entry] = {}
         self._lock = threading.Lock()
-
-    @property
-    def active(self) -> bool:
-        """Whether this front can ever answer (its pipeline's stack has metrics then a
-        memory cache outermost)."""
-        return self._metered is not None
 
     def key(self, lm: Any, call: Any) -> tuple[bytes, str, str | None] | None:
         """The front key of DSPy's prepared ``call`` of ``lm``; None when the call

@@ -205,7 +205,8 @@ class _Route:
 
     def learned(self, result: Any) -> Any:
         """``result``, after the front learned from it."""
-        if self.seen:
+        seen = self.seen
+        if seen and seen[0][1].cache_hit:     # only a hit teaches the front
             self.front.learn(self.lm, self.call, self.seen, result)  # type: ignore[union-attr]
         return result
 

@@ -48,17 +48,17 @@ def cache_key(request: LMRequest, identity: BackendIdentity, *, rules: str = "",
 
     What is hashed is one text: the ``repr`` of a list of every short part (see the
     module docstring; ``repr`` quotes and escapes every string, so the list is as
-    unambiguous as one canonical JSON document), preceded by its length, then the long
-    texts (the system prompt, each plain message's text) as they are, each one's
-    length in the list. The long texts of a prompt are copied, never escaped character
-    by character. Plain text messages are their role and text; anything beyond text
-    adds its own element only when present, so the keys of text-only requests stay short.
+    unambiguous as one canonical JSON document), preceded by its length, then each
+    plain message's text as it is, its length in the list. A system prompt text is in
+    the list as its own sha256 digest (remembered: a program sends the same prompt on
+    every call). The long texts of a prompt are copied, never escaped character by
+    character. Plain text messages are their role and text; anything beyond text adds
+    its own element only when present, so the keys of text-only requests stay short.
     """
     texts: list[str] = []
     system: Any = request.system
     if isinstance(system, str):
-        texts.append(system)
-        system = len(system)
+        system = _system_digest(system)
     elif system is not None:
         system = tuple(part_key(p) for p in system)
     head: list[Any] = [identity.kind, identity.endpoint, identity.model, request.model,
@@ -70,6 +70,23 @@ def cache_key(request: LMRequest, identity: BackendIdentity, *, rules: str = "",
     shown = repr(head)
     return hashlib.sha256("".join((str(len(shown)), ":", shown, *texts))
                           .encode("utf-8", "surrogatepass")).hexdigest()
+
+
+#: sha256 hex digests of recent system prompts (a program sends the same one on every
+#: call of a predictor); emptied when full.
+_SYSTEM_DIGESTS: dict[str, str] = {}
+_SYSTEM_DIGESTS_MAX = 256
+
+
+def _system_digest(system: str) -> str:
+    """The sha256 hex digest of a system prompt, remembered for the next call."""
+    digest = _SYSTEM_DIGESTS.get(system)
+    if digest is None:
+        digest = hashlib.sha256(system.encode("utf-8", "surrogatepass")).hexdigest()
+        if len(_SYSTEM_DIGESTS) >= _SYSTEM_DIGESTS_MAX:
+            _SYSTEM_DIGESTS.clear()
+        _SYSTEM_DIGESTS[system] = digest
+    return digest
 
 
 #: Param values a key takes by ``repr`` (anything else: the canonical JSON of all params).

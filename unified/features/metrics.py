@@ -112,10 +112,13 @@ class Metrics:
                 retries += attempt.retry
                 if attempt.error:
                     self._errors[attempt.error] = self._errors.get(attempt.error, 0) + 1
-            c["retries"] += retries
+            if retries:     # int counters skip adding zero (float ones keep their type)
+                c["retries"] += retries
             c["sleep"] += trace.retry_sleep
-            c["hits"] += cache == "hit"
-            c["misses"] += cache == "miss"
+            if cache == "hit":
+                c["hits"] += 1
+            elif cache == "miss":
+                c["misses"] += 1
             if error is not None:
                 c["failed"] += 1
                 c["validation_failures"] += isinstance(error, ValidationError)
@@ -129,8 +132,10 @@ class Metrics:
                 self._latencies.append(latency)
                 c["tokens_in"] += usage.input_tokens
                 c["tokens_out"] += usage.output_tokens
-                c["tokens_cached"] += usage.cached_tokens or 0
-                c["tokens_reasoning"] += usage.reasoning_tokens or 0
+                if usage.cached_tokens:
+                    c["tokens_cached"] += usage.cached_tokens
+                if usage.reasoning_tokens:
+                    c["tokens_reasoning"] += usage.reasoning_tokens
                 c["cost"] += estimate_cost(response.model or record.request.model,
                                            usage.input_tokens, usage.output_tokens)
             answered_by = trace.answered_by
