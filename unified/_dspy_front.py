@@ -38,7 +38,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from ._scope import current
-from .features.cache import Cached, as_hit
+from .features.cache import Cached, ResponseCache, as_hit
 from .features.metrics import Metered
 from .types import LMRequest, LMResponse
 
@@ -84,13 +84,13 @@ class Front:
     """The front of one pipeline's memory cache for one engine (see module doc)."""
 
     def __init__(self, pipeline: Any, max_entries: int = MAX_ENTRIES) -> None:
-        import orjson   # DSPy's own dependency (its cache keys), needed only with DSPy
+        import orjson  # DSPy's own dependency (its cache keys), needed only with DSPy
 
         self._dumps, self._sorted = orjson.dumps, orjson.OPT_SORT_KEYS
         stack = getattr(pipeline, "stack", None)
-        found = isinstance(stack, Metered) and isinstance(stack.inner, Cached)
-        self._metered: Metered | None = stack if found else None
-        self._store = stack.inner.store if found else None
+        cached = stack.inner if isinstance(stack, Metered) else None
+        self._metered: Metered | None = stack if isinstance(cached, Cached) else None
+        self._store: ResponseCache | None = cached.store if isinstance(cached, Cached) else None
         memory = self._store.config.memory_entries if self._store is not None else 0
         self._max = min(max_entries, memory)
         if self._max <= 0:

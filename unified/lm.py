@@ -207,7 +207,7 @@ class _Route:
         """``result``, after the front learned from it."""
         seen = self.seen
         if seen and seen[0][1].cache_hit:     # only a hit teaches the front
-            self.front.learn(self.lm, self.call, self.seen, result)  # type: ignore[union-attr]
+            self.front.learn(self.lm, self.call, seen, result)  # type: ignore[union-attr]
         return result
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import dspy
 
 from unified import CacheConfig, MockBackend, UnifiedConfig, UnifiedDSPyWrapper, bypass_cache
-from unified.config import TelemetryConfig
 from unified._scope import rollout
+from unified.config import TelemetryConfig
 from unified.pipeline import Clock
 
 _VOLATILE = ("timestamp", "uuid")
