@@ -34,6 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._parts import TextPart, part_key
+from .._request_config import DEFAULT_OPTIONS
 from .._trace import CallTrace
 from ..config import CacheConfig
 from ..types import BackendIdentity, LMRequest, LMResponse, Message, Usage, canonical_json
@@ -66,7 +67,9 @@ def cache_key(request: LMRequest, identity: BackendIdentity, *, rules: str = "",
                        len(request.messages)]
     for message in request.messages:
         _message_key(message, head, texts)
-    head.append(_structured_key(request))
+    head.append(None if request.options is DEFAULT_OPTIONS and not request.tools
+                and request.tool_choice is None and request.reasoning is None
+                and request.prompt_cache is None else _structured_key(request))
     shown = repr(head)
     return hashlib.sha256("".join((str(len(shown)), ":", shown, *texts))
                           .encode("utf-8", "surrogatepass")).hexdigest()
