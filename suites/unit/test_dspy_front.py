@@ -83,52 +83,56 @@ def test_listeners_see_a_front_hit_as_they_see_a_hit() -> None:
     assert seen[1].request == seen[2].request and seen[2].response.cache_hit
 
 
-def test_a_cleared_cache_is_not_answered_by_the_front() -> None:
+def _after_front_hits(then: Callable[[UnifiedDSPyWrapper], list[str]], *,
+                      clock: Clock | None = None) -> tuple[list[str], int]:
+    """Three calls of one question (the third a front hit), then ``then(wrapper)``:
+    what ``then`` answered and how many requests the backend got in all."""
     backend = _counting()
-    with _wrapper(backend) as wrapper:
-        _answers(wrapper, 3)
+    with _wrapper(backend, clock=clock) as wrapper:
+        assert _answers(wrapper, 3) == ["a0"] * 3
+        answered = then(wrapper)
+    return answered, backend.call_count
+
+
+def test_a_cleared_cache_is_not_answered_by_the_front() -> None:
+    def cleared(wrapper: UnifiedDSPyWrapper) -> list[str]:
         wrapper.pipeline.cache.clear()
-        assert _answers(wrapper, 1) == ["a1"]
-    assert backend.call_count == 2
+        return _answers(wrapper, 1)
+
+    assert _after_front_hits(cleared) == (["a1"], 2)
 
 
 def test_an_expired_entry_is_not_answered_by_the_front() -> None:
     now = [1000.0]
-    backend = _counting()
-    with _wrapper(backend, clock=Clock(wall=lambda: now[0])) as wrapper:
-        _answers(wrapper, 3)
+
+    def later(wrapper: UnifiedDSPyWrapper) -> list[str]:
         now[0] += 61
-        assert _answers(wrapper, 1) == ["a1"]
-    assert backend.call_count == 2
+        return _answers(wrapper, 1)
+
+    assert _after_front_hits(later, clock=Clock(wall=lambda: now[0])) == (["a1"], 2)
 
 
 def test_an_answer_stored_again_under_the_key_replaces_what_the_front_serves() -> None:
-    backend = _counting()
-    with _wrapper(backend) as wrapper:
-        _answers(wrapper, 3)
+    def replaced(wrapper: UnifiedDSPyWrapper) -> list[str]:
         cache = wrapper.pipeline.cache
         (key,) = list(cache.memory._data)
         stored = cache.memory.get(key)[1]
         cache.memory.set(key, cache._clock(), {**stored, "text": "[[ ## answer ## ]]\nnew"})
-        assert _answers(wrapper, 2) == ["new", "new"]
-    assert backend.call_count == 1
+        return _answers(wrapper, 2)
+
+    assert _after_front_hits(replaced) == (["new", "new"], 1)
 
 
 def test_a_bypass_block_is_not_answered_by_the_front() -> None:
-    backend = _counting()
-    with _wrapper(backend) as wrapper:
-        _answers(wrapper, 3)
+    def bypassed(wrapper: UnifiedDSPyWrapper) -> list[str]:
         with bypass_cache():
-            assert _answers(wrapper, 1) == ["a1"]
-    assert backend.call_count == 2
+            return _answers(wrapper, 1)
+
+    assert _after_front_hits(bypassed) == (["a1"], 2)
 
 
 def test_a_per_call_cache_false_is_not_answered_by_the_front() -> None:
-    backend = _counting()
-    with _wrapper(backend) as wrapper:
-        _answers(wrapper, 3)
-        assert _answers(wrapper, 1, config={"cache": False}) == ["a1"]
-    assert backend.call_count == 2
+    assert _after_front_hits(lambda w: _answers(w, 1, config={"cache": False})) == (["a1"], 2)
 
 
 def test_another_rollout_id_is_not_answered_from_the_front() -> None:
