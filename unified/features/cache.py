@@ -148,11 +148,13 @@ class MemoryLRU:
 
     def get(self, key: str) -> tuple[float, dict[str, Any]] | None:
         """The entry (moved to most recent), or None."""
-        with self._lock:
-            entry = self._data.get(key)
-            if entry is not None:
-                self._data.move_to_end(key)
-            return entry
+        data = self._data
+        entry = data.get(key)   # one atomic read: a miss takes no lock
+        if entry is not None:
+            with self._lock:
+                if key in data:
+                    data.move_to_end(key)
+        return entry
 
     def set(self, key: str, stored_at: float, value: dict[str, Any]) -> None:
         """Insert or refresh an entry, evicting the least recently used beyond the bound."""
