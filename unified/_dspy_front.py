@@ -166,8 +166,3 @@ class Front:
             while len(entries) >= self._max:
                 del entries[next(iter(entries))]
             entries[key] = entry
-
-    def forget(self) -> None:
-        """Forget every learned call."""
-        with self._lock:
-            self._entries.clear()
