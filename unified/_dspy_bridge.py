@@ -93,7 +93,7 @@ def _part(part: Any) -> cp.Part:
 
 def _convert_parts(parts: Any) -> tuple[cp.Part, ...]:
     if len(parts) == 1 and parts[0].type == "text" and not parts[0].continuation:
-        return (cp.TextPart(parts[0].text),)
+        return (cp.TextPart.of(parts[0].text),)
     return tuple(_part(p) for p in parts)
 
 

@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._dspy_bridge import capability_hints, to_dspy_response, to_lm_request
+from ._dspy_front import SEEN, Front
 from ._request_config import DEFAULT_OPTIONS, CallOptions
 from ._scope import scoped
 from ._types import LMRequest
@@ -121,10 +122,16 @@ class UnifiedEngine(_Hints):
     def __init__(self, pipeline: Pipeline, model: str) -> None:
         self.pipeline = pipeline
         self.model = model
+        self.front = Front(pipeline)
 
     def complete(self, request: Any) -> Any:
         """``dspy.lm15.Request -> dspy.lm15.Response`` through the pipeline."""
-        return to_dspy_response(self.pipeline.complete(_next_request(request, self.model)))
+        canonical = _next_request(request, self.model)
+        response = self.pipeline.complete(canonical)
+        seen = SEEN.get()
+        if seen is not None:
+            seen.append((canonical, response))
+        return to_dspy_response(response)
 
     def stream(self, request: Any) -> Any:
         """``dspy.lm15`` stream events, each as soon as the backend produced its chunk."""
@@ -143,10 +150,15 @@ class AsyncUnifiedEngine(_Hints):
     def __init__(self, pipeline: Pipeline, model: str) -> None:
         self.pipeline = pipeline
         self.model = model
+        self.front = Front(pipeline)
 
     async def complete(self, request: Any) -> Any:
         """Async ``dspy.lm15.Request -> dspy.lm15.Response``."""
-        response = await self.pipeline.acomplete(_next_request(request, self.model))
+        canonical = _next_request(request, self.model)
+        response = await self.pipeline.acomplete(canonical)
+        seen = SEEN.get()
+        if seen is not None:
+            seen.append((canonical, response))
         return to_dspy_response(response)
 
     def stream(self, request: Any) -> Any:
@@ -160,35 +172,97 @@ class AsyncUnifiedEngine(_Hints):
         """The wrapper owns the pipeline; nothing to close here."""
 
 
+class _Route:
+    """What a :class:`UnifiedLM` call does around DSPy's ``execute``: the front lookup
+    (:mod:`unified._dspy_front`), then the call's state for the engine, then what the
+    front learns from the whole route."""
+
+    __slots__ = ("lm", "call", "front", "hit", "state", "seen", "_tokens")
+
+    def __init__(self, lm: Any, call: Any, kwargs: Mapping[str, Any], engine: Any) -> None:
+        self.lm, self.call = lm, call
+        front = getattr(engine, "front", None)
+        self.front: Front | None = front if isinstance(front, Front) and front.active else None
+        self.hit = self.front.serve(lm, call) if self.front is not None else None
+        self.state = _call_state(lm.kwargs, kwargs)
+        self.seen: list[Any] | None = None if self.front is None else []
+        self._tokens: tuple[Any, Any] = (None, None)
+
+    def enter(self) -> None:
+        """Tell the engine this call's state, and to note what it sees for the front."""
+        self._tokens = (None if self.state is None else _CALL.set(self.state),
+                        None if self.seen is None else SEEN.set(self.seen))
+
+    def leave(self) -> None:
+        """Undo :meth:`enter`."""
+        state, seen = self._tokens
+        if state is not None:
+            _CALL.reset(state)
+        if seen is not None:
+            SEEN.reset(seen)
+
+    def learned(self, result: Any) -> Any:
+        """``result``, after the front learned from it."""
+        seen = self.seen
+        if seen and seen[0][1].cache_hit:     # only a hit teaches the front
+            self.front.learn(self.lm, self.call, seen, result)  # type: ignore[union-attr]
+        return result
+
+
 @functools.cache
 def unified_lm_class() -> type:
-    """``UnifiedLM``: a ``dspy.LM`` that notes each call's rollout id, ``n`` and
-    ``cache`` for its engine (built on first use: importing unified stays cheap)."""
+    """``UnifiedLM``: a ``dspy.LM`` that answers repeated calls from the pipeline's
+    memory cache before DSPy builds a request (:mod:`unified._dspy_front`) and notes
+    each call's rollout id, ``n`` and ``cache`` for its engine (built on first use:
+    importing unified stays cheap).
+
+    Its ``__call__``/``acall`` are dspy 3.4's ``BaseLM`` ones (prepare, execute,
+    finalize, under DSPy's callbacks) with the front lookup between prepare and
+    execute."""
+    import asyncio
+
     import dspy
+    from dspy.clients._deprecation import warn_legacy_lm, warn_openai_messages
+    from dspy.clients.execution import aexecute, execute, finalize, prepare
+    from dspy.utils.callback import with_callbacks
+
+    def warned(lm: Any, call: Any, messages: Any) -> None:
+        if not call.managed:
+            warn_legacy_lm()
+        warn_openai_messages(lm, messages)
 
     class UnifiedLM(dspy.LM):  # type: ignore[misc]
         """A ``dspy.LM`` over a unified engine (see :mod:`unified._lm`)."""
 
+        @with_callbacks  # type: ignore[misc]
         def __call__(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
-            state = _call_state(self.kwargs, kwargs)
-            if state is None:
-                return super().__call__(prompt, messages=messages, **kwargs)
-            token = _CALL.set(state)
+            call = prepare(self, prompt, messages, kwargs)
+            warned(self, call, messages)
+            route = _Route(self, call, kwargs, self._engine_spec)
+            if route.hit is not None:
+                return finalize(self, call, route.hit)
+            route.enter()
             try:
-                return super().__call__(prompt, messages=messages, **kwargs)
+                result = execute(self, call)
             finally:
-                _CALL.reset(token)
+                route.leave()
+            return finalize(self, call, route.learned(result))
 
+        @with_callbacks  # type: ignore[misc]
         async def acall(self, prompt: Any = None, *, messages: Any = None,
                         **kwargs: Any) -> Any:
-            state = _call_state(self.kwargs, kwargs)
-            if state is None:
-                return await super().acall(prompt, messages=messages, **kwargs)
-            token = _CALL.set(state)
+            call = await asyncio.to_thread(prepare, self, prompt, messages, kwargs,
+                                           asynchronous=True)
+            warned(self, call, messages)
+            route = _Route(self, call, kwargs, self._async_engine_spec)
+            if route.hit is not None:
+                return finalize(self, call, route.hit)
+            route.enter()
             try:
-                return await super().acall(prompt, messages=messages, **kwargs)
+                result = await aexecute(self, call)
             finally:
-                _CALL.reset(token)
+                route.leave()
+            return finalize(self, call, route.learned(result))
 
     UnifiedLM.__module__ = __name__
     UnifiedLM.__qualname__ = "UnifiedLM"

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from ._request_config import CallOptions
 
-__all__ = ["bypass_cache", "rollout", "scoped"]
+__all__ = ["bypass_cache", "rollout", "scoped", "current"]
 
 _BYPASS: contextvars.ContextVar[bool] = contextvars.ContextVar("unified_cache_bypass",
                                                                default=False)
@@ -51,3 +51,9 @@ def scoped(options: CallOptions) -> CallOptions:
         return options
     return dataclasses.replace(options, cache=options.cache and not bypass,
                                salt=salt if salt is not None else options.salt)
+
+
+def current() -> tuple[bool, str | None]:
+    """``(bypass, salt)`` of the enclosing blocks: whether a ``bypass_cache()`` block is
+    active, and the ``rollout()`` salt (None outside any)."""
+    return _BYPASS.get(), _ROLLOUT.get()

@@ -93,8 +93,13 @@ __all__ = ["Message", "LMRequest", "Usage", "LMResponse", "BackendIdentity", "ca
 
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no spaces: the one canonical text of a value."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
+    return _CANONICAL.encode(value)
+
+
+#: ``json.dumps(…, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+#: default=str)``, built once (``dumps`` builds an encoder per call for these options).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              default=str)
 
 
 @dataclass(frozen=True, init=False)

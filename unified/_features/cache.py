@@ -35,50 +35,94 @@ from typing import Any
 
 from .._config import CacheConfig
 from .._parts import TextPart, part_key
+from .._request_config import DEFAULT_OPTIONS
 from .._trace import CallTrace
 from .._types import BackendIdentity, LMRequest, LMResponse, Message, Usage, canonical_json
 from .base import EMPTY_TRACE, Layer, TraceStep, attach_trace, trace_of, with_trace
 from .diskstore import DiskStore
 
-__all__ = ["Cached", "ResponseCache", "MemoryLRU", "cache_key"]
+__all__ = ["Cached", "ResponseCache", "MemoryLRU", "cache_key", "as_hit"]
 
 def cache_key(request: LMRequest, identity: BackendIdentity, *, rules: str = "",
               salt: str | None = None) -> str:
     """The sha256 hex key of one request as answered by one backend identity.
 
-    What is hashed is the ``repr`` of one tuple of every part (see the module
-    docstring): as unambiguous as one canonical JSON document (``repr`` quotes and
-    escapes every string) and cheaper to build. Plain text messages are their
-    ``(role, text)``; anything beyond text adds its own element only when present, so
-    the keys of text-only requests stay short.
+    What is hashed is one text: the ``repr`` of a list of every short part (see the
+    module docstring; ``repr`` quotes and escapes every string, so the list is as
+    unambiguous as one canonical JSON document), preceded by its length, then each
+    plain message's text as it is, its length in the list. A system prompt text is in
+    the list as its own sha256 digest (remembered: a program sends the same prompt on
+    every call). The long texts of a prompt are copied, never escaped character by
+    character. Plain text messages are their role and text; anything beyond text adds
+    its own element only when present, so the keys of text-only requests stay short.
     """
-    parts: tuple[Any, ...] = (
-        identity.kind, identity.endpoint, identity.model, request.model,
-        request.system if request.system is None or isinstance(request.system, str)
-        else tuple(part_key(p) for p in request.system),
-        _messages_key(request.messages),
-        canonical_json(request.params) if request.params else "", rules, salt)
-    extra = _structured_key(request)
-    if extra is not None:
-        parts += extra
-    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    texts: list[str] = []
+    system: Any = request.system
+    if isinstance(system, str):
+        system = _system_digest(system)
+    elif system is not None:
+        system = tuple(part_key(p) for p in system)
+    head: list[Any] = [identity.kind, identity.endpoint, identity.model, request.model,
+                       system, _params_key(request.params), rules, salt,
+                       len(request.messages)]
+    for message in request.messages:
+        _message_key(message, head, texts)
+    head.append(None if request.options is DEFAULT_OPTIONS and not request.tools
+                and request.tool_choice is None and request.reasoning is None
+                and request.prompt_cache is None else _structured_key(request))
+    shown = repr(head)
+    return hashlib.sha256("".join((str(len(shown)), ":", shown, *texts))
+                          .encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _messages_key(messages: tuple[Message, ...]) -> tuple[Any, ...]:
-    if len(messages) == 1:      # DSPy's usual request: no generator for one message
-        return (_message_key(messages[0]),)
-    return tuple(_message_key(m) for m in messages)
+#: sha256 hex digests of recent system prompts (a program sends the same one on every
+#: call of a predictor); emptied when full.
+_SYSTEM_DIGESTS: dict[str, str] = {}
+_SYSTEM_DIGESTS_MAX = 256
 
 
-def _message_key(message: Message) -> tuple[Any, ...]:
+def _system_digest(system: str) -> str:
+    """The sha256 hex digest of a system prompt, remembered for the next call."""
+    digest = _SYSTEM_DIGESTS.get(system)
+    if digest is None:
+        digest = hashlib.sha256(system.encode("utf-8", "surrogatepass")).hexdigest()
+        if len(_SYSTEM_DIGESTS) >= _SYSTEM_DIGESTS_MAX:
+            _SYSTEM_DIGESTS.clear()
+        _SYSTEM_DIGESTS[system] = digest
+    return digest
+
+
+#: Param values a key takes by ``repr`` (anything else: the canonical JSON of all params).
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def _params_key(params: Any) -> Any:
+    """Flat params of plain values as their sorted items; else their canonical JSON."""
+    if not params:
+        return ""
+    items = sorted(params.items())
+    for _, value in items:
+        if type(value) not in _SCALARS:
+            return canonical_json(params)
+    return tuple(items)
+
+
+def _message_key(message: Message, head: list[Any], texts: list[str]) -> None:
+    """A plain text message: its role and its text's length in ``head``, the text in
+    ``texts``; any other: one tuple of its role, its parts' keys and its continuation."""
     parts = message.parts
     if len(parts) == 1 and not message.continuation:
         first = parts[0]
         if type(first) is TextPart and not first.continuation:
-            return (message.role, first.text)
-        return (message.role, part_key(first))
-    return (message.role, tuple(part_key(p) for p in parts),
-            tuple(canonical_json(c.to_dict()) for c in message.continuation))
+            text = first.text
+            head.append(message.role)
+            head.append(len(text))
+            texts.append(text)
+            return
+        head.append((message.role, part_key(first)))
+        return
+    head.append((message.role, tuple(part_key(p) for p in parts),
+                 tuple(canonical_json(c.to_dict()) for c in message.continuation)))
 
 
 def _structured_key(request: LMRequest) -> tuple[Any, ...] | None:
@@ -104,11 +148,13 @@ class MemoryLRU:
 
     def get(self, key: str) -> tuple[float, dict[str, Any]] | None:
         """The entry (moved to most recent), or None."""
-        with self._lock:
-            entry = self._data.get(key)
-            if entry is not None:
-                self._data.move_to_end(key)
-            return entry
+        data = self._data
+        entry = data.get(key)   # one atomic read: a miss takes no lock
+        if entry is not None:
+            with self._lock:
+                if key in data:
+                    data.move_to_end(key)
+        return entry
 
     def set(self, key: str, stored_at: float, value: dict[str, Any]) -> None:
         """Insert or refresh an entry, evicting the least recently used beyond the bound."""
@@ -155,19 +201,28 @@ class ResponseCache:
         return cache_key(request, identity or self.identity, rules=self.rules,
                          salt=request.options.salt)
 
+    def in_memory(self, key: str) -> dict[str, Any] | None:
+        """The fresh value stored in memory under ``key`` (moved to most recent, as a
+        hit moves it), else None; an expired entry is forgotten."""
+        entry = self.memory.get(key)
+        if entry is None:
+            return None
+        stored_at, value = entry
+        if self._clock() - stored_at < self.config.ttl_seconds:
+            return value
+        self.memory.pop(key)
+        return None
+
     def lookup(self, key: str) -> LMResponse | None:
         """A fresh stored response for ``key`` from memory, then disk; None on a miss."""
-        entry = self.memory.get(key)
-        if entry is not None:
-            stored_at, value = entry
-            if self._clock() - stored_at < self.config.ttl_seconds:
-                return _as_hit(value)
-            self.memory.pop(key)
+        value = self.in_memory(key)
+        if value is not None:
+            return as_hit(value)
         if self.disk is not None:
             now = self._clock()
             stored = self.disk.get(key)
             if stored is not None:
-                hit = _as_hit(stored)
+                hit = as_hit(stored)
                 if hit is not None:
                     self.memory.set(key, now, stored)
                 return hit
@@ -191,7 +246,9 @@ class ResponseCache:
             self.disk.close()
 
 
-def _as_hit(value: dict[str, Any]) -> LMResponse | None:
+def as_hit(value: dict[str, Any]) -> LMResponse | None:
+    """The hit a stored ``value`` is served as (``cache_hit``, zero usage), or None
+    when the stored data is not a response."""
     try:
         response = LMResponse.from_dict(value)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):

@@ -112,10 +112,13 @@ class Metrics:
                 retries += attempt.retry
                 if attempt.error:
                     self._errors[attempt.error] = self._errors.get(attempt.error, 0) + 1
-            c["retries"] += retries
+            if retries:     # int counters skip adding zero (float ones keep their type)
+                c["retries"] += retries
             c["sleep"] += trace.retry_sleep
-            c["hits"] += cache == "hit"
-            c["misses"] += cache == "miss"
+            if cache == "hit":
+                c["hits"] += 1
+            elif cache == "miss":
+                c["misses"] += 1
             if error is not None:
                 c["failed"] += 1
                 c["validation_failures"] += isinstance(error, ValidationError)
@@ -129,8 +132,10 @@ class Metrics:
                 self._latencies.append(latency)
                 c["tokens_in"] += usage.input_tokens
                 c["tokens_out"] += usage.output_tokens
-                c["tokens_cached"] += usage.cached_tokens or 0
-                c["tokens_reasoning"] += usage.reasoning_tokens or 0
+                if usage.cached_tokens:
+                    c["tokens_cached"] += usage.cached_tokens
+                if usage.reasoning_tokens:
+                    c["tokens_reasoning"] += usage.reasoning_tokens
                 c["cost"] += estimate_cost(response.model or record.request.model,
                                            usage.input_tokens, usage.output_tokens)
             answered_by = trace.answered_by
@@ -202,8 +207,10 @@ class Metered(Layer):
         """Whether anything reads a call's record (the metrics, a listener, telemetry)."""
         return self.metrics.enabled or bool(self.listeners) or self.on_record is not None
 
-    def _finish(self, request: LMRequest, start: float, response: LMResponse | None,
-                error: BaseException | None) -> None:
+    def finish(self, request: LMRequest, start: float, response: LMResponse | None,
+               error: BaseException | None) -> None:
+        """Record one call that started at ``start`` (this layer's clock) and ended with
+        ``response`` or ``error``: metrics, the telemetry hook, then the listeners."""
         trace = (response.trace or EMPTY_TRACE if response is not None
                  else trace_of(error) if error is not None else EMPTY_TRACE)
         record = CallRecord(request, trace, self._clock() - start, response, error)
@@ -222,9 +229,9 @@ class Metered(Layer):
         try:
             response = self.inner.complete(request)
         except Exception as exc:
-            self._finish(request, start, None, exc)
+            self.finish(request, start, None, exc)
             raise
-        self._finish(request, start, response, None)
+        self.finish(request, start, response, None)
         return response  # type: ignore[no-any-return]
 
     async def acomplete(self, request: LMRequest) -> LMResponse:
@@ -235,7 +242,7 @@ class Metered(Layer):
         try:
             response = await self.inner.acomplete(request)
         except Exception as exc:
-            self._finish(request, start, None, exc)
+            self.finish(request, start, None, exc)
             raise
-        self._finish(request, start, response, None)
+        self.finish(request, start, response, None)
         return response  # type: ignore[no-any-return]

@@ -62,7 +62,7 @@ def validate_text(text: str, config: ValidationConfig) -> tuple[bool, str]:
             return False, "contains_forbidden_keywords"
     if config.pattern is not None and _compiled(config.pattern).search(text) is None:
         return False, "pattern_mismatch"
-    if not all(_safe(v, text) for v in config.validators):
+    if config.validators and not all(_safe(v, text) for v in config.validators):
         return False, "custom_validator_failed"
     return True, PASSED
 
