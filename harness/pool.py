@@ -8,8 +8,10 @@ the other CPUs would idle. Instead:
 1. one *cold* worker is forked first, before the heavy imports, and given the light
    scenarios (:func:`harness.warmup.is_light`: they reach no direct or Bedrock
    backend, so it never imports litellm or moto);
-2. meanwhile the parent imports what the selection needs (:func:`harness.warmup.preload`)
-   and then forks ``jobs`` warm workers;
+2. meanwhile the parent imports what the selection needs (:func:`harness.warmup.preload`),
+   runs the first scenario of each heavy backend itself (what the first call imports
+   on demand — ~150 more litellm, httpcore and shim modules — is then imported once,
+   not once per worker) and forks ``jobs`` warm workers;
 3. the light scenarios the cold worker has not started are taken back (their futures
    cancelled) and run on the warm workers with all the others.
 
@@ -25,9 +27,9 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 
 from .parity import ScenarioResult, run_scenario
 from .scenarios import Scenario, load_scenario
-from .warmup import is_light, modules_for, preload
+from .warmup import HEAVY, backends_reached, is_light, modules_for, preload
 
-__all__ = ["run_pool"]
+__all__ = ["run_pool", "warm_up_indices"]
 
 Work = tuple[str, tuple[str, ...]]
 
@@ -48,6 +50,15 @@ def _start_cold(scenarios: Sequence[Scenario], work: list[Work],
     return cold, {cold.submit(_run_one, work[index]): index for index in light}
 
 
+def warm_up_indices(scenarios: Sequence[Scenario]) -> list[int]:
+    """The first scenario reaching each heavy backend (run in the parent before forking)."""
+    first: dict[str, int] = {}
+    for index, scenario in enumerate(scenarios):
+        for backend in sorted(backends_reached(scenario) & HEAVY.keys()):
+            first.setdefault(backend, index)
+    return sorted(set(first.values()))
+
+
 def run_pool(scenarios: Sequence[Scenario], only: Sequence[str], jobs: int,
              progress: Callable[[ScenarioResult, int, int], None] | None = None,
              ) -> list[ScenarioResult]:
@@ -57,19 +68,29 @@ def run_pool(scenarios: Sequence[Scenario], only: Sequence[str], jobs: int,
     work: list[Work] = [(scenario.path, tuple(only)) for scenario in scenarios]
     cold, cold_futures = _start_cold(scenarios, work)
     warm: ProcessPoolExecutor | None = None
+    results: list[ScenarioResult | None] = [None] * len(work)
+    done = 0
+
+    def finished(index: int, result: ScenarioResult) -> None:
+        nonlocal done
+        results[index], done = result, done + 1
+        if progress:
+            progress(result, done, len(work))
+
     try:
         preload(modules_for(scenarios))
+        for index in warm_up_indices(scenarios):
+            finished(index, run_scenario(scenarios[index], only))
+        gc.freeze()
         # cancel() succeeds only for scenarios the cold worker has not started.
-        kept = {f: i for f, i in cold_futures.items() if not f.cancel()}
-        started = set(kept.values())
+        futures = {f: i for f, i in cold_futures.items() if not f.cancel()}
         warm = ProcessPoolExecutor(max_workers=jobs)
-        futures = {**kept, **{warm.submit(_run_one, work[index]): index
-                              for index in range(len(work)) if index not in started}}
-        results: list[ScenarioResult | None] = [None] * len(work)
-        for done, future in enumerate(as_completed(futures), 1):
-            result = results[futures[future]] = future.result()
-            if progress:
-                progress(result, done, len(work))
+        taken = set(futures.values())
+        futures.update({warm.submit(_run_one, work[index]): index
+                        for index, result in enumerate(results)
+                        if result is None and index not in taken})
+        for future in as_completed(futures):
+            finished(futures[future], future.result())
     finally:
         for pool in (cold, warm):
             if pool is not None:

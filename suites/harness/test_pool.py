@@ -39,3 +39,10 @@ def test_light_scenarios_the_cold_worker_has_not_started_run_on_the_warm_workers
 def test_a_selection_without_light_scenarios_forks_no_cold_worker() -> None:
     scenarios = [load_scenario(SCENARIO_DIR / "enhanced-direct-plain.yaml")]
     assert pool._start_cold(scenarios, [(scenarios[0].path, ())]) == (None, {})
+
+
+def test_the_parent_warms_up_on_the_first_scenario_of_each_heavy_backend() -> None:
+    names = ("simple-predict-plain", "bedrock-predict-plain", "enhanced-direct-plain",
+             "bedrock-cache-repeat", "gateway-fallback-to-direct")
+    scenarios = [load_scenario(SCENARIO_DIR / f"{name}.yaml") for name in names]
+    assert pool.warm_up_indices(scenarios) == [1, 2]
