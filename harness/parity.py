@@ -22,7 +22,6 @@ import json
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -326,29 +325,20 @@ def _blocked_by_cassette(scenario: Scenario, only: Iterable[str]) -> ScenarioRes
                           scenario.cassette)
 
 
-def _run_one(args: tuple[str, tuple[str, ...]]) -> ScenarioResult:
-    path, only = args
-    from .scenarios import load_scenario
-
-    return run_scenario(load_scenario(path), only)
-
-
 def run_parity(patterns: Sequence[str] = ("*",), *, only: Sequence[str] = (), jobs: int = 1,
                directory: Path = SCENARIO_DIR,
                progress: Callable[[ScenarioResult, int, int], None] | None = None,
                references: dict[str, tuple[Observation, set[int]]] | None = None,
                ) -> ParityRun:
-    """Run every scenario matching ``patterns``; ``jobs > 1`` uses a process pool."""
+    """Run every scenario matching ``patterns``; ``jobs > 1`` uses forked workers
+    (:mod:`harness.pool`), which import the heavy modules once in this process."""
     start = time.perf_counter()
     scenarios = load_scenarios(directory, patterns)
     results: list[ScenarioResult] = []
     if jobs > 1 and len(scenarios) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            work = [(s.path, tuple(only)) for s in scenarios]
-            for result in pool.map(_run_one, work):
-                results.append(result)
-                if progress:
-                    progress(result, len(results), len(scenarios))
+        from .pool import run_pool
+
+        results = run_pool(scenarios, only, jobs, progress)
     else:
         differences = load_differences()
         for scenario in scenarios:
