@@ -181,7 +181,7 @@ def _parser() -> argparse.ArgumentParser:
     parity.add_argument("--otlp-endpoint", help="also send verdicts (and perf ratios) as "
                         "OTel metrics to this OTLP/HTTP collector")
     parity.set_defaults(func=cmd_parity)
-    from .perf.gate import register as register_perf
+    from .perf.cli import register as register_perf
     from .report.publish import register as register_publish
 
     register_perf(sub, parity, reports=str(LATEST), command=cmd_parity)

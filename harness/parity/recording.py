@@ -3,8 +3,8 @@
 By default against the local stack: the real MLflow AI Gateway (uvicorn, its own
 process group) in front of the deterministic scripted upstream for ``gateway`` and
 ``direct`` scenarios, and the moto-backed Bedrock responder for ``bedrock`` ones. Each
-scenario's ``upstream`` steps script the upstream afresh for every implementation, so
-each sees the same sequence (e.g. 429 then 200). Volatile response fields (ids,
+scenario's ``upstream`` steps (:mod:`harness.parity.steps`) script the upstream afresh
+for every implementation, so each sees the same sequence (e.g. 429 then 200). Volatile response fields (ids,
 timestamps, latency) are normalised by :mod:`harness.parity.replay.http`, so re-recording the
 same thing gives no diff. Each recorded cassette is stamped with the hash of its
 interactions and of the scenario's ``upstream`` script (:mod:`harness.parity.replay.integrity`):
@@ -25,64 +25,9 @@ from typing import Any
 
 from .replay.http import CASSETTE_DIR
 from .scenarios import SCENARIO_DIR, Scenario, load_scenarios
+from .steps import upstream_steps
 
-__all__ = ["record_scenarios", "upstream_steps", "bedrock_steps", "local_stack"]
-
-
-def _reply_text(reply: Any) -> str:
-    from unified.backends.mock import format_fields
-
-    return reply if isinstance(reply, str) else format_fields(reply)
-
-
-def _answer_text(answer: Any) -> str:
-    return str(answer.get("text") or (_reply_text(answer["fields"]) if "fields" in answer else ""))
-
-
-def upstream_steps(scenario: Scenario) -> list[Any]:
-    """The scenario's ``upstream`` list as :mod:`harness.stack.upstream` steps.
-
-    ``{answer: {text | fields, tool_calls, thinking, refusal, logprobs, usage}}`` is a
-    rich answer (tool calls, reasoning, …); ``{reply: ...}`` a plain text one.
-    """
-    from ..stack.upstream import Fault, Reply
-
-    steps: list[Any] = []
-    for step in scenario.upstream:
-        if "answer" in step:
-            answer = step["answer"]
-            calls = tuple(answer.get("tool_calls") or ())
-            steps.append(Reply(_answer_text(answer),
-                               answer.get("finish_reason") or ("tool_calls" if calls else "stop"),
-                               answer.get("usage"), calls, answer.get("thinking"),
-                               answer.get("refusal"), answer.get("logprobs")))
-        elif "reply" in step:
-            steps.append(Reply(_reply_text(step["reply"])))
-        elif "fault" in step:
-            steps.append(Fault(**step["fault"]))
-    return steps
-
-
-def bedrock_steps(scenario: Scenario) -> list[Any]:
-    """The scenario's ``upstream`` list as :mod:`harness.stack.moto_bedrock` steps (an
-    ``answer`` may set ``converse_stream``'s ``chunks`` and ``fail_after``)."""
-    from ..stack.moto_bedrock import BedrockFault, BedrockReply
-
-    steps: list[Any] = []
-    for step in scenario.upstream:
-        if "answer" in step:
-            answer = step["answer"]
-            calls = tuple(answer.get("tool_calls") or ())
-            steps.append(BedrockReply(_answer_text(answer),
-                                      "tool_use" if calls else "end_turn",
-                                      tool_calls=calls, thinking=answer.get("thinking"),
-                                      chunks=tuple(answer["chunks"]) if "chunks" in answer
-                                      else None, fail_after=answer.get("fail_after")))
-        elif "reply" in step:
-            steps.append(BedrockReply(_reply_text(step["reply"])))
-        elif "bedrock_fault" in step:
-            steps.append(BedrockFault(**step["bedrock_fault"]))
-    return steps
+__all__ = ["record_scenarios", "local_stack"]
 
 
 @contextmanager

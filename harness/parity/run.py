@@ -182,8 +182,8 @@ def _verdict(scenario: Scenario, reference: Observation, obs: Observation, kind:
 @contextmanager
 def _replay(scenario: Scenario, record: bool) -> Iterator[Any]:
     if scenario.backend == "bedrock":
-        from .recording import bedrock_steps
         from .replay.bedrock import bedrock_replay
+        from .steps import bedrock_steps
 
         with bedrock_replay(scenario.cassette, record=record,
                             steps=bedrock_steps(scenario) if record else ()) as log:

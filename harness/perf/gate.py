@@ -43,7 +43,6 @@ from .count import (
     Instrument,
     InstrumentError,
     Job,
-    PerCall,
     count_jobs,
     detect_instrument,
     per_call,
@@ -52,16 +51,15 @@ from .count import (
 from .measure import GateConfig, GateResult, PairResult, Subject, machine_info, measure_pair
 from .verdict import (
     ERROR,
-    FAIL,
     INCONCLUSIVE,
-    WAIT_LIMIT,
     Estimate,
+    judge_counts,
     median_interval,
     verdict,
 )
 
 __all__ = ["PairSpec", "PAIRS", "COUNT", "WALL", "CPU", "IMPORT_COUNT", "select_pairs", "run_gate",
-           "count_subjects", "register", "limit_of", "judge_counts", "measure_wall"]
+           "count_subjects", "limit_of", "measure_wall"]
 
 COUNT, WALL, CPU = "instructions", "wall", "cpu time"
 #: Counted instructions of whole fresh interpreters (the import pair).
@@ -173,25 +171,6 @@ def count_subjects(subjects: dict[str, dict[str, Any] | None], config: GateConfi
         found[label] = (zeros[0] if zeros else (zero or {})[label],
                         [counted[j.id] for j in mine if j.calls])
     return found
-
-
-def judge_counts(result: PairResult, base: PerCall, cand: PerCall, limit: float,
-                 floor: float = 0.0) -> None:
-    """Fill ``result`` from two per-call costs: the ratio, its interval (at least
-    ± ``floor`` of the estimate: what counts vary between gate runs), the verdict (an
-    added wait FAILs, see :data:`~harness.perf.verdict.WAIT_LIMIT`)."""
-    estimate, low, high = ratio_interval(base, cand)
-    ratio = Estimate(estimate, min(low, estimate * (1 - floor)),
-                     max(high, estimate * (1 + floor)))
-    result.estimate, result.low, result.high = ratio.estimate, ratio.low, ratio.high
-    result.baseline_cost, result.candidate_cost = base.as_dict(), cand.as_dict()
-    result.power = {"resolves": round(ratio.width, 5)}
-    result.status = verdict(ratio, limit)
-    result.detail = f"{cand.estimate:,.0f} vs {base.estimate:,.0f} instructions per call"
-    if cand.waits - base.waits >= WAIT_LIMIT:
-        result.status = FAIL
-        result.detail += (f"; blocks {cand.waits:.2f} times per call (baseline "
-                          f"{base.waits:.2f}): a wait instructions cannot price")
 
 
 def _judge_count_pairs(specs: list[PairSpec], config: GateConfig, instrument: Instrument,
@@ -350,10 +329,3 @@ def run_gate(config: GateConfig | None = None, patterns: Sequence[str] = (),
     machine["loadavg_after"] = machine_info()["loadavg"]
     return GateResult(config, [results[s.name] for s in specs], time.perf_counter() - start,
                       machine, instrument_info, subjects, raw)
-
-
-def register(*args: Any, **kwargs: Any) -> None:
-    """The CLI hook (:func:`harness.perf.cli.register`), kept here for ``__main__``."""
-    from .cli import register as register_cli
-
-    register_cli(*args, **kwargs)

@@ -37,6 +37,7 @@ from .count import (
     parse_perf,
 )
 from .measure import GateConfig, PairResult
+from .verdict import judge_counts
 
 __all__ = ["WAIT_RUNS", "count_statement", "statement_cost", "judge_import_pair",
            "mutant_code", "burn_instructions"]
@@ -108,8 +109,6 @@ def judge_import_pair(result: PairResult, baseline: str, candidate: str,
                       clean: PerCall | None = None) -> PerCall:
     """Fill ``result`` for ``candidate`` vs ``baseline`` statements; the baseline's cost
     may be given (``clean``, the self-test's clean candidate). Returns the candidate's."""
-    from .gate import judge_counts
-
     base = clean if clean is not None else statement_cost(baseline, instrument, config)
     cand = statement_cost(candidate, instrument, config,
                           repeats=1 if clean is not None else None)

@@ -16,8 +16,8 @@ from typing import Any
 from .measure import GateResult, PairResult
 from .subjects import dump_json
 
-__all__ = ["fmt_ratio", "gate_rows", "markdown_table", "gate_markdown", "write_gate_reports",
-           "fmt_cost"]
+__all__ = ["fmt_ratio", "gate_rows", "markdown_table", "gate_markdown", "selftest_markdown",
+           "write_gate_reports", "fmt_cost"]
 
 
 def fmt_ratio(pair: PairResult | dict[str, Any]) -> str:
@@ -64,6 +64,17 @@ def markdown_table(rows: Sequence[dict[str, str]]) -> str:
     return "\n".join(lines)
 
 
+def selftest_markdown(selftest: dict[str, Any]) -> str:
+    """The detection table as Markdown."""
+    rows = [{"pair": r["pair"], "mutant": r["mutant"], "instrument": r["instrument"],
+             "ratio [interval]": fmt_ratio(r), "limit": f"{r['limit']:.3f}",
+             "verdict": r["status"], "detected": "yes" if r["detected"] else "**no**"}
+            for r in selftest.get("rows", [])]
+    return (markdown_table(rows) + f"\n\nDetected {selftest.get('detected')} of "
+            f"{selftest.get('total')} injected slowdowns (mutated candidate vs the clean "
+            f"one, same run, limit {selftest.get('regression_limit', 0):.3f}).")
+
+
 def gate_markdown(result: GateResult, selftest: dict[str, Any] | None = None) -> str:
     """The perf section of the Markdown report: the table, how to read it, failures,
     and the self-test's detection table when given."""
@@ -85,8 +96,6 @@ def gate_markdown(result: GateResult, selftest: dict[str, Any] | None = None) ->
         if pair.status != "PASS":
             lines.append(f"- **{pair.name}** {pair.status}: {pair.detail}")
     if selftest:
-        from .selftest import selftest_markdown
-
         lines += ["", "### Self-test: injected slowdowns", "", selftest_markdown(selftest)]
     return "\n".join(lines)
 

@@ -36,15 +36,13 @@ from .gate import (
     IMPORT_COUNT,
     PairSpec,
     count_subjects,
-    judge_counts,
     measure_wall,
     select_pairs,
 )
 from .measure import GateConfig, GateResult, PairResult
-from .report import fmt_ratio, markdown_table
-from .verdict import ERROR, FAIL, verdict
+from .verdict import ERROR, FAIL, judge_counts, verdict
 
-__all__ = ["MUTANTS", "run_selftest", "selftest_markdown"]
+__all__ = ["MUTANTS", "run_selftest"]
 
 #: (name, share of the candidate's cost as extra work, seconds slept per call)
 MUTANTS: tuple[tuple[str, float, float], ...] = (("+3%", 0.03, 0.0), ("+10%", 0.10, 0.0),
@@ -161,14 +159,3 @@ def run_selftest(gate: GateResult, config: GateConfig, patterns: Sequence[str] =
     return {"regression_limit": 1.0 + config.regression,
             "instrument": instrument.name if instrument else None,
             "detected": detected, "total": len(rows), "rows": rows}
-
-
-def selftest_markdown(selftest: dict[str, Any]) -> str:
-    """The detection table as Markdown."""
-    rows = [{"pair": r["pair"], "mutant": r["mutant"], "instrument": r["instrument"],
-             "ratio [interval]": fmt_ratio(r), "limit": f"{r['limit']:.3f}",
-             "verdict": r["status"], "detected": "yes" if r["detected"] else "**no**"}
-            for r in selftest.get("rows", [])]
-    return (markdown_table(rows) + f"\n\nDetected {selftest.get('detected')} of "
-            f"{selftest.get('total')} injected slowdowns (mutated candidate vs the clean "
-            f"one, same run, limit {selftest.get('regression_limit', 0):.3f}).")

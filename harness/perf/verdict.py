@@ -22,8 +22,11 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .count import PerCall, ratio_interval
+from .measure import PairResult
+
 __all__ = ["PASS", "FAIL", "INCONCLUSIVE", "ERROR", "Estimate", "verdict", "median_interval",
-           "WAIT_LIMIT"]
+           "WAIT_LIMIT", "judge_counts"]
 
 PASS, FAIL, INCONCLUSIVE, ERROR = "PASS", "FAIL", "INCONCLUSIVE", "ERROR"
 #: A candidate that blocks this many more times per call than its baseline has gained a
@@ -81,3 +84,22 @@ def median_interval(ratios: Sequence[float], confidence: float = 0.95) -> Estima
     if k == 0:
         return Estimate(statistics.median(ordered), ordered[0], ordered[-1])
     return Estimate(statistics.median(ordered), ordered[k - 1], ordered[len(ordered) - k])
+
+
+def judge_counts(result: PairResult, base: PerCall, cand: PerCall, limit: float,
+                 floor: float = 0.0) -> None:
+    """Fill ``result`` from two per-call costs: the ratio, its interval (at least
+    ± ``floor`` of the estimate: what counts vary between gate runs), the verdict (an
+    added wait FAILs, see :data:`~harness.perf.verdict.WAIT_LIMIT`)."""
+    estimate, low, high = ratio_interval(base, cand)
+    ratio = Estimate(estimate, min(low, estimate * (1 - floor)),
+                     max(high, estimate * (1 + floor)))
+    result.estimate, result.low, result.high = ratio.estimate, ratio.low, ratio.high
+    result.baseline_cost, result.candidate_cost = base.as_dict(), cand.as_dict()
+    result.power = {"resolves": round(ratio.width, 5)}
+    result.status = verdict(ratio, limit)
+    result.detail = f"{cand.estimate:,.0f} vs {base.estimate:,.0f} instructions per call"
+    if cand.waits - base.waits >= WAIT_LIMIT:
+        result.status = FAIL
+        result.detail += (f"; blocks {cand.waits:.2f} times per call (baseline "
+                          f"{base.waits:.2f}): a wait instructions cannot price")

@@ -272,6 +272,22 @@ def _converse(self: Any) -> Any:
         "metrics": {"latencyMs": 0}})
 
 
+def _converse_stream(self: Any) -> Any:
+    """``BedrockRuntimeResponse.converse_stream``: the answer as an AWS event stream."""
+    from .moto_eventstream import CONTENT_TYPE, converse_stream_events, paced
+
+    params = {name: value for name in _CONVERSE_PARAMS
+              if (value := self._get_param(name)) is not None}
+    script = _current_script()
+    reply, tokens_in, tokens_out, _ = script.answer(
+        BedrockCall("converse_stream", self._get_param("modelId"), params))
+    events = converse_stream_events(reply.text, reply.chunks, reply.stop_reason, tokens_in,
+                                    tokens_out, reply.fail_after)
+    body = paced(events, reply.chunk_delay, script.sent) if reply.chunk_delay \
+        else b"".join(events)
+    return 200, {"Content-Type": CONTENT_TYPE}, body
+
+
 def check_moto() -> None:
     """Raise :class:`MotoIncompatibleError` unless moto is the pinned version with the internals."""
     from importlib.metadata import version
@@ -310,8 +326,6 @@ def install(script: BedrockScript | None = None) -> BedrockScript:
     from moto.bedrockruntime.models import BedrockRuntimeBackend
     from moto.bedrockruntime.responses import BedrockRuntimeResponse
 
-    from .moto_eventstream import converse_stream
-
     with _State.lock:
         if _State.script is None:
             _State.original_invoke_model = BedrockRuntimeBackend.__dict__["invoke_model"]
@@ -320,7 +334,7 @@ def install(script: BedrockScript | None = None) -> BedrockScript:
                 "converse_stream")
             BedrockRuntimeBackend.invoke_model = _invoke_model  # type: ignore[method-assign]
             BedrockRuntimeResponse.converse = _converse  # type: ignore[attr-defined]
-            BedrockRuntimeResponse.converse_stream = converse_stream  # type: ignore[attr-defined]
+            BedrockRuntimeResponse.converse_stream = _converse_stream  # type: ignore[attr-defined]
         _State.script = script if script is not None else BedrockScript()
         return _State.script
 

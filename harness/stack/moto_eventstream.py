@@ -1,4 +1,4 @@
-"""``converse_stream`` for the moto bedrock-runtime extension: the AWS event-stream encoding.
+"""The AWS event-stream encoding the moto bedrock-runtime extension answers ``converse_stream`` in.
 
 An event-stream message is ``total length (4 bytes, big-endian) | headers length (4) |
 CRC32 of those 8 bytes (4) | headers | payload | CRC32 of everything before (4)``; each
@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["converse_stream", "encode_message", "converse_stream_body", "converse_stream_events", "paced",
+__all__ = ["encode_message", "converse_stream_body", "converse_stream_events", "paced",
            "CONTENT_TYPE"]
 
 CONTENT_TYPE = "application/vnd.amazon.eventstream"
@@ -98,19 +98,3 @@ def paced(events: list[bytes], delay: float, sent: list[float]) -> Iterator[byte
         if content:
             first = False
             sent.append(time.perf_counter())
-
-
-def converse_stream(self: Any) -> Any:
-    """``BedrockRuntimeResponse.converse_stream``: the answer as an AWS event stream."""
-    from .moto_bedrock import _CONVERSE_PARAMS, BedrockCall, _current_script
-
-    params = {name: value for name in _CONVERSE_PARAMS
-              if (value := self._get_param(name)) is not None}
-    script = _current_script()
-    reply, tokens_in, tokens_out, _ = script.answer(
-        BedrockCall("converse_stream", self._get_param("modelId"), params))
-    events = converse_stream_events(reply.text, reply.chunks, reply.stop_reason, tokens_in,
-                                    tokens_out, reply.fail_after)
-    body = paced(events, reply.chunk_delay, script.sent) if reply.chunk_delay \
-        else b"".join(events)
-    return 200, {"Content-Type": CONTENT_TYPE}, body

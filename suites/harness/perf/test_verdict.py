@@ -72,8 +72,8 @@ def test_instruction_totals_are_read_from_cachegrind_and_perf_output() -> None:
 
 
 def test_a_counted_ratio_carries_at_least_the_run_to_run_floor() -> None:
-    from harness.perf.gate import judge_counts
     from harness.perf.measure import PairResult
+    from harness.perf.verdict import judge_counts
 
     same = per_call(JobCount(0, 0, 0), [JobCount(1_000_000, 0, 0)] * 2, 100)
     near = per_call(JobCount(0, 0, 0), [JobCount(1_048_000, 0, 0)] * 2, 100)
