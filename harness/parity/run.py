@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from .adapters import RunEnv, available_implementations
-from .adapters.base import WireCounter
 from .differences import Difference, load_differences
 from .observation import Observation
 from .scenarios import (
@@ -207,10 +206,10 @@ def observe(implementation: Any, scenario: Scenario, *, record: bool = False,
     with tempfile.TemporaryDirectory(prefix="parity-") as tmp, replay as log:
         if shared is not None:
             log.rewind()
-        env = RunEnv(gateway_uri=gateway_uri, upstream_base_url=upstream_url, workdir=Path(tmp))
+        env = RunEnv(gateway_uri=gateway_uri, upstream_base_url=upstream_url, workdir=Path(tmp),
+                     wire=log.events)
         if before_run is not None:
             before_run()
-        WireCounter.count = staticmethod(lambda: len(log.events))  # type: ignore[method-assign]
         start = time.perf_counter()
         try:
             implementation.setup(scenario, env)
@@ -219,10 +218,7 @@ def observe(implementation: Any, scenario: Scenario, *, record: bool = False,
             observation = Observation(implementation.name, scenario.id,
                                       setup_error=f"{type(exc).__name__}: {exc}")
         finally:
-            try:
-                implementation.teardown()
-            finally:
-                WireCounter.count = staticmethod(lambda: 0)  # type: ignore[method-assign]
+            implementation.teardown()
         observation.wall_time = time.perf_counter() - start
         observation.wire = list(log.events)
         observation.delays = list(env.sleep.delays)

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from ..observation import CallOutcome, Observation, error_category
+from ..observation import CallOutcome, Observation, WireEvent, error_category
 from ..scenarios import Scenario
 
-__all__ = ["Implementation", "RunEnv", "SleepRecorder", "WireCounter", "call_outcome", "seams",
+__all__ = ["Implementation", "RunEnv", "SleepRecorder", "call_outcome", "seams",
            "outcomes", "batch_outcomes", "error_outcome", "as_is", "prediction_fields",
            "FAKE_API_KEY", "DEFAULT_ROUTE", "DIRECT_MODEL"]
 
@@ -43,7 +43,8 @@ class RunEnv:
     """Where an implementation's traffic goes and where it may keep files.
 
     During replay the URLs need not be live (vcrpy and moto answer in-process); during
-    recording they point at the local stack.
+    recording they point at the local stack. ``wire`` is the run's wire log: every request
+    the replay has answered so far, appended to as the implementation sends them.
     """
 
     gateway_uri: str
@@ -51,6 +52,11 @@ class RunEnv:
     workdir: Path
     sleep: SleepRecorder = field(default_factory=SleepRecorder)
     clock: Callable[[], float] = field(default=lambda: 0.0)
+    wire: Sequence[WireEvent] = ()
+
+    def wire_requests(self) -> int:
+        """How many wire requests the run has sent so far."""
+        return len(self.wire)
 
 
 @runtime_checkable
@@ -74,12 +80,6 @@ class Implementation(Protocol):
         ...
 
 
-class WireCounter:
-    """How many wire requests the active replay has seen (set by the runner)."""
-
-    count: Callable[[], int] = staticmethod(lambda: 0)
-
-
 def error_outcome(exc: BaseException, wire_requests: int = 0) -> CallOutcome:
     """The canonical outcome of a call that raised ``exc``."""
     return CallOutcome(error_class=type(exc).__name__, error_category=error_category(exc),
@@ -88,23 +88,25 @@ def error_outcome(exc: BaseException, wire_requests: int = 0) -> CallOutcome:
                        if type(exc).__name__ == "ValidationError" else None)
 
 
-def call_outcome(func: Callable[[], Any], outputs: Callable[[Any], Any]) -> CallOutcome:
+def call_outcome(env: RunEnv, func: Callable[[], Any],
+                 outputs: Callable[[Any], Any]) -> CallOutcome:
     """Run one call; capture its outputs or its exception in canonical form, and how
-    many wire requests it made."""
-    before = WireCounter.count()
+    many wire requests it made (read from the run's wire log, ``env.wire``)."""
+    before = env.wire_requests()
     try:
         result = func()
     except Exception as exc:  # noqa: BLE001 - the harness observes every failure
-        return error_outcome(exc, WireCounter.count() - before)
-    return CallOutcome(outputs=outputs(result), wire_requests=WireCounter.count() - before)
+        return error_outcome(exc, env.wire_requests() - before)
+    return CallOutcome(outputs=outputs(result), wire_requests=env.wire_requests() - before)
 
 
-def outcomes(calls: Iterable[Mapping[str, Any]], run: Callable[[dict[str, Any]], Any],
+def outcomes(env: RunEnv, calls: Iterable[Mapping[str, Any]],
+             run: Callable[[dict[str, Any]], Any],
              outputs: Callable[[Any], Any] | None = None) -> list[CallOutcome]:
     """``run(inputs)`` for each call's inputs, each outcome captured (outputs default to
     the prediction's fields)."""
     shape = outputs or prediction_fields
-    return [call_outcome(functools.partial(run, dict(c)), shape) for c in calls]
+    return [call_outcome(env, functools.partial(run, dict(c)), shape) for c in calls]
 
 
 def batch_outcomes(results: Iterable[Any]) -> list[CallOutcome]:

@@ -137,11 +137,13 @@ class NativeUnifiedAdapter:
 
     def __init__(self) -> None:
         self.wrapper: Any = None
+        self.env: RunEnv | None = None
 
     def setup(self, scenario: Scenario, env: RunEnv) -> None:
         """Build the wrapper for the scenario's backend with the recording clock."""
         from unified import Clock, UnifiedDSPyWrapper
 
+        self.env = env
         self.wrapper = UnifiedDSPyWrapper(unified_config_for(scenario, env),
                                           clock=Clock(sleep=env.sleep))
 
@@ -156,21 +158,22 @@ class NativeUnifiedAdapter:
         return observation
 
     def _calls(self, scenario: Scenario) -> list[CallOutcome]:
-        w = self.wrapper
+        w, env = self.wrapper, self.env
+        assert env is not None
         kind = "chain_of_thought" if scenario.program == "chain_of_thought" else "predict"
         if scenario.program == "backend_query":
             from unified import LMRequest, Message
 
             params = {"temperature": w.config.temperature, "max_tokens": w.config.max_tokens}
-            return outcomes(scenario.calls, lambda c: w.pipeline.complete(LMRequest(
+            return outcomes(env, scenario.calls, lambda c: w.pipeline.complete(LMRequest(
                 w.config.model, (Message("user", c["prompt"]),), params=params)),
                 lambda response: {"content": response.text})
         if scenario.program == "stream":
             from .streaming import stream_outcomes
 
-            return stream_outcomes(w, scenario.calls)
+            return stream_outcomes(w, scenario.calls, env)
         if scenario.program == "mcp_tool":
-            return outcomes(scenario.calls, functools.partial(self._mcp, scenario), as_is)
+            return outcomes(env, scenario.calls, functools.partial(self._mcp, scenario), as_is)
         if scenario.program in ("tool_call", "react"):
             return self._tool_program(scenario)
         if scenario.pattern == "dynamic":
@@ -184,7 +187,7 @@ class NativeUnifiedAdapter:
             modules[0].program.demos = _demos(scenario)
         if scenario.program == "chain":
             chained = w.chain(*modules)
-            return outcomes(scenario.calls, lambda c: chained(**c))
+            return outcomes(env, scenario.calls, lambda c: chained(**c))
         if scenario.program == "batch":
             return batch_outcomes(w.batch(modules[0], list(scenario.calls), max_workers=1))
         if scenario.program == "structured":
@@ -194,8 +197,8 @@ class NativeUnifiedAdapter:
                 with dspy.context(adapter=dspy.JSONAdapter()):
                     return modules[0].predict(**resolve_inputs(call))
 
-            return outcomes(scenario.calls, structured)
-        return outcomes(scenario.calls, lambda c: modules[0].predict(**resolve_inputs(c)))
+            return outcomes(env, scenario.calls, structured)
+        return outcomes(env, scenario.calls, lambda c: modules[0].predict(**resolve_inputs(c)))
 
     def _tool_program(self, scenario: Scenario) -> list[CallOutcome]:
         """``tool_call``: a native tool-call signature (``tools: list[dspy.Tool]`` in,
@@ -230,7 +233,8 @@ class NativeUnifiedAdapter:
                 turns.append({**call, "outputs": executed(prediction.outputs, tools)})
             return prediction
 
-        return outcomes(scenario.calls, run, _tool_outputs)
+        assert self.env is not None
+        return outcomes(self.env, scenario.calls, run, _tool_outputs)
 
     def _mcp(self, scenario: Scenario, inputs: dict[str, Any]) -> dict[str, Any]:
         from unified import mcp

@@ -133,26 +133,28 @@ class PatternAdapter:
         return observation
 
     def _calls(self, scenario: Scenario) -> list[CallOutcome]:
-        program = scenario.program
+        program, env = scenario.program, self.env
+        assert env is not None
         if self.pattern == "simple":
-            return outcomes(scenario.calls, functools.partial(self._simple_call, scenario), as_is)
+            return outcomes(env, scenario.calls, functools.partial(self._simple_call, scenario),
+                            as_is)
         if program == "backend_query":
             route = _route(scenario)
-            return outcomes(scenario.calls, lambda c: self.target.query(
+            return outcomes(env, scenario.calls, lambda c: self.target.query(
                 route, [{"role": "user", "content": c["prompt"]}]), _query_outputs)
         if self.pattern == "dynamic":
             module = self.ns.DynamicDSPyModule(self.ns.get_signature_class(scenario.registry_name))
-            return outcomes(scenario.calls, lambda c: self._in_lm(module, c))
+            return outcomes(env, scenario.calls, lambda c: self._in_lm(module, c))
         if self.pattern == "gateway":
             return self._dspy_calls(scenario)
         modules = [self._module(scenario, i, sig) for i, sig in enumerate(scenario.signatures)]
         if program == "chain":
             chained = self.target.chain(*modules)
-            return outcomes(scenario.calls, lambda c: chained(**c))
+            return outcomes(env, scenario.calls, lambda c: chained(**c))
         if program == "batch":
             return batch_outcomes(self.target.batch_process(modules[0], list(scenario.calls),
                                                             max_workers=1))
-        return outcomes(scenario.calls, lambda c: modules[0].predict(**c))
+        return outcomes(env, scenario.calls, lambda c: modules[0].predict(**c))
 
     def _module(self, scenario: Scenario, index: int, signature: str) -> Any:
         signature_obj = _signature(scenario, signature)
@@ -173,7 +175,8 @@ class PatternAdapter:
         program = kind(_signature(scenario, scenario.signatures[0]))
         if scenario.demos:
             program.demos = _demos(scenario)
-        return outcomes(scenario.calls, lambda c: self._in_lm(program, c))
+        assert self.env is not None
+        return outcomes(self.env, scenario.calls, lambda c: self._in_lm(program, c))
 
     def _in_lm(self, program: Callable[..., Any], inputs: dict[str, Any]) -> Any:
         """``program(**inputs)`` with the pattern's LM configured, as legacy code ran it."""

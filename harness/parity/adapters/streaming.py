@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..observation import CallOutcome
-from .base import WireCounter, error_outcome
+from .base import RunEnv, error_outcome
 
 __all__ = ["stream_outcomes"]
 
@@ -37,25 +37,25 @@ def _streamed(wrapper: Any, call: dict[str, Any]) -> dict[str, Any]:
     return {"chunks": chunks, "answer": assembler.response().text}
 
 
-def _one_call(wrapper: Any, call: dict[str, Any]) -> CallOutcome:
+def _one_call(wrapper: Any, call: dict[str, Any], env: RunEnv) -> CallOutcome:
     from unified.errors import StreamInterruptedError
 
-    before = WireCounter.count()
+    before = env.wire_requests()
     try:
         if call.get("stream", True):
             outputs = _streamed(wrapper, call)
         else:
             outputs = {"answer": wrapper.pipeline.complete(_request(wrapper, call)).text}
     except StreamInterruptedError as exc:
-        outcome = error_outcome(exc, WireCounter.count() - before)
+        outcome = error_outcome(exc, env.wire_requests() - before)
         outcome.outputs = {"chunks": [getattr(d, "text", "") for d in exc.chunks],
                            "answer": exc.partial_text}
         return outcome
     except Exception as exc:  # noqa: BLE001 - the harness observes every failure
-        return error_outcome(exc, WireCounter.count() - before)
-    return CallOutcome(outputs=outputs, wire_requests=WireCounter.count() - before)
+        return error_outcome(exc, env.wire_requests() - before)
+    return CallOutcome(outputs=outputs, wire_requests=env.wire_requests() - before)
 
 
-def stream_outcomes(wrapper: Any, calls: Any) -> list[CallOutcome]:
+def stream_outcomes(wrapper: Any, calls: Any, env: RunEnv) -> list[CallOutcome]:
     """The outcome of each call (see the module docstring)."""
-    return [_one_call(wrapper, dict(call)) for call in calls]
+    return [_one_call(wrapper, dict(call), env) for call in calls]
