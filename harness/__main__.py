@@ -39,7 +39,7 @@ __all__ = ["main", "cmd_parity", "cmd_record", "cmd_lint", "cmd_stamp", "cmd_rea
 def harness_errors() -> tuple[type[BaseException], ...]:
     """Errors that mean "the input or the environment is wrong": printed as one
     ``error:`` line each (exit 2), never as a traceback."""
-    from unified.errors import UnifiedError
+    from unified._errors import UnifiedError
 
     from .parity.importers.scrub import RulesError
     from .parity.merge import MergeError

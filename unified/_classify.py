@@ -1,4 +1,4 @@
-"""The one classification of failures onto :mod:`unified.errors`.
+"""The one classification of failures onto :mod:`unified._errors`.
 
 Every table that turns a native failure into a unified error lives here, with the one
 walk of a cause chain (:func:`causes`); the backends and the compat LM backend use it:
@@ -10,13 +10,13 @@ walk of a cause chain (:func:`causes`); the backends and the compat LM backend u
   else that is not 2xx (1xx, 3xx) -> ``ServerError``.
 - Bedrock error codes (:data:`BEDROCK_ERRORS`) and botocore's own exceptions
   (:func:`map_botocore_error`); unnamed codes fall back to the status table.
-- litellm exceptions (:func:`map_litellm_error`, table in :mod:`unified.backends.direct`).
+- litellm exceptions (:func:`map_litellm_error`, table in :mod:`unified._backends.direct`).
 - Exceptions of any SDK we do not import (:func:`classify_error`, for an explicit DSPy
   LM): a Bedrock code, then a status, then the built-in timeout/connection types, then
   known transient class-name fragments, on each exception of the cause chain.
 
 Messages never contain a secret: provider text goes through
-:func:`unified.backends.common.redact` first.
+:func:`unified._backends.common.redact` first.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .backends.common import parse_retry_after, redact, request_id_from
-from .errors import (
+from ._backends.common import parse_retry_after, redact, request_id_from
+from ._errors import (
     AuthError,
     BackendError,
     BadRequestError,
@@ -43,7 +43,7 @@ __all__ = ["BEDROCK_ERRORS", "cause_for", "causes", "classify_error", "error_for
            "map_botocore_error", "map_litellm_error", "unified_cause"]
 
 #: botocore failures are logged where they were logged before: the Bedrock backend's logger.
-_bedrock_log = logging.getLogger("unified.backends.bedrock")
+_bedrock_log = logging.getLogger("unified._backends.bedrock")
 
 
 def causes(exc: BaseException) -> Iterator[BaseException]:
@@ -82,7 +82,7 @@ def cause_for(exc: BaseException, secrets: Iterable[str | None]) -> BaseExceptio
 def error_for_status(status: int, detail: str, *, backend: str, endpoint: str,
                      request_id: str | None = None,
                      retry_after: float | None = None) -> BackendError:
-    """The :mod:`unified.errors` instance for an HTTP ``status`` (table in module doc)."""
+    """The :mod:`unified._errors` instance for an HTTP ``status`` (table in module doc)."""
     message = f"{backend}: HTTP {status} from {endpoint}: {detail}"
     if request_id:
         message += f" (request id {request_id})"

@@ -1,7 +1,7 @@
 """Reading config files (YAML or TOML) strictly.
 
-Private helper of :mod:`unified.config`. Every error is a
-:class:`~unified.errors.ConfigError` whose ``file`` is the path and whose message names
+Private helper of :mod:`unified._config`. Every error is a
+:class:`~unified._errors.ConfigError` whose ``file`` is the path and whose message names
 the file and line; it never quotes the offending line (it may hold a key). YAML is read
 with the safe loader plus two fixes to YAML 1.1's surprises: ``1e3`` is a number (as in
 YAML 1.2 and TOML), and a key given twice in one mapping is an error instead of the
@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from ._errors import ConfigError
 
 __all__ = ["read_config_file"]
 

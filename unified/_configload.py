@@ -1,8 +1,8 @@
 """Loading config dataclasses from plain dicts, and dumping them back.
 
-Private helper of :mod:`unified.config`. One strict path serves ``from_dict``,
+Private helper of :mod:`unified._config`. One strict path serves ``from_dict``,
 ``from_env`` and ``from_file``: unknown keys, wrong types, out-of-range values and
-redacted placeholders (``"***"``) are :class:`~unified.errors.ConfigError`\\ s naming
+redacted placeholders (``"***"``) are :class:`~unified._errors.ConfigError`\\ s naming
 the dotted field path.
 """
 
@@ -15,8 +15,8 @@ from dataclasses import Field, fields
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from ._errors import ConfigError, UnifiedError, error_class_by_name
 from ._validators import lookup_validator, registered_validators, validator_name
-from .errors import ConfigError, UnifiedError, error_class_by_name
 
 __all__ = ["REDACTED", "dump", "load", "redact_url"]
 
@@ -175,7 +175,7 @@ def _error_class(name: Any, path: str) -> type[UnifiedError]:
     try:
         return error_class_by_name(str(name))
     except KeyError:
-        raise ConfigError.for_field(path, name, "names of classes in unified.errors") from None
+        raise ConfigError.for_field(path, name, "names of classes in unified._errors") from None
 
 
 def _validator(item: Any, path: str) -> Callable[[str], bool]:
@@ -188,7 +188,7 @@ def _validator(item: Any, path: str) -> Callable[[str], bool]:
     raise ConfigError.for_field(path, item, f"a registered validator name ({allowed})")
 
 
-#: How each ``codec`` of the field metadata (see :mod:`unified.config`) is written and,
+#: How each ``codec`` of the field metadata (see :mod:`unified._config`) is written and,
 #: item by item, read (``fallbacks`` are read by :func:`load` itself).
 _DUMP: dict[str, Callable[[Any, bool], Any]] = {
     "error_names": lambda value, redact: [cls.__name__ for cls in value],

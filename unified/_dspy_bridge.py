@@ -13,14 +13,15 @@ Also here: the finish-reason table and the capability hints DSPy reads.
 from __future__ import annotations
 
 import functools
+import operator
 from pathlib import Path
 from typing import Any
 
 from . import _parts as cp  # canonical parts
+from ._backends.capabilities import Capabilities
 from ._logprobs import TokenLogprob, TopLogprob
 from ._request_config import DEFAULT_OPTIONS
-from .backends.capabilities import Capabilities
-from .types import (
+from ._types import (
     CallOptions,
     LMRequest,
     LMResponse,
@@ -39,6 +40,8 @@ __all__ = ["to_lm_request", "to_lm15_request", "to_dspy_response", "from_dspy_re
 CONFIG_PARAMS = ("max_tokens", "temperature", "top_p", "top_k", "seed", "frequency_penalty",
                  "presence_penalty", "response_format", "service_tier", "user_id", "store",
                  "logprobs", "probabilities")
+#: Every ``CONFIG_PARAMS`` value of an lm15 ``Config``, read in one call.
+_config_values = operator.attrgetter(*CONFIG_PARAMS)
 #: Provider and canonical finish reasons -> lm15's vocabulary.
 FINISH_REASONS = {"stop": "stop", "end_turn": "stop", "stop_sequence": "stop",
                   "length": "length", "max_tokens": "length", "tool_use": "tool_call",
@@ -83,19 +86,21 @@ def _part(part: Any) -> cp.Part:
         return cp.CitationPart(part.url, part.title, part.text, cont)
     if kind == "data":
         return cp.DataPart(part.value, part.probabilities, part.method, cont)
-    from .errors import UnsupportedFeatureError
+    from ._errors import UnsupportedFeatureError
 
     raise UnsupportedFeatureError.for_feature(kind, carrier="a newer unified-dspy")
 
 
 def _convert_parts(parts: Any) -> tuple[cp.Part, ...]:
     if len(parts) == 1 and parts[0].type == "text" and not parts[0].continuation:
-        return (cp.TextPart(parts[0].text),)
+        return (cp.TextPart.of(parts[0].text),)
     return tuple(_part(p) for p in parts)
 
 
 def _message(message: Any) -> Message:
-    return Message.of_parts(message.role, _convert_parts(message.parts), _cont(message.continuation))
+    states = message.continuation
+    return Message.of_parts(message.role, _convert_parts(message.parts),
+                            _cont(states) if states else ())
 
 
 def _tool(tool: Any) -> ToolSpec:
@@ -107,11 +112,10 @@ def _tool(tool: Any) -> ToolSpec:
 def to_lm_request(request: Any, model: str, options: CallOptions = DEFAULT_OPTIONS) -> LMRequest:
     """Translate a ``dspy.lm15.Request`` into a canonical :class:`LMRequest`."""
     cfg = request.config
-    params: dict[str, Any] = {}
-    for name in CONFIG_PARAMS:
-        value = getattr(cfg, name)
-        if value is not None:
-            params[name] = value
+    values = _config_values(cfg)      # one C call; most requests set none of them
+    params: dict[str, Any] = {} if values.count(None) == len(CONFIG_PARAMS) else {
+        name: value for name, value in zip(CONFIG_PARAMS, values, strict=True)
+        if value is not None}
     if cfg.stop:
         params["stop"] = list(cfg.stop)
     if cfg.extensions:
@@ -122,7 +126,7 @@ def to_lm_request(request: Any, model: str, options: CallOptions = DEFAULT_OPTIO
         system = tuple(_part(p) for p in system)
     choice, reasoning, cache = cfg.tool_choice, cfg.reasoning, cfg.cache
     return LMRequest.of_fields(
-        model=model, messages=tuple(_message(m) for m in request.messages), system=system,
+        model=model, messages=tuple(map(_message, request.messages)), system=system,
         params=params, tools=tuple(_tool(t) for t in request.tools) if request.tools else (),
         tool_choice=None if choice is None else ToolChoice(choice.mode, choice.allowed,
                                                            choice.parallel),

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from ._dspy_bridge import FINISH_REASONS, _lm15, to_lm15_usage
+from ._errors import UnsupportedFeatureError
 from ._parts import CitationPart
 from ._stream import Delta, PartDelta, StreamEnd, TextDelta, ThinkingDelta, ToolCallDelta
-from .errors import UnsupportedFeatureError
 
 __all__ = ["EventMapper", "lm15_events", "alm15_events"]
 

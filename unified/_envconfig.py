@@ -1,6 +1,6 @@
 """Typed coercion of raw values (dicts, env strings, files) into config fields.
 
-Private helper of :mod:`unified.config`: keeps the dataclasses readable and puts every
+Private helper of :mod:`unified._config`: keeps the dataclasses readable and puts every
 "what type is this field and is this value of it" decision in one place.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 from ._configfile import read_config_file
 from ._environment import Environment
-from .errors import ConfigError
+from ._errors import ConfigError
 
 __all__ = ["coerce_field", "config_dict_from_env", "read_config_file", "NON_CONFIG_VARIABLES"]
 
@@ -113,7 +113,7 @@ def _from_env_text(tp: Any, text: str, name: str) -> Any:
 #: :meth:`UnifiedConfig.from_env` accepts them. Any other ``UNIFIED_*`` variable that
 #: names no field is a :class:`ConfigError` (a misspelling must not be ignored).
 NON_CONFIG_VARIABLES = frozenset({
-    "UNIFIED_ALLOW_MOCK",          # unified.backends.auto: allow the mock backend
+    "UNIFIED_ALLOW_MOCK",          # unified._backends.auto: allow the mock backend
     "UNIFIED_DATATABLE_ENGINE",    # datatable: pure / polars engine
     "UNIFIED_BENCH",               # suites/bench: run the benchmarks
     "UNIFIED_LOAD_THREADS",        # suites/reliability/test_load.py

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .config import UnifiedConfig
+    from ._config import UnifiedConfig
 
 __all__ = ["Environment", "PROVIDER_KEY_ENV", "environment", "process_environ", "set_default"]
 

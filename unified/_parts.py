@@ -58,6 +58,14 @@ class TextPart(_Textual):
 
     type: ClassVar[str] = "text"
 
+    @classmethod
+    def of(cls, text: str) -> TextPart:
+        """``TextPart(text)`` built without the per-field frozen ``__setattr__`` of
+        ``__init__`` (a translation's hot path)."""
+        part = object.__new__(cls)
+        object.__setattr__(part, "__dict__", {"text": text, "continuation": ()})
+        return part
+
 
 @dataclass(frozen=True)
 class MediaPart:

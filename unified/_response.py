@@ -1,4 +1,4 @@
-"""The canonical response and its token usage (re-exported by :mod:`unified.types`)."""
+"""The canonical response and its token usage (re-exported by :mod:`unified._types`)."""
 
 from __future__ import annotations
 
@@ -60,13 +60,8 @@ class Usage:
         return self.input_tokens + self.output_tokens
 
     def to_dict(self) -> dict[str, int]:
-        """JSON-ready form (unreported counters omitted)."""
-        out = {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
-        for name in _USAGE_OPTIONAL:
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
-        return out
+        """JSON-ready form (unreported counters omitted), in field order."""
+        return {name: value for name, value in self.__dict__.items() if value is not None}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Usage:
@@ -77,9 +72,6 @@ class Usage:
 
 #: The counts of a :class:`Usage` a backend's estimate leaves unreported.
 _UNREPORTED: dict[str, Any] = {f.name: f.default for f in fields(Usage)}
-
-_USAGE_OPTIONAL = ("cached_tokens", "cache_write_tokens", "reasoning_tokens",
-                   "input_audio_tokens", "output_audio_tokens", "reported_total")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Per-call options set for a block of code: ``bypass_cache()`` and ``rollout(id)``.
 
-They scope DSPy calls: the engine (:mod:`unified.lm`), where a DSPy call enters the
+They scope DSPy calls: the engine (:mod:`unified._lm`), where a DSPy call enters the
 library, folds them into the request's :class:`~unified._request_config.CallOptions`
 (``cache=False``, ``salt``). The layers read only the request, never a context
 variable; a canonical request sent to a pipeline directly carries its own options.
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from ._request_config import CallOptions
 
-__all__ = ["bypass_cache", "rollout", "scoped"]
+__all__ = ["bypass_cache", "rollout", "scoped", "current"]
 
 _BYPASS: contextvars.ContextVar[bool] = contextvars.ContextVar("unified_cache_bypass",
                                                                default=False)
@@ -51,3 +51,9 @@ def scoped(options: CallOptions) -> CallOptions:
         return options
     return dataclasses.replace(options, cache=options.cache and not bypass,
                                salt=salt if salt is not None else options.salt)
+
+
+def current() -> tuple[bool, str | None]:
+    """``(bypass, salt)`` of the enclosing blocks: whether a ``bypass_cache()`` block is
+    active, and the ``rollout()`` salt (None outside any)."""
+    return _BYPASS.get(), _ROLLOUT.get()

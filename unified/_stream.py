@@ -12,7 +12,7 @@ A stream is a sequence of deltas ending with exactly one :class:`StreamEnd`::
 - :class:`StreamEnd`: the finish reason, usage and response id (``None`` usage: not
   reported, estimated by the assembler).
 
-:class:`StreamAssembler` folds deltas into the :class:`~unified.types.LMResponse` the
+:class:`StreamAssembler` folds deltas into the :class:`~unified._types.LMResponse` the
 same call would have returned without streaming; :func:`response_deltas` is the
 inverse (one delta per part), used to serve a backend that cannot stream as one
 chunk; :func:`replay_deltas` replays a stored answer (a cache hit) with its text cut

@@ -1,6 +1,6 @@
 """What one call learned on its way through the stack, as immutable values.
 
-Each layer of the stack (:mod:`unified.stack`) returns the response of the layer it
+Each layer of the stack (:mod:`unified._stack`) returns the response of the layer it
 wraps with a *new* :class:`CallTrace` (``response.trace``), or, when the call fails,
 attaches one to the error (:func:`trace_of`). Nothing is written into a shared bag:
 the retry layer starts the trace with its attempts and waits, the fallback layer joins
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .types import BackendIdentity, LMRequest, LMResponse
+    from ._types import BackendIdentity, LMRequest, LMResponse
 
 __all__ = ["Attempt", "CallTrace", "CallRecord", "EMPTY_TRACE", "TraceStep", "trace_of",
            "with_trace", "attach_trace"]

@@ -101,7 +101,7 @@ def validator_fingerprint(func: Validator) -> str:
 
 def rules_fingerprint(validation: Any) -> str:
     """The validation part of a cache key: every rule, custom validators by fingerprint."""
-    from .types import canonical_json
+    from ._types import canonical_json
 
     if validation is None:
         return ""

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import UnifiedError
+from ._errors import UnifiedError
 
 __all__ = ["ToolCallError", "tool_definition", "tool_result", "MCPToolset", "build_server",
            "serve_stdio", "main"]
@@ -211,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--name", default="unified-dspy", help="the server name")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)  # stderr: stdout carries the protocol
-    from .wrapper import UnifiedDSPyWrapper
+    from ._wrapper import UnifiedDSPyWrapper
 
     with UnifiedDSPyWrapper() as wrapper:
         serve_stdio(wrapper, dict(args.tool) or DEFAULT_TOOLS, name=args.name)

@@ -65,26 +65,26 @@ def _module(path: str) -> Any:
 
 
 def _retry_off_by_one(stack: ExitStack) -> None:
-    from unified.config import RetryConfig
+    from unified._config import RetryConfig
 
     stack.enter_context(mock.patch.object(RetryConfig, "attempts",
                                           property(lambda self: self.max_retries + 2)))
 
 
 def _cache_key_drops_messages(stack: ExitStack) -> None:
-    cache = _module("unified.features.cache")
+    cache = _module("unified._features.cache")
     _wrap(stack, cache, "cache_key", lambda orig: lambda request, identity, **kw: orig(
         dataclasses.replace(request, messages=()), identity, **kw))
 
 
 def _default_temperature(stack: ExitStack) -> None:
-    lm = _module("unified.lm")
+    lm = _module("unified._lm")
     _wrap(stack, lm, "build_dspy_lm", lambda orig: lambda pipeline, model, **kw: orig(
         pipeline, model, **{**kw, "temperature": kw.get("temperature") or 0.5}))
 
 
 def _validation_order_swapped(stack: ExitStack) -> None:
-    validation = _module("unified.features.validation")
+    validation = _module("unified._features.validation")
 
     def make(orig: Callable[..., Any]) -> Callable[..., Any]:
         def swapped(text: str, config: Any) -> tuple[bool, str]:
@@ -98,7 +98,7 @@ def _validation_order_swapped(stack: ExitStack) -> None:
 
 
 def _retry_after_ignored(stack: ExitStack) -> None:
-    from unified.features.retry import Retrying
+    from unified._features.retry import Retrying
 
     stack.enter_context(mock.patch.object(
         Retrying, "delay", lambda self, k, error: self.config.backoff(k)))
@@ -119,28 +119,28 @@ def _fallback_dict_raises(stack: ExitStack) -> None:
 
 
 def _usage_not_counted(stack: ExitStack) -> None:
-    from unified.backends.base import BaseBackend
-    from unified.types import Usage
+    from unified._backends.base import BaseBackend
+    from unified._types import Usage
 
     _wrap(stack, BaseBackend, "response", lambda orig: lambda self, *a, **kw: dataclasses.replace(
         orig(self, *a, **kw), usage=Usage(0, 0)))
 
 
 def _system_prompt_changed(stack: ExitStack) -> None:
-    lm = _module("unified.lm")
+    lm = _module("unified._lm")
     _wrap(stack, lm, "to_lm_request", lambda orig: lambda request, model: (lambda r: (
         dataclasses.replace(r, system=(r.system or "") + "\nBe brief.")))(orig(request, model)))
 
 
 def _cache_disabled(stack: ExitStack) -> None:
-    from unified.features.cache import ResponseCache
+    from unified._features.cache import ResponseCache
 
     stack.enter_context(mock.patch.object(ResponseCache, "lookup", lambda self, key: None))
 
 
 def _permanent_errors_retried(stack: ExitStack) -> None:
-    from unified.errors import UnifiedError
-    from unified.features.retry import Retrying
+    from unified._errors import UnifiedError
+    from unified._features.retry import Retrying
 
     def make(orig: Callable[..., Any]) -> Callable[..., Any]:
         def init(self: Any, inner: Any, config: Any = None, **kwargs: Any) -> None:
@@ -152,26 +152,26 @@ def _permanent_errors_retried(stack: ExitStack) -> None:
 
 
 def _backoff_factor_ignored(stack: ExitStack) -> None:
-    from unified.config import RetryConfig
+    from unified._config import RetryConfig
 
     stack.enter_context(mock.patch.object(RetryConfig, "backoff",
                                           lambda self, k: min(self.base_delay, self.max_delay)))
 
 
 def _batch_order_reversed(stack: ExitStack) -> None:
-    from unified.wrapper import UnifiedDSPyWrapper
+    from unified._wrapper import UnifiedDSPyWrapper
 
     _wrap(stack, UnifiedDSPyWrapper, "batch",
           lambda orig: lambda self, *a, **kw: list(reversed(orig(self, *a, **kw))))
 
 
 def _bedrock_invoke_max_tokens(stack: ExitStack) -> None:
-    bedrock = _module("unified.backends.bedrock")
+    bedrock = _module("unified._backends.bedrock")
     stack.enter_context(mock.patch.dict(bedrock._INVOKE_DEFAULTS, {"max_tokens": 1024}))
 
 
 def _legacy_route_lost(stack: ExitStack) -> None:
-    from unified.config import GatewayRoute
+    from unified._config import GatewayRoute
 
     mapping = _module("unified.compat.mapping")
     _wrap(stack, mapping, "_gateway_fields", lambda orig: lambda *a, **kw: {

@@ -11,7 +11,7 @@ __all__ = ["upstream_steps", "bedrock_steps"]
 
 
 def _reply_text(reply: Any) -> str:
-    from unified.backends.mock import format_fields
+    from unified._backends.mock import format_fields
 
     return reply if isinstance(reply, str) else format_fields(reply)
 

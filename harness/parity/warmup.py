@@ -15,7 +15,7 @@ __all__ = ["PRELOADED", "preload"]
 
 #: Modules the replay of every HTTP scenario needs.
 PRELOADED = ("litellm", "vcr", "harness.parity.adapters", "harness.parity.replay.http",
-             "unified.backends.direct", "unified.backends.gateway")
+             "unified._backends.direct", "unified._backends.gateway")
 
 
 def preload() -> list[str]:

@@ -1,6 +1,6 @@
 """The disk cache store against ``diskcache`` (JSON values), measured the same way.
 
-``python -m harness.perf.diskstore_compare`` prints, for :class:`unified.features.diskstore.
+``python -m harness.perf.diskstore_compare`` prints, for :class:`unified._features.diskstore.
 DiskStore` and ``diskcache.Cache(disk=diskcache.JSONDisk)``:
 
 - ``set``/``get`` microseconds per operation in one process (the cache layer's value
@@ -40,7 +40,7 @@ def _value(key: int, writer: int = 0, op: int = 0) -> dict[str, Any]:
 
 class _Ours:
     def __init__(self, directory: str, cap_mb: float) -> None:
-        from unified.features.diskstore import DiskStore
+        from unified._features.diskstore import DiskStore
 
         self.store = DiskStore(directory, max_size_mb=cap_mb, ttl_seconds=TTL)
 

@@ -174,8 +174,8 @@ def _prepare() -> None:
     dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
     import pkgutil
 
+    import unified._wrapper  # noqa: F401
     import unified.compat
-    import unified.wrapper  # noqa: F401
 
     for info in pkgutil.iter_modules(unified.compat.__path__, "unified.compat."):
         importlib.import_module(info.name)

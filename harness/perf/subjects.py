@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 IMPORT_STATEMENTS: Mapping[str, str] = {
     "dspy": "import dspy",
     "unified": "import unified",
-    "unified+dspy": "import unified, unified.wrapper, dspy",
+    "unified+dspy": "from unified import UnifiedDSPyWrapper; import dspy",
 }
 
 
@@ -58,7 +58,7 @@ class Workload:
 
 def answer_text(fields: Mapping[str, str] | None = None) -> str:
     """A completion DSPy's ChatAdapter parses into ``fields`` (default: one answer)."""
-    from unified.backends.mock import format_fields
+    from unified._backends.mock import format_fields
 
     return format_fields(fields or {"answer": "forty two"})
 
@@ -136,7 +136,7 @@ def unified_workload(text: str | None = None, *, cache: bool = True,
     )
 
     answer = text or answer_text()
-    from unified.config import MetricsConfig
+    from unified._config import MetricsConfig
 
     config = UnifiedConfig(backend=BackendType.MOCK, retry=RetryConfig() if retry else None,
                            validation=ValidationConfig(min_length=1) if validation else None,
@@ -207,7 +207,7 @@ def cache_workloads(directory: str | None = None, *, latency: float = 0.0
     store), ``memory hit`` and ``disk hit`` (a second pipeline on the same directory
     with its memory layer off)."""
     from unified import BackendType, CacheConfig, MockBackend, UnifiedConfig
-    from unified.pipeline import Pipeline
+    from unified._pipeline import Pipeline
 
     text = answer_text()
     tmp = tempfile.TemporaryDirectory(prefix="perf-cache-") if directory is None else None
@@ -253,7 +253,7 @@ def http_workloads(upstream_url: str, *, direct: bool = False) -> dict[str, Work
     import httpx
 
     from unified import BackendType, GatewayRoute, UnifiedConfig
-    from unified.backends.gateway import GatewayBackend
+    from unified._backends.gateway import GatewayBackend
 
     request = sample_request()
     gateway = GatewayBackend(UnifiedConfig(backend=BackendType.GATEWAY, gateway_uri=upstream_url,
@@ -279,7 +279,7 @@ def http_workloads(upstream_url: str, *, direct: bool = False) -> dict[str, Work
     found = {"raw": Workload("raw httpx", raw, close),
              "gateway": Workload("gateway backend", via_gateway)}
     if direct:
-        from unified.backends.direct import DirectBackend
+        from unified._backends.direct import DirectBackend
 
         backend = DirectBackend(UnifiedConfig(backend=BackendType.DIRECT, model="openai/chat",
                                               api_base=upstream_url.rstrip("/") + "/v1",

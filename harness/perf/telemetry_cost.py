@@ -38,7 +38,7 @@ def build(mode: str) -> Any:
         TelemetryConfig,
         UnifiedConfig,
     )
-    from unified.pipeline import Pipeline
+    from unified._pipeline import Pipeline
 
     telemetry = TelemetryConfig(enabled=mode != "off", record_content=mode == "sdk_content")
     if mode.startswith("sdk"):

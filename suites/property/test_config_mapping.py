@@ -34,11 +34,11 @@ from unified import (
     ValidationError,
     register_validator,
 )
-from unified.backends.bedrock import BedrockBackend
-from unified.backends.bedrock_models import FRIENDLY_MODEL_IDS
+from unified._backends.bedrock import BedrockBackend
+from unified._backends.bedrock_models import FRIENDLY_MODEL_IDS
+from unified._pipeline import Pipeline
 from unified.compat import configs, mapping
 from unified.compat.dspy_enhanced import SECURITY_FORBIDDEN_KEYWORDS as SECURITY_KEYWORDS
-from unified.pipeline import Pipeline
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -15,7 +15,7 @@ from unified._dspy_bridge import (
     to_lm15_request,
     to_lm_request,
 )
-from unified.types import LMResponse
+from unified._types import LMResponse
 
 TEXT = st.text(min_size=1, max_size=20)
 B64 = st.binary(min_size=1, max_size=40).map(lambda b: base64.b64encode(b).decode())

@@ -22,7 +22,7 @@ from unified import (
     UnifiedConfig,
     UnifiedDSPyWrapper,
 )
-from unified.features.diskstore import FILE_NAME
+from unified._features.diskstore import FILE_NAME
 
 
 def _wrapper(directory: str, backend: MockBackend | None = None) -> UnifiedDSPyWrapper:

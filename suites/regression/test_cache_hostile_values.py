@@ -23,9 +23,9 @@ from unified import (
     UnifiedConfig,
     UnifiedDSPyWrapper,
 )
-from unified.backends.mock import format_fields
-from unified.features.cache import ResponseCache, cache_key
-from unified.types import BackendIdentity
+from unified._backends.mock import format_fields
+from unified._features.cache import ResponseCache, cache_key
+from unified._types import BackendIdentity
 
 HOSTILE = b"caf\xe9 \xff\xfe".decode("utf-8", "surrogateescape")
 IDENTITY = BackendIdentity("mock", "mock://local", "mock-model")

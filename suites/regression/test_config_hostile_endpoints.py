@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from unified import ConfigError, UnifiedConfig
-from unified.backends.bedrock import BedrockBackend
+from unified._backends.bedrock import BedrockBackend
 
 BAD_URLS = ["http://[::1", "http://", "http://a b/", "http://127.0.0.1:99999", "http://x:y:z",
             "https://h\x00", "http://h:0"]

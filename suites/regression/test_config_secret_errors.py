@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from unified import ConfigError, UnifiedConfig
-from unified.errors import is_secret_name
+from unified._errors import is_secret_name
 
 SECRET_NUMBER = 123456789012345678
 SECRET_TEXT = "sk-live-abcdef0123456789"

@@ -91,7 +91,7 @@ def test_reasoning_effort_reaches_the_backend_and_the_cache_key() -> None:
 
 
 def _scripted() -> Any:
-    from unified.backends.mock import MockAnswer
+    from unified._backends.mock import MockAnswer
 
     return MockAnswer(text="calling", thinking="I should search",
                       tool_calls=[("search", {"q": "cats"})])

@@ -16,8 +16,8 @@ import pytest
 from harness.stack.moto_bedrock import BedrockFault
 from harness.stack.upstream import Fault
 from unified import AuthError, LMRequest, Message, ServerError, UnifiedConfig
-from unified.backends.bedrock import BedrockBackend
-from unified.backends.direct import DirectBackend
+from unified._backends.bedrock import BedrockBackend
+from unified._backends.direct import DirectBackend
 
 KEY = "sk-chain-regression-4f1e2d"
 AWS = {"aws_access_key_id": "AKIACHAINREGRESSION1", "aws_secret_access_key": "chain-secret-9a8b",

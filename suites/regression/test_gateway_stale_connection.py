@@ -18,7 +18,7 @@ import pytest
 
 from harness.stack.upstream import Fault, Reply, last_user_text
 from unified import LMRequest, Message, ServerError, UnifiedConfig
-from unified.backends.gateway import GatewayBackend
+from unified._backends.gateway import GatewayBackend
 
 REQUEST = LMRequest("m", [Message("user", "What is 2+2?")])
 TRIES = 12

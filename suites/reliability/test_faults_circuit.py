@@ -16,7 +16,7 @@ import pytest
 
 from harness.stack.upstream import Fault, Reply
 from suites.reliability.conftest import ReliabilityReport
-from unified.backends.mock import format_fields
+from unified._backends.mock import format_fields
 from unified.compat.configs import DSPyConfig
 from unified.compat.dspy_wrapper import CIRCUIT_OPEN, DSPyResult, DSPyWrapper
 

@@ -40,7 +40,7 @@ from unified import (
     ValidationConfig,
     ValidationError,
 )
-from unified.backends.mock import format_fields
+from unified._backends.mock import format_fields
 
 CALLS = 4
 GATEWAY_DOWN = UnifiedConfig(backend="gateway", gateway_uri=f"http://127.0.0.1:{closed_port()}",

@@ -47,9 +47,9 @@ from unified import (
     ValidationConfig,
     ValidationError,
 )
-from unified.backends.mock import format_fields
+from unified._backends.mock import format_fields
+from unified._config import SECTIONS
 from unified.compat.dspy_enhanced import SECURITY_FORBIDDEN_KEYWORDS as SECURITY_KEYWORDS
-from unified.config import SECTIONS
 from unified.migrate.cli import main as migrate_main
 
 HOSTILE = "hostile_inputs"

@@ -42,9 +42,9 @@ from unified import (
     UnifiedConfig,
     UnifiedDSPyWrapper,
 )
-from unified.backends.mock import format_fields
-from unified.features.cache import ResponseCache
-from unified.types import BackendIdentity
+from unified._backends.mock import format_fields
+from unified._features.cache import ResponseCache
+from unified._types import BackendIdentity
 
 THREADS = int(os.environ.get("UNIFIED_LOAD_THREADS", "16"))
 CALLS = int(os.environ.get("UNIFIED_LOAD_CALLS", "40"))

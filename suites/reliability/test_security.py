@@ -32,10 +32,10 @@ from suites.reliability.conftest import (
     ReliabilityReport,
 )
 from unified import CacheConfig, LMRequest, LMResponse, Message, UnifiedConfig, UnifiedDSPyWrapper
-from unified.backends.auto import build_backend
-from unified.backends.bedrock_models import resolve_model_id
-from unified.features.cache import ResponseCache, cache_key
-from unified.features.diskstore import FILE_NAME
+from unified._backends.auto import build_backend
+from unified._backends.bedrock_models import resolve_model_id
+from unified._features.cache import ResponseCache, cache_key
+from unified._features.diskstore import FILE_NAME
 
 BACKEND = "secret echoes"
 UPSTREAM_KEY = "sk-test-upstream-000"  # harness.stack.gateway.GatewayProcess's key, used to record
@@ -174,7 +174,7 @@ PATHLIKE = st.one_of(st.sampled_from(["../../etc/passwd", "/tmp/evil", "..\\..\\
 def test_path_like_text_never_names_a_file_outside_the_cache_directory(
         tmp_path_factory: pytest.TempPathFactory, model: str, text: str, label: str) -> None:
     root = tmp_path_factory.mktemp("isolation")
-    from unified.types import BackendIdentity
+    from unified._types import BackendIdentity
 
     layer = ResponseCache(CacheConfig(directory=str(root / "cache")), BackendIdentity(label, label, label))
     key = layer.key_for(LMRequest(model, (Message("user", text),)))

@@ -18,7 +18,7 @@ def test_the_override_reads_a_comma_separated_variable() -> None:
 
 
 def test_param_star_declares_every_parameter() -> None:
-    from unified.backends.gateway import GatewayBackend
+    from unified._backends.gateway import GatewayBackend
 
     backend = GatewayBackend(UnifiedConfig(backend="gateway", model="chat",
                                            gateway_uri="http://127.0.0.1:9",

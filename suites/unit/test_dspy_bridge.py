@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from dspy import lm15
 
+from unified._backends.capabilities import Capabilities
 from unified._dspy_bridge import (
     from_dspy_response,
     to_dspy_response,
     to_lm15_request,
     to_lm_request,
 )
-from unified.backends.capabilities import Capabilities
-from unified.lm import UnifiedEngine
-from unified.types import LMResponse, MediaPart, TextPart, ToolCallPart
+from unified._lm import UnifiedEngine
+from unified._types import LMResponse, MediaPart, TextPart, ToolCallPart
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\nfake-image-bytes").decode()
 PDF = base64.b64encode(b"%PDF-1.4 fake document").decode()

@@ -7,7 +7,7 @@ from dspy._vendor.lm15.result import StreamAccumulator
 
 from unified._dspy_stream import lm15_events
 from unified._stream import StreamEnd, TextDelta, ThinkingDelta, ToolCallDelta
-from unified.types import Usage
+from unified._types import Usage
 
 
 def test_a_stream_becomes_start_deltas_on_their_own_parts_and_end() -> None:

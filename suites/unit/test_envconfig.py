@@ -12,7 +12,7 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
-from unified.config import SECTIONS, UnifiedConfig
+from unified._config import SECTIONS, UnifiedConfig
 from unified._envconfig import NON_CONFIG_VARIABLES
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import builtins
 
 import pytest
 
-from unified import errors
+from unified import _errors as errors
 
 
 @pytest.mark.parametrize("name", [n for n in errors.__all__ if n[0].isupper()])

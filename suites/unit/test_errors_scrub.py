@@ -1,12 +1,12 @@
-"""``unified.errors.scrub``: the one redaction of provider text, error details and
+"""``unified._errors.scrub``: the one redaction of provider text, error details and
 recorded telemetry content."""
 
 from __future__ import annotations
 
 import pytest
 
-from unified.backends.common import DETAIL_LIMIT, redact
-from unified.errors import scrub
+from unified._backends.common import DETAIL_LIMIT, redact
+from unified._errors import scrub
 
 
 def test_a_configured_secret_is_replaced_wherever_it_appears() -> None:

@@ -9,8 +9,8 @@ from dspy.lm15 import Config, Request
 from dspy.lm15 import Message as DMessage
 
 from unified import LMResponse, MockBackend, UnifiedConfig, Usage
-from unified.lm import LM_PREFIX, build_dspy_lm, to_dspy_response, to_lm_request
-from unified.pipeline import Pipeline
+from unified._lm import LM_PREFIX, build_dspy_lm, to_dspy_response, to_lm_request
+from unified._pipeline import Pipeline
 
 
 def test_dspy_requests_become_canonical_requests() -> None:

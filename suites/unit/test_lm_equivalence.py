@@ -16,9 +16,9 @@ import dspy
 import pytest
 
 from unified import CacheConfig, MockBackend, UnifiedConfig, UnifiedDSPyWrapper
+from unified._backends.base import Capabilities
 from unified._dspy_bridge import capability_hints, to_dspy_response, to_lm_request
-from unified.backends.base import Capabilities
-from unified.types import LMRequest
+from unified._types import LMRequest
 
 
 class _PlainEngine:

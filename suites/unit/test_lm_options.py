@@ -8,8 +8,8 @@ import asyncio
 import dspy
 
 from unified import CacheConfig, MockBackend, UnifiedConfig, UnifiedDSPyWrapper
-from unified.backends.mock import MockAnswer
-from unified.types import CallOptions
+from unified._backends.mock import MockAnswer
+from unified._types import CallOptions
 
 
 def _wrapper(backend: MockBackend) -> UnifiedDSPyWrapper:
@@ -97,7 +97,7 @@ def test_json_adapter_sends_a_response_schema_when_the_backend_maps_it() -> None
 
 
 def test_a_passthrough_backend_is_not_advertised_a_response_schema() -> None:
-    from unified.backends.capabilities import Capabilities
+    from unified._backends.capabilities import Capabilities
 
     backend = MockBackend(['{"answer": "42"}'], capabilities=Capabilities.of((), any_param=True))
     with _wrapper(backend) as wrapper, dspy.context(adapter=dspy.JSONAdapter()):

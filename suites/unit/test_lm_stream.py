@@ -12,7 +12,7 @@ import pytest
 
 from harness.stack.upstream import Reply
 from unified import MockBackend, UnifiedConfig, UnifiedDSPyWrapper
-from unified.backends.mock import MockStream
+from unified._backends.mock import MockStream
 
 WORDS = tuple(f"w{i} " for i in range(1, 19))
 CHUNKS = ("[[ ## answer ## ]]\n", *WORDS, "\n\n[[ ## completed ## ]]")   # 20 chunks
@@ -119,7 +119,7 @@ def test_fifty_concurrent_async_streams_through_one_wrapper_keep_their_chunks_ap
     config = UnifiedConfig(backend="gateway", gateway_uri=gateway.gateway_url,
                            gateway_endpoint="chat")
     from unified._stream import TextDelta
-    from unified.types import LMRequest, Message
+    from unified._types import LMRequest, Message
 
     async def one(pipeline, tag: int) -> list[str]:
         request = LMRequest("m", [Message("user", f"stream #{tag}")])

@@ -31,7 +31,7 @@ def test_the_wheels_top_level_packages_are_unified_tlm_and_datatable_only(
 
 
 def test_the_wrapper_does_not_import_tlm_or_datatable() -> None:
-    code = ("import sys, unified, unified.features.metrics, unified.compat; "
+    code = ("import sys, unified, unified._features.metrics, unified.compat; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('unified_tlm', 'unified_datatable')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)

@@ -17,8 +17,8 @@ from unified import (
     ValidationConfig,
     ValidationError,
 )
-from unified.errors import FallbackExceptionGroup, TransientError
-from unified.pipeline import Pipeline
+from unified._errors import FallbackExceptionGroup, TransientError
+from unified._pipeline import Pipeline
 
 REQ = LMRequest("m", [Message("user", "q")])
 

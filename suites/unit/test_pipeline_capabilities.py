@@ -7,10 +7,10 @@ import base64
 import pytest
 
 from unified import CacheConfig, Clock, LMRequest, Message, MockBackend, UnifiedConfig
-from unified.backends.base import Capabilities
-from unified.errors import PermanentError, UnsupportedFeatureError
-from unified.pipeline import Pipeline
-from unified.types import MediaPart, Reasoning
+from unified._backends.base import Capabilities
+from unified._errors import PermanentError, UnsupportedFeatureError
+from unified._pipeline import Pipeline
+from unified._types import MediaPart, Reasoning
 
 IMAGE = MediaPart("image", "image/png", data=base64.b64encode(b"img").decode())
 

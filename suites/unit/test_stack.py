@@ -7,14 +7,14 @@ import threading
 
 import pytest
 
+from unified._backends.mock import MockBackend
 from unified._clock import Clock
-from unified.backends.mock import MockBackend
-from unified.config import CacheConfig, RetryConfig, UnifiedConfig, ValidationConfig
-from unified.errors import ServerError
-from unified.types import LMRequest, Message
-from unified.features.base import Layer, trace_of
-from unified.features.metrics import Metrics
-from unified.stack import build_stack, layers
+from unified._config import CacheConfig, RetryConfig, UnifiedConfig, ValidationConfig
+from unified._errors import ServerError
+from unified._features.base import Layer, trace_of
+from unified._features.metrics import Metrics
+from unified._stack import build_stack, layers
+from unified._types import LMRequest, Message
 
 REQ = LMRequest("m", [Message("user", "q")])
 
@@ -123,7 +123,7 @@ def test_the_async_fallback_joins_the_traces_of_every_backend_tried() -> None:
 
 
 def test_the_async_fallback_raises_the_group_when_all_are_down() -> None:
-    from unified.errors import FallbackExceptionGroup
+    from unified._errors import FallbackExceptionGroup
 
     stack = stack_of(AsyncMock(["p"], errors=[ServerError("a")]),
                      AsyncMock(["f"], errors=[ServerError("b")]),
@@ -156,7 +156,7 @@ def test_the_real_wait_of_the_async_path_is_awaited(monkeypatch) -> None:
 
 
 def test_a_trace_step_remembers_only_the_trace_it_was_given_last() -> None:
-    from unified.features.base import CallTrace, TraceStep
+    from unified._features.base import CallTrace, TraceStep
 
     step, first, second = TraceStep(), CallTrace(retry_sleep=1.0), CallTrace(retry_sleep=2.0)
     add = CallTrace.with_cache

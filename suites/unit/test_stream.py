@@ -11,7 +11,7 @@ from unified._stream import (
     ToolCallDelta,
     response_deltas,
 )
-from unified.types import (
+from unified._types import (
     CitationPart,
     Continuation,
     LMResponse,

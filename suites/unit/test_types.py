@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from unified import LMRequest, LMResponse, Message, Usage
+from unified._request_config import DEFAULT_OPTIONS
 
 
 def test_request_drops_none_params_and_canonicalises() -> None:
@@ -39,3 +42,11 @@ def test_a_text_response_built_by_of_text_equals_the_constructed_one() -> None:
 
 def test_counted_usage_equals_the_constructed_one() -> None:
     assert (Usage.counted(3, 4), Usage.counted(3, 4).total_tokens) == (Usage(3, 4), 7)
+
+
+def test_a_rewritten_request_no_longer_carries_its_source() -> None:
+    translated = LMRequest.of_fields(model="m", messages=(Message("user", "q"),), system=None,
+                                     params={}, tools=(), tool_choice=None, reasoning=None,
+                                     prompt_cache=None, options=DEFAULT_OPTIONS, source="dspy")
+    rewritten = dataclasses.replace(translated, params={"temperature": 0.5})
+    assert (translated.source, rewritten.source) == ("dspy", None)

@@ -1,7 +1,7 @@
 """Compatibility shims: the five legacy DSPy APIs and the provider factories, on the
 unified wrapper.
 
-Each shim maps its arguments onto a :class:`~unified.config.UnifiedConfig`
+Each shim maps its arguments onto a :class:`~unified._config.UnifiedConfig`
 (:mod:`unified.compat.mapping`) and delegates to :class:`~unified.UnifiedDSPyWrapper`;
 constructing one emits ``DeprecationWarning("<old> is deprecated; use <new>")`` pointing
 at the caller. Deliberate differences from the legacy behaviour are listed, with stable

@@ -1,7 +1,7 @@
 """Checks of legacy config fields: types and ranges, errors naming the *legacy* field.
 
 Used by :mod:`unified.compat.mapping`; every check raises
-:class:`~unified.errors.ConfigError` built with ``ConfigError.for_field`` (field, rejected
+:class:`~unified._errors.ConfigError` built with ``ConfigError.for_field`` (field, rejected
 value, what is allowed) and returns the value normalised.
 """
 
@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn
 
-from ..errors import ConfigError
+from .._errors import ConfigError
 
 __all__ = ["fail", "int_field", "number_field", "optional", "bool_field", "text_field",
            "secret_field", "url_field", "strings_field", "callables_field", "legacy_values",

@@ -3,8 +3,8 @@
 A legacy object may need several unified wrappers (one per module config, per gateway
 route, per Bedrock model); :class:`ShimRuntime` builds them on demand from
 ``UnifiedConfig`` values, all with the same backend injection, clock and extra layers
-(``guards``, see :func:`unified.stack.build_stack`), and all of them count their calls
-in one :class:`~unified.features.metrics.Metrics` (each wrapper's metered layer is
+(``guards``, see :func:`unified._stack.build_stack`), and all of them count their calls
+in one :class:`~unified._features.metrics.Metrics` (each wrapper's metered layer is
 given it: a call is counted once). :meth:`ShimRuntime.collect`
 gives the call records of the calls made inside a ``with`` block (cost, cache hits).
 """
@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..config import UnifiedConfig
-from ..features.base import CallRecord
-from ..features.metrics import Metrics
-from ..pipeline import Clock
-from ..wrapper import UnifiedDSPyWrapper
+from .._config import UnifiedConfig
+from .._features.base import CallRecord
+from .._features.metrics import Metrics
+from .._pipeline import Clock
+from .._wrapper import UnifiedDSPyWrapper
 
 __all__ = ["ShimRuntime", "clock_from", "LEGACY_METRIC_KEYS", "legacy_metrics",
            "BackendFactory"]

@@ -26,9 +26,10 @@ from typing import Any
 
 import dspy
 
-from ..config import UnifiedConfig
-from ..pipeline import Clock
-from ..wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper
+from .._config import MetricsConfig, UnifiedConfig
+from .._lm import AsyncUnifiedEngine, UnifiedEngine, unified_lm_class
+from .._pipeline import Clock, Pipeline
+from .._wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper, _reraise
 from ._deprecation import legacy_entry
 
 __all__ = ["DEFAULT_SIGNATURE_NAME", "SIGNATURE_REGISTRY", "AuditSummarySignature",
@@ -72,6 +73,15 @@ def get_signature_class(name: str) -> type[dspy.Signature]:
     return found if found is not None else SIGNATURE_REGISTRY[DEFAULT_SIGNATURE_NAME]
 
 
+def _stand_in(pipeline: Pipeline, model: str) -> Any:
+    """A unified LM over ``pipeline`` under ``model``, the model string of the LM it
+    stands in for: DSPy addresses its requests (and history) to that model, so the
+    backend passes them on as they are."""
+    return unified_lm_class()(model, engine=UnifiedEngine(pipeline, model),
+                              async_engine=AsyncUnifiedEngine(pipeline, model), cache=False,
+                              num_retries=0)
+
+
 class DynamicDSPyModule(dspy.Module):
     """Deprecated: use ``UnifiedDSPyWrapper().create_module(signature_cls)``."""
 
@@ -86,7 +96,7 @@ class DynamicDSPyModule(dspy.Module):
             self._wrapper = wrapper
             self._settings = (config, backend, clock)
             self._unified: UnifiedDSPyModule | None = None
-            self._by_lm: dict[int, tuple[Any, UnifiedDSPyModule]] = {}
+            self._by_lm: dict[int, tuple[Any, UnifiedDSPyModule, Any]] = {}
             self._lock = threading.Lock()
 
     @property
@@ -101,21 +111,45 @@ class DynamicDSPyModule(dspy.Module):
                 self._unified = self._wrapper.wrap_module(self.predictor)
             return self._unified
 
-    def _module_for(self, active_lm: Any) -> UnifiedDSPyModule:
-        """The unified module serving a call made while ``active_lm`` is configured."""
-        if active_lm is None or self._wrapper is not None or any(self._settings):
-            return self.unified
+    def _module_for(self, active_lm: Any) -> tuple[Any, UnifiedDSPyModule, Any]:
+        """``(active_lm, unified module, its LM)`` serving a call made while ``active_lm``
+        is configured: one per LM, over that LM as backend (built on its first call).
+        Its wrapper's metrics are off: nothing can read them (no ``get_metrics`` here)."""
         with self._lock:
             found = self._by_lm.get(id(active_lm))
             if found is None or found[0] is not active_lm:
                 from .lm_backend import DSPyLMBackend  # per new LM, not per call
 
                 backend = DSPyLMBackend(active_lm)
-                wrapper = UnifiedDSPyWrapper(UnifiedConfig(model=backend.model), backend=backend)
-                found = (active_lm, wrapper.wrap_module(self.predictor))
+                config = UnifiedConfig(model=backend.model,
+                                       metrics=MetricsConfig(enabled=False))
+                wrapper = UnifiedDSPyWrapper(config, backend=backend)
+                found = (active_lm, wrapper.wrap_module(self.predictor),
+                         _stand_in(wrapper.pipeline, backend.model))
                 self._by_lm[id(active_lm)] = found
-            return found[1]
+            return found
 
     def forward(self, **kwargs: Any) -> dspy.Prediction:
-        """Return the prediction for ``kwargs`` (through the unified pipeline)."""
-        return self._module_for(dspy.settings.lm).predict(**kwargs)
+        """Return the prediction for ``kwargs`` (through the unified pipeline).
+
+        A call answered by the configured DSPy LM hands :attr:`predictor` that LM's
+        unified LM as ``lm=`` (what ``dspy.Predict`` takes per call) rather than entering
+        a second ``dspy.context``; a call giving its own ``lm=``, or a predictor with an
+        LM set, runs the unified module as it is (their LM wins, as in DSPy).
+        """
+        # dspy.Module runs Python code on every attribute read: read the state once; and
+        # settings["lm"] skips the failed attribute lookup dspy.settings.lm goes through.
+        state = vars(self)
+        active = dspy.settings["lm"]
+        if active is None or state["_wrapper"] is not None or any(state["_settings"]):
+            return self.unified.predict(**kwargs)
+        found = state["_by_lm"].get(id(active))     # a dict read needs no lock
+        if found is None or found[0] is not active:
+            found = self._module_for(active)
+        predictor = state["predictor"]
+        if "lm" in kwargs or vars(predictor).get("lm") is not None:
+            return found[1].predict(**kwargs)
+        try:
+            return predictor(lm=found[2], **kwargs)
+        except Exception as exc:
+            _reraise(exc)

@@ -15,7 +15,7 @@ legacy class           legacy module            unified replacement
 =====================  =======================  ======================================
 
 They stay mutable dataclasses, as in the legacy code, but are strict: an unknown field,
-a wrong type or an out-of-range value raises :class:`~unified.errors.ConfigError`
+a wrong type or an out-of-range value raises :class:`~unified._errors.ConfigError`
 naming the field (the valid ranges are listed in :mod:`unified.compat.mapping`, which
 does the checking). Constructing one emits a ``DeprecationWarning`` pointing at the
 caller. ``to_unified()`` gives the unified equivalent; :mod:`unified.compat.mapping`
@@ -29,9 +29,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
+from .._config import DEFAULT_MODEL
 from .._configload import REDACTED
-from ..config import DEFAULT_MODEL
-from ..errors import ConfigError
+from .._errors import ConfigError
 from ._deprecation import legacy_entry
 from ._fields import rejected
 
@@ -160,7 +160,7 @@ class ValidationConfig(_Checked):
 
     def validate(self, text: str) -> tuple[bool, str]:
         """Apply the rules to ``text`` (the unified rules; codes of spec section 1)."""
-        from ..features.validation import validate_text
+        from .._features.validation import validate_text
 
         return validate_text(text, self.to_unified())
 

@@ -5,7 +5,7 @@ enhanced wrapper shim (:mod:`unified.compat.dspy_enhanced`) whose base config is
 Bedrock backend: ``BedrockConfig`` (or a plain dict with its keys) maps through
 :func:`unified.compat.mapping.bedrock_to_unified` -- region, credentials, and the
 default model resolved through the one friendly-name table
-(:mod:`unified.backends.bedrock_models`) plus the settings file's
+(:mod:`unified._backends.bedrock_models`) plus the settings file's
 ``aws.bedrock.model_mapping``, whose entries win. Calls use ``invoke_model`` with the
 legacy Anthropic messages body. ``create_bedrock_module(name, signature, model_id)``
 gives a module on another model (a unified wrapper of its own). Retry, cache,
@@ -29,12 +29,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .._backends.bedrock_models import FRIENDLY_MODEL_IDS
+from .._config import DEFAULT_MODEL
 from .._envconfig import read_config_file
-from ..backends.bedrock_models import FRIENDLY_MODEL_IDS
-from ..config import DEFAULT_MODEL
-from ..errors import ConfigError
-from ..features.pricing import price_per_1k
-from ..pipeline import Clock
+from .._errors import ConfigError
+from .._features.pricing import price_per_1k
+from .._pipeline import Clock
 from ._deprecation import legacy_entry, quiet
 from .configs import BedrockConfig
 from .dspy_enhanced import DSPyEnhancedWrapper, EnhancedModule
@@ -80,7 +80,7 @@ def _bedrock_factory(client: Any) -> Any:
         return None
 
     def build(config: Any) -> Any:
-        from ..backends.bedrock import BedrockBackend
+        from .._backends.bedrock import BedrockBackend
 
         return BedrockBackend(config, client=client)
 
@@ -117,7 +117,7 @@ class DSPyBedrockEnhancedWrapper(DSPyEnhancedWrapper):
             if self._client is None:
                 backend = self.unified.backend
                 if not hasattr(backend, "_bedrock_client"):  # an injected test backend
-                    from ..backends.bedrock import BedrockBackend
+                    from .._backends.bedrock import BedrockBackend
 
                     backend = BedrockBackend(self.unified.config)
                 self._client = backend._bedrock_client()

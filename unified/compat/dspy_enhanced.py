@@ -1,8 +1,8 @@
 """Shim of the legacy ``dspy_enhanced`` module (spec section 1) on the unified wrapper.
 
 ``DSPyEnhancedWrapper(retry_config, cache_config, validation_config, lm)`` maps its
-configs onto a :class:`~unified.config.UnifiedConfig` (:mod:`unified.compat.mapping`)
-and delegates every call to a :class:`~unified.wrapper.UnifiedDSPyWrapper`: retry,
+configs onto a :class:`~unified._config.UnifiedConfig` (:mod:`unified.compat.mapping`)
+and delegates every call to a :class:`~unified._wrapper.UnifiedDSPyWrapper`: retry,
 cache, validation and metrics are the unified pipeline's layers, not re-implemented
 here. Per-module configs given to ``create_module`` get a unified wrapper of their own;
 the calls of all of them are counted in one metrics object, so ``get_metrics()`` covers
@@ -20,7 +20,7 @@ Where the backend comes from:
   (``wrapper.lm``) lends its unified backend and config instead (no nested retries).
 - ``backend=<unified Backend>``: used as is (tests inject a ``MockBackend``).
 
-Test seams (keyword-only): ``clock`` (a :class:`~unified.pipeline.Clock`), or the
+Test seams (keyword-only): ``clock`` (a :class:`~unified._pipeline.Clock`), or the
 legacy ``sleep`` / ``timer`` / ``now``; ``backend``; ``config``. Presets are module
 functions returning the constructor's keyword arguments, as in the legacy module:
 ``DSPyEnhancedWrapper(**production())``. Deliberate differences are listed in
@@ -36,10 +36,10 @@ from typing import Any
 
 import dspy
 
-from ..config import UnifiedConfig
-from ..errors import ValidationError
-from ..pipeline import Clock, Pipeline
-from ..wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper
+from .._config import UnifiedConfig
+from .._errors import ValidationError
+from .._pipeline import Clock, Pipeline
+from .._wrapper import UnifiedDSPyModule, UnifiedDSPyWrapper
 from ._deprecation import legacy_entry, quiet
 from ._runtime import BackendFactory, ShimRuntime, clock_from, legacy_metrics
 from .configs import CacheConfig, RetryConfig, ValidationConfig

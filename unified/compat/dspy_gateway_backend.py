@@ -32,12 +32,12 @@ from typing import Any
 
 import dspy
 
-from ..backends.base import BaseBackend
-from ..errors import UnifiedError
-from ..lm import AsyncUnifiedEngine, UnifiedEngine
-from ..pipeline import Clock
-from ..types import BackendIdentity, LMRequest, LMResponse, Message
-from ..wrapper import UnifiedDSPyWrapper
+from .._backends.base import BaseBackend
+from .._errors import UnifiedError
+from .._lm import AsyncUnifiedEngine, UnifiedEngine
+from .._pipeline import Clock
+from .._types import BackendIdentity, LMRequest, LMResponse, Message
+from .._wrapper import UnifiedDSPyWrapper
 from ._deprecation import legacy_entry, quiet
 from ._runtime import ShimRuntime, clock_from
 from .configs import DSPyGatewayConfig
@@ -91,7 +91,7 @@ def _gateway_factory(transport: Any) -> Callable[[Any], Any] | None:
         return None
 
     def build(config: Any) -> Any:
-        from ..backends.gateway import GatewayBackend
+        from .._backends.gateway import GatewayBackend
 
         return GatewayBackend(config, transport=transport)
 

@@ -40,12 +40,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..backends.base import count_tokens
-from ..features.base import CallRecord, Layer
-from ..features.validation import output_text
+from .._backends.base import count_tokens
+from .._features.base import CallRecord, Layer
+from .._features.validation import output_text
+from .._pipeline import Clock
+from .._types import LMRequest, LMResponse
 from ..mcp import MCPToolset, ToolCallError
-from ..pipeline import Clock
-from ..types import LMRequest, LMResponse
 from ._deprecation import legacy_entry, quiet
 from ._runtime import ShimRuntime, clock_from
 from .configs import DSPyConfig
@@ -200,7 +200,7 @@ class DSPyWrapper:
             unified_config = dspy_config_to_unified(self.config)
             self.clock = clock_from(clock, sleep=sleep)
             if backend is None:
-                from ..backends.auto import build_backend
+                from .._backends.auto import build_backend
 
                 factory = _gateway_factory(transport)
                 backend = (factory(unified_config) if factory is not None

@@ -7,7 +7,7 @@ unified wrapper itself never raises them, so they live here, beside the shims
 
 from __future__ import annotations
 
-from ..errors import UnifiedError
+from .._errors import UnifiedError
 
 __all__ = ["BudgetExceededError", "CircuitOpenError"]
 

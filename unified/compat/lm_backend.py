@@ -1,4 +1,4 @@
-"""A unified :class:`~unified.backends.base.Backend` that calls an explicit DSPy LM.
+"""A unified :class:`~unified._backends.base.Backend` that calls an explicit DSPy LM.
 
 The legacy enhanced wrapper accepted ``lm=<any dspy LM>``. The shim keeps that: the LM
 becomes the backend of the unified pipeline (:class:`DSPyLMBackend`), so retry, cache,
@@ -25,19 +25,20 @@ the shims use that wrapper's backend directly, so retries are never nested.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Iterator, Mapping
-from typing import Any
+import functools
+from collections.abc import Mapping
+from typing import Any, NoReturn
 
+from .._backends.base import BaseBackend, count_tokens, prompt_tokens
 from .._classify import classify_error
-from ..backends.base import BaseBackend
-from ..types import BackendIdentity, LMRequest, LMResponse
+from .._types import BackendIdentity, LMRequest, LMResponse, Usage
 
 __all__ = ["DSPyLMBackend", "classify_error", "to_dspy_request"]
 
 _FINISH = {"stop": "stop", "length": "length", "tool_call": "tool_calls",
            "content_filter": "content_filter"}
+
 
 def to_dspy_request(request: LMRequest, model: str) -> Any:
     """The ``dspy.lm15.Request`` of ``request`` for an LM whose model string is ``model``
@@ -79,16 +80,54 @@ def _as_adapter_call(lm: Any, messages: list[dict[str, str]]) -> Any:
     return adapter_message_call(lm, messages)
 
 
-def _is_unchanged_lm15(request: LMRequest) -> bool:
-    """Whether ``request`` still says exactly what the DSPy request it came from says
-    (a layer that rewrote it gets a freshly built request instead)."""
+@functools.cache
+def _lm15_request() -> type:
     from dspy import lm15
 
-    from ..lm import to_lm_request
+    return lm15.Request
 
-    source = request.source
-    return isinstance(source, lm15.Request) and dataclasses.replace(
-        to_lm_request(source, request.model), options=request.options) == request
+
+@functools.cache
+def _field_names(cls: Any) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _addressed_to(request: Any, model: str) -> Any:
+    """``request`` (an ``lm15.Request``, validated when it was built) sent to ``model``:
+    the same field values with only the model changed, copied without validating the
+    unchanged fields a second time."""
+    if request.model == model:
+        return request
+    cls = request.__class__
+    copy = object.__new__(cls)
+    for name in _field_names(cls):
+        object.__setattr__(copy, name, getattr(request, name))
+    object.__setattr__(copy, "model", model)
+    return copy
+
+
+def _plain_text(answer: Any) -> str | None:
+    """The text of an ``lm15.Response`` that is one plain text part with nothing else
+    to carry (no logprobs), else None."""
+    parts = answer.message.parts
+    if len(parts) != 1 or answer.logprobs is not None:
+        return None
+    part = parts[0]
+    return part.text if part.type == "text" and not part.continuation else None
+
+
+def _usage(u: Any, input_tokens: int, output_tokens: int) -> Usage:
+    """The canonical :class:`Usage` of ``lm15`` usage ``u`` with the given token counts
+    (the provider's total kept only when it is not their sum, as the bridge does)."""
+    computed = (u.input_tokens or 0) + (u.output_tokens or 0)
+    usage = object.__new__(Usage)
+    object.__setattr__(usage, "__dict__", {
+        "input_tokens": input_tokens, "output_tokens": output_tokens,
+        "cached_tokens": u.cache_read_tokens, "cache_write_tokens": u.cache_write_tokens,
+        "reasoning_tokens": u.reasoning_tokens, "input_audio_tokens": u.input_audio_tokens,
+        "output_audio_tokens": u.output_audio_tokens,
+        "reported_total": None if u.total_tokens in (None, computed) else u.total_tokens})
+    return usage
 
 
 class DSPyLMBackend(BaseBackend):
@@ -106,8 +145,11 @@ class DSPyLMBackend(BaseBackend):
         if engine is not None and not isinstance(engine, str) and hasattr(engine, "complete"):
             return self._complete_on_engine(engine, request)
         messages = request.chat_messages()
-        with self._unified_errors(), _as_adapter_call(self.lm, messages):
-            outputs = self.lm(messages=messages, **request.params)
+        try:
+            with _as_adapter_call(self.lm, messages):
+                outputs = self.lm(messages=messages, **request.params)
+        except Exception as exc:
+            self._raise_unified(exc)
         first = outputs[0] if outputs else ""
         text = first if isinstance(first, str) else str(first.get("text") or "")
         usage = self._usage_of(messages)
@@ -115,16 +157,13 @@ class DSPyLMBackend(BaseBackend):
                              input_tokens=usage.get("prompt_tokens"),
                              output_tokens=usage.get("completion_tokens"))
 
-    @contextlib.contextmanager
-    def _unified_errors(self) -> Iterator[None]:
-        """Re-raise what the LM raised as the unified error :func:`classify_error` finds."""
-        try:
-            yield
-        except Exception as exc:
-            mapped = classify_error(exc, backend=self.kind, endpoint=self.model)
-            if mapped is exc:
-                raise
-            raise mapped from exc
+    def _raise_unified(self, exc: Exception) -> NoReturn:
+        """Re-raise ``exc`` (being handled) as the unified error :func:`classify_error`
+        finds, or unchanged."""
+        mapped = classify_error(exc, backend=self.kind, endpoint=self.model)
+        if mapped is exc:
+            raise
+        raise mapped from exc
 
     def _complete_on_engine(self, engine: Any, request: LMRequest) -> LMResponse:
         """A ``dspy.LM`` built on a custom engine: call the engine itself.
@@ -132,23 +171,41 @@ class DSPyLMBackend(BaseBackend):
         Going through ``lm(...)`` again would run DSPy's LM layer a second time (its
         cache, retries and history, behind the pipeline's back) for no wire difference:
         a custom engine receives an ``lm15.Request`` either way. The LM's own settings
-        (``temperature=`` … given at construction) still apply under the call's.
+        (``temperature=`` … given at construction) still apply under the call's. A
+        request still carrying the ``lm15.Request`` it was translated from (no layer
+        rewrote it, see :attr:`LMRequest.source`) sends that object, addressed to this
+        LM's model; any other is translated afresh.
         """
         defaults = {k: v for k, v in (getattr(self.lm, "kwargs", None) or {}).items()
                     if v is not None}
-        if not defaults and _is_unchanged_lm15(request):
-            outgoing = request.source      # DSPy's own request object, passed straight on
-            if outgoing.model != self.model:
-                outgoing = dataclasses.replace(outgoing, model=self.model)
+        source = request.source
+        if not defaults and isinstance(source, _lm15_request()):
+            outgoing = _addressed_to(source, self.model)   # DSPy's own request, passed on
         else:
             outgoing = to_dspy_request(LMRequest(
                 model=request.model, messages=request.messages, system=request.system,
                 params={**defaults, **request.params}), self.model)
-        with self._unified_errors():
+        try:
             answer = engine.complete(outgoing)
+        except Exception as exc:
+            self._raise_unified(exc)
+        usage = answer.usage
+        text = _plain_text(answer) if usage is not None else None
+        if text is None:
+            return self._rich_response(request, answer)
+        return LMResponse.of_text(
+            text, _FINISH.get(answer.finish_reason, "stop"),
+            _usage(usage, prompt_tokens(request) if usage.input_tokens is None
+                   else usage.input_tokens,
+                   count_tokens(text) if usage.output_tokens is None else usage.output_tokens),
+            raw=answer, backend=self.kind, endpoint=self.model, model=self.model)
+
+    def _rich_response(self, request: LMRequest, answer: Any) -> LMResponse:
+        """The response of an answer with more than one plain text part (tool calls,
+        thinking, logprobs, usage as the bridge reads them)."""
         from .._dspy_bridge import from_dspy_response
 
-        rich = from_dspy_response(answer)      # tool calls, thinking, logprobs, usage
+        rich = from_dspy_response(answer)
         usage = answer.usage
         base = self.response(request, rich.text,
                              finish_reason=_FINISH.get(answer.finish_reason, "stop"),

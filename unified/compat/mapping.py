@@ -1,8 +1,8 @@
-"""Legacy configuration forms <-> :class:`~unified.config.UnifiedConfig`, in one place.
+"""Legacy configuration forms <-> :class:`~unified._config.UnifiedConfig`, in one place.
 
 Each legacy form is accepted as its dataclass (:mod:`unified.compat.configs`) or as a
 plain dict of the same keys. Every field is checked against the ranges below first, so
-an invalid legacy config raises :class:`~unified.errors.ConfigError` whose ``field`` is
+an invalid legacy config raises :class:`~unified._errors.ConfigError` whose ``field`` is
 the *legacy* field name (``ttl``, not ``ttl_seconds``) -- never another exception.
 
 Valid ranges (documented here once; the property tests draw from them):
@@ -66,12 +66,12 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
-from ..backends.bedrock_models import resolve_model_id
-from ..config import BackendType, GatewayRoute, UnifiedConfig
-from ..config import CacheConfig as UCacheConfig
-from ..config import RetryConfig as URetryConfig
-from ..config import ValidationConfig as UValidationConfig
-from ..errors import ConnectionError, ServerError, TimeoutError
+from .._backends.bedrock_models import resolve_model_id
+from .._config import BackendType, GatewayRoute, UnifiedConfig
+from .._config import CacheConfig as UCacheConfig
+from .._config import RetryConfig as URetryConfig
+from .._config import ValidationConfig as UValidationConfig
+from .._errors import ConnectionError, ServerError, TimeoutError
 from ._deprecation import quiet
 from ._fields import (
     bool_field,
@@ -215,7 +215,7 @@ def gateway_to_unified(legacy: DSPyGatewayConfig | Mapping[str, Any], *,
 
 def resolve_bedrock_model(name: str, model_mapping: Mapping[str, str] | None = None) -> str:
     """A friendly name's Bedrock model id (``model_mapping`` first, then the built-in
-    table of :mod:`unified.backends.bedrock_models`); other names pass through."""
+    table of :mod:`unified._backends.bedrock_models`); other names pass through."""
     if model_mapping and name in model_mapping:
         return model_mapping[name]
     return resolve_model_id(name)

@@ -20,7 +20,7 @@ factory                                unified config
 
 ``**config`` takes ``UnifiedConfig`` fields (``temperature``, ``gateway_uri``,
 ``aws_region``, ``backend="mock"``, …) and the aliases ``region``, ``profile``,
-``timeout``, ``gateway_url``; an unknown key raises :class:`~unified.errors.ConfigError`
+``timeout``, ``gateway_url``; an unknown key raises :class:`~unified._errors.ConfigError`
 at once. ``backend=<a unified Backend>`` (e.g. ``MockBackend``) injects the backend.
 
 ``chat(provider, stream=False, **params)`` returns a :class:`ChatFunction`; calling it
@@ -45,9 +45,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..backends.bedrock_models import resolve_model_id
-from ..config import DEFAULT_MODEL, SECTIONS, UnifiedConfig
-from ..types import LMRequest, Message
+from .._backends.bedrock_models import resolve_model_id
+from .._config import DEFAULT_MODEL, SECTIONS, UnifiedConfig
+from .._types import LMRequest, Message
 
 __all__ = ["LLMMessage", "Provider", "ChatFunction", "claude", "openai", "bedrock", "gateway",
            "chat"]
@@ -159,7 +159,7 @@ class ChatFunction:
     def _unified(self) -> Any:
         with self._lock:
             if self._wrapper is None:
-                from ..wrapper import UnifiedDSPyWrapper
+                from .._wrapper import UnifiedDSPyWrapper
 
                 self._wrapper = UnifiedDSPyWrapper(self.provider.config,
                                                    backend=self.provider.backend)

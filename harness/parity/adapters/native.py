@@ -16,7 +16,7 @@ import functools
 import json
 from typing import Any
 
-from unified.errors import TransientError
+from unified._errors import TransientError
 
 from ..expectations import jsonable, resolve_inputs
 from ..observation import CallOutcome, Observation

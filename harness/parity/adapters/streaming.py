@@ -6,7 +6,7 @@ outputs are ``{chunks: [text of each text delta, in order], answer: assembled te
 A call with ``stream: false`` is the same request through ``pipeline.complete`` (outputs
 ``{answer: ...}``), so one scenario compares a stream with the non-streaming answer of
 the same recording. A stream cut after chunks were handed on
-(:class:`unified.errors.StreamInterruptedError`) keeps the chunks received and its
+(:class:`unified._errors.StreamInterruptedError`) keeps the chunks received and its
 partial text as outputs next to the error.
 """
 
@@ -38,7 +38,7 @@ def _streamed(wrapper: Any, call: dict[str, Any]) -> dict[str, Any]:
 
 
 def _one_call(wrapper: Any, call: dict[str, Any], env: RunEnv) -> CallOutcome:
-    from unified.errors import StreamInterruptedError
+    from unified._errors import StreamInterruptedError
 
     before = env.wire_requests()
     try:

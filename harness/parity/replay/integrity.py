@@ -42,7 +42,7 @@ def upstream_sha256(scenario: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    from unified.backends.mock import format_fields
+    from unified._backends.mock import format_fields
 
     return value if isinstance(value, str) else format_fields(value)
 

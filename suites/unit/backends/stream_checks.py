@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from unified._stream import StreamAssembler
-from unified.types import LMRequest
+from unified._types import LMRequest
 
 
 def assert_stream_matches_complete(backend: Any, request: LMRequest) -> None:

@@ -18,7 +18,7 @@ from unified import (
     UnifiedConfig,
     UnifiedDSPyWrapper,
 )
-from unified.backends.auto import build_backend, detect_backend, select_backend
+from unified._backends.auto import build_backend, detect_backend, select_backend
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 AWS_KEYS = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "aws-secret-1"}

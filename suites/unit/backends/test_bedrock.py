@@ -37,14 +37,14 @@ from unified import (
     UnifiedConfig,
     UnifiedDSPyWrapper,
 )
-from unified.backends.bedrock import BedrockBackend
-from unified.backends.bedrock_models import (
+from unified._backends.bedrock import BedrockBackend
+from unified._backends.bedrock_models import (
     FRIENDLY_MODEL_IDS,
     friendly_name,
     is_bedrock_model,
     resolve_model_id,
 )
-from unified.backends.mock import format_fields
+from unified._backends.mock import format_fields
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 KEY_ID, SECRET_KEY, TOKEN = "AKIAUNIFIEDTEST0001", "unified-secret-key-9d2e", "unified-token-4b7c"

@@ -10,9 +10,9 @@ import pytest
 from harness.stack.moto_bedrock import BedrockFault, BedrockReply
 from suites.unit.backends.stream_checks import assert_stream_matches_complete
 from unified import LMRequest, Message, RateLimitError, ServerError, UnifiedConfig
+from unified._backends.bedrock import BedrockBackend
+from unified._backends.bedrock_stream import BedrockStreamState, event_deltas
 from unified._stream import StreamEnd, TextDelta, ToolCallDelta
-from unified.backends.bedrock import BedrockBackend
-from unified.backends.bedrock_stream import BedrockStreamState, event_deltas
 
 REQUEST = LMRequest("m", [Message("user", "say hi")], system="Be brief.",
                     params={"max_tokens": 64})

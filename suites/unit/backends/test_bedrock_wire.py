@@ -10,9 +10,9 @@ import pytest
 
 from harness.stack.moto_bedrock import BedrockReply
 from unified import LMRequest, Message, UnifiedConfig
-from unified.backends.bedrock import BedrockBackend
-from unified.errors import UnsupportedFeatureError
-from unified.types import (
+from unified._backends.bedrock import BedrockBackend
+from unified._errors import UnsupportedFeatureError
+from unified._types import (
     Continuation,
     MediaPart,
     Reasoning,
@@ -152,7 +152,7 @@ def test_provider_state_rides_only_on_thinking_parts() -> None:
 
 
 def test_redacted_thinking_goes_back_as_the_same_blob() -> None:
-    from unified.backends.bedrock_answer import anthropic_parts, converse_parts
+    from unified._backends.bedrock_answer import anthropic_parts, converse_parts
 
     converse = converse_parts([{"reasoningContent": {"redactedContent": b"\x00secret"}},
                                {"text": "ok"}])

@@ -28,8 +28,8 @@ from unified import (
     UnifiedConfig,
     UnifiedDSPyWrapper,
 )
-from unified.backends.direct import DirectBackend, provider_of
-from unified.backends.mock import format_fields
+from unified._backends.direct import DirectBackend, provider_of
+from unified._backends.mock import format_fields
 
 SECRET = "sk-unified-test-5e1d0c"
 REQUEST = LMRequest("m", [Message("user", "What is 2+2?")], system="You are terse.",

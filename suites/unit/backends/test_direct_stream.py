@@ -9,8 +9,8 @@ import pytest
 from harness.stack.upstream import Fault, Reply
 from suites.unit.backends.stream_checks import assert_stream_matches_complete
 from unified import ConnectionError, LMRequest, Message, UnifiedConfig
+from unified._backends.direct import DirectBackend
 from unified._stream import StreamEnd, TextDelta
-from unified.backends.direct import DirectBackend
 
 REQUEST = LMRequest("m", [Message("user", "say hi")], params={"max_tokens": 64})
 

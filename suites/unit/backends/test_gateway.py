@@ -34,10 +34,10 @@ from unified import (
     UnifiedConfig,
     UnifiedDSPyWrapper,
 )
+from unified._backends.common import parse_retry_after
+from unified._backends.gateway import GatewayBackend, endpoint_for_model
+from unified._backends.mock import format_fields
 from unified._classify import error_for_status
-from unified.backends.common import parse_retry_after
-from unified.backends.gateway import GatewayBackend, endpoint_for_model
-from unified.backends.mock import format_fields
 
 SECRET = "gw-secret-7f3a9c"
 REQUEST = LMRequest("m", [Message("user", "What is 2+2?")], system="You are terse.",

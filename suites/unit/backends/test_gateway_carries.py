@@ -3,7 +3,7 @@
 Both of its routes validate one chat schema (no ``file`` content part), and its answers
 drop ``logprobs``, ``reasoning_content`` and ``refusal`` even when the upstream sends
 them. If an MLflow upgrade changes this, these tests say so: revisit ``mlflow-chat`` in
-``unified/backends/wire_support.py``.
+``unified/_backends/wire_support.py``.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ import pytest
 from harness.stack.upstream import Fault, Reply
 from suites.unit.backends.stream_checks import assert_stream_matches_complete
 from unified import ConnectionError, LMRequest, Message, ServerError, UnifiedConfig
+from unified._backends.gateway import GatewayBackend
 from unified._stream import StreamAssembler, StreamEnd, TextDelta
-from unified.backends.gateway import GatewayBackend
 
 REQUEST = LMRequest("m", [Message("user", "say hi")], params={"max_tokens": 64})
 
@@ -76,7 +76,7 @@ def test_a_json_answer_to_a_stream_request_is_served_as_one_chunk_with_a_logged_
     gateway = GatewayBackend(UnifiedConfig(backend="gateway", gateway_uri="http://gw",
                                            gateway_endpoint="chat"),
                              transport=httpx.MockTransport(handler))
-    with caplog.at_level(logging.INFO, logger="unified.backends.gateway"):
+    with caplog.at_level(logging.INFO, logger="unified._backends.gateway"):
         deltas = list(gateway.stream(REQUEST))
     assert deltas[0] == TextDelta("whole") and isinstance(deltas[-1], StreamEnd)
     assert "served as one chunk" in caplog.text

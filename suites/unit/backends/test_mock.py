@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from unified import LMRequest, Message, MockBackend, NotFoundError, ServerError
-from unified.backends.mock import format_fields
+from unified._backends.mock import format_fields
 
 
 def request(text: str = "hello world", system: str | None = None) -> LMRequest:

@@ -7,10 +7,10 @@ import base64
 import pytest
 
 from unified import LMRequest, Message, MockBackend, Usage
-from unified.backends.base import Capabilities
-from unified.backends.capabilities import ALL_FEATURES
-from unified.backends.mock import MockAnswer
-from unified.types import MediaPart, Reasoning, ThinkingPart, ToolCallPart, ToolSpec
+from unified._backends.base import Capabilities
+from unified._backends.capabilities import ALL_FEATURES
+from unified._backends.mock import MockAnswer
+from unified._types import MediaPart, Reasoning, ThinkingPart, ToolCallPart, ToolSpec
 
 IMAGE = MediaPart("image", "image/png", data=base64.b64encode(b"img").decode())
 

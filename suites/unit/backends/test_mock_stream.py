@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from unified import ConnectionError, MockBackend, ServerError
+from unified._backends.mock import MockAnswer, MockStream
 from unified._stream import StreamEnd, TextDelta
-from unified.backends.mock import MockAnswer, MockStream
-from unified.types import LMRequest, Message
+from unified._types import LMRequest, Message
 
 REQUEST = LMRequest("m", [Message("user", "hi there")])
 

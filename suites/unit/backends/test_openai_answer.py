@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from harness.stack.upstream import Reply, ScriptedUpstream
 from unified import LMRequest, Message, UnifiedConfig
-from unified.backends.gateway import GatewayBackend
-from unified.backends.openai_answer import answer_logprobs, answer_parts, answer_usage
-from unified.types import RefusalPart, TextPart, ThinkingPart, ToolCallPart
+from unified._backends.gateway import GatewayBackend
+from unified._backends.openai_answer import answer_logprobs, answer_parts, answer_usage
+from unified._types import RefusalPart, TextPart, ThinkingPart, ToolCallPart
 
 CALL = {"id": "call_1", "name": "add", "arguments": {"a": 1, "b": 2}}
 
@@ -50,7 +50,7 @@ def test_the_gateway_returns_a_tool_call_answer_with_null_content() -> None:
 
 
 def test_litellm_answers_bring_back_refusal_logprobs_and_token_details() -> None:
-    from unified.backends.direct import DirectBackend
+    from unified._backends.direct import DirectBackend
 
     logprobs = {"content": [{"token": "ok", "logprob": -0.1, "bytes": [111, 107],
                              "top_logprobs": [{"token": "no", "logprob": -2.0}]}]}

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from unified._backends.openai_stream import MalformedChunk, OpenAIStreamParser
 from unified._stream import TextDelta, ThinkingDelta, ToolCallDelta
-from unified.backends.openai_stream import MalformedChunk, OpenAIStreamParser
-from unified.types import Usage
+from unified._types import Usage
 
 
 def line(chunk: dict) -> str:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from unified import LMRequest, Message, UnifiedConfig
-from unified.backends.direct import DirectBackend
-from unified.backends.gateway import GatewayBackend
-from unified.errors import UnsupportedFeatureError
-from unified.types import (
+from unified._backends.direct import DirectBackend
+from unified._backends.gateway import GatewayBackend
+from unified._errors import UnsupportedFeatureError
+from unified._types import (
     MediaPart,
     Reasoning,
     TextPart,
@@ -159,7 +159,7 @@ def test_declaring_direct_capabilities_does_not_import_litellm() -> None:
     import sys
 
     code = ("import sys; from unified import UnifiedConfig; "
-            "from unified.backends.direct import DirectBackend; "
+            "from unified._backends.direct import DirectBackend; "
             "DirectBackend(UnifiedConfig(backend='direct', model='openai/gpt-4o-mini', "
             "api_key='k')).capabilities(); print('litellm' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -168,7 +168,7 @@ def test_declaring_direct_capabilities_does_not_import_litellm() -> None:
 
 
 def test_litellm_in_front_of_anthropic_carries_thinking_blocks_and_a_budget() -> None:
-    from unified.types import Continuation, ThinkingPart
+    from unified._types import Continuation, ThinkingPart
 
     signed = ThinkingPart("plan", (Continuation("anthropic", "thinking", {"signature": "s"}),))
     request = LMRequest("m", (Message("user", "hi"), Message("assistant", [signed,
@@ -186,7 +186,7 @@ def test_litellm_in_front_of_anthropic_carries_thinking_blocks_and_a_budget() ->
 
 
 def test_a_prompt_cache_key_reaches_the_openai_wire_and_a_resource_is_refused() -> None:
-    from unified.types import PromptCache
+    from unified._types import PromptCache
 
     keyed = LMRequest("m", (Message("user", "hi"),), prompt_cache=PromptCache(key="k1",
                                                                               retention="long"))

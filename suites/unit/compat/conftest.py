@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from unified.backends.mock import format_fields
+from unified._backends.mock import format_fields
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dspy
 import pytest
 
-from unified import ConfigError, MockBackend, ServerError
+from unified import ConfigError, MockBackend, RateLimitError, ServerError
 from unified.compat.base_module import DynamicDSPyModule, get_signature_class, get_signature_names
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -50,3 +50,55 @@ def test_constructing_never_fails_and_the_first_call_names_the_missing_backend()
     module = DynamicDSPyModule(get_signature_class("Risk Query"))
     with pytest.raises(ConfigError, match="no usable backend"):
         module(risk_query="q")
+
+
+class _Engine:
+    """A DSPy engine answering ``insights``, or raising ``error``."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+        self.models: list[str] = []
+
+    def complete(self, request):
+        from dspy import lm15
+
+        self.models.append(request.model)
+        if self.error is not None:
+            raise self.error
+        return lm15.Response(id=None, model="m", finish_reason="stop",
+                             message=lm15.Message.assistant([lm15.TextPart(
+                                 _answer(insights="calm"))]),
+                             usage=lm15.Usage(input_tokens=1, output_tokens=1))
+
+
+def _answer(**values: str) -> str:
+    from unified._backends.mock import format_fields
+
+    return format_fields(values)
+
+
+class RateLimitedError(Exception):
+    status_code = 429
+
+
+def test_a_call_under_a_configured_lm_is_answered_by_that_lm_s_engine() -> None:
+    engine = _Engine()
+    with dspy.context(lm=dspy.LM("custom/risk", engine=engine, cache=False)):
+        prediction = DynamicDSPyModule(get_signature_class("Risk Query"))(risk_query="q")
+    assert prediction.insights == "calm" and engine.models == ["custom/risk"]
+
+
+def test_a_configured_lm_s_failure_surfaces_as_a_unified_error() -> None:
+    lm = dspy.LM("custom/risk", engine=_Engine(RateLimitedError("busy")), cache=False,
+                 num_retries=0)
+    with dspy.context(lm=lm), pytest.raises(RateLimitError):
+        DynamicDSPyModule(get_signature_class("Risk Query"))(risk_query="q")
+
+
+def test_an_lm_set_on_the_predictor_answers_instead_of_the_configured_one() -> None:
+    own, configured = _Engine(), _Engine()
+    module = DynamicDSPyModule(get_signature_class("Risk Query"))
+    module.predictor.lm = dspy.LM("custom/own", engine=own, cache=False)
+    with dspy.context(lm=dspy.LM("custom/configured", engine=configured, cache=False)):
+        module(risk_query="q")
+    assert (own.models, configured.models) == (["custom/own"], [])

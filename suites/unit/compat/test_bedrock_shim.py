@@ -8,7 +8,7 @@ import pytest
 from botocore.stub import ANY
 
 from unified import ConfigError, MockBackend
-from unified.backends.bedrock_models import FRIENDLY_MODEL_IDS
+from unified._backends.bedrock_models import FRIENDLY_MODEL_IDS
 from unified.compat.configs import BedrockConfig, CacheConfig
 from unified.compat.dspy_bedrock_enhanced import (
     DSPyBedrockEnhanced,

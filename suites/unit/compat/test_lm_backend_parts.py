@@ -8,8 +8,8 @@ import dspy
 from dspy import lm15
 
 from unified import LMRequest, Message
+from unified._types import ThinkingPart, ToolCallPart
 from unified.compat.lm_backend import DSPyLMBackend
-from unified.types import ThinkingPart, ToolCallPart
 
 
 class _Engine:

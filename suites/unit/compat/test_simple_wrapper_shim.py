@@ -177,7 +177,7 @@ def test_the_automatic_mock_answers_the_flattened_prompt_with_parseable_fields(m
 
 
 def test_budget_and_breaker_are_layers_inside_the_cache_in_the_legacy_order(make) -> None:
-    from unified.stack import layers
+    from unified._stack import layers
 
     wrapper, _ = make([{"answer": "a"}], budget_usd=1.0)
     names = [type(layer).__name__ for layer in layers(wrapper.unified.pipeline.stack)]

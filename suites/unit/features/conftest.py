@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from unified import BackendIdentity, LMRequest, LMResponse
-from unified.backends.base import BaseBackend
+from unified._backends.base import BaseBackend
 
 
 class FnBackend(BaseBackend):

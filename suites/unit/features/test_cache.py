@@ -11,10 +11,10 @@ import textwrap
 
 from suites.unit.features.conftest import FnBackend
 from unified import BackendIdentity, CacheConfig, LMRequest, LMResponse, Message, Usage
-from unified.features.base import CallTrace, with_trace
+from unified._features.base import CallTrace, with_trace
+from unified._features.cache import Cached, MemoryLRU, ResponseCache, cache_key
+from unified._features.diskstore import FILE_NAME, DiskStore
 from unified._request_config import CallOptions
-from unified.features.cache import Cached, MemoryLRU, ResponseCache, cache_key
-from unified.features.diskstore import FILE_NAME, DiskStore
 
 IDENT = BackendIdentity("gateway", "http://127.0.0.1:1/endpoints/chat", "m")
 REQ = LMRequest("m", [Message("user", "q")], params={"temperature": 0.1})

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from unified import BackendIdentity, CacheConfig, LMRequest, LMResponse, Message, Usage
 from suites.unit.features.conftest import FnBackend
-from unified.features.cache import Cached, ResponseCache, cache_key
-from unified.types import (
+from unified import BackendIdentity, CacheConfig, LMRequest, LMResponse, Message, Usage
+from unified._features.cache import Cached, ResponseCache, cache_key
+from unified._types import (
     CallOptions,
     CitationPart,
     MediaPart,

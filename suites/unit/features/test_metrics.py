@@ -13,7 +13,7 @@ from unified import (
     ServerError,
     ValidationConfig,
 )
-from unified.features.metrics import Metrics
+from unified._features.metrics import Metrics
 
 LEGACY_KEYS = {"enabled", "total_requests", "successful_requests", "failed_requests",
                "cache_hits", "cache_misses", "cache_hit_rate", "total_response_time",
@@ -65,7 +65,7 @@ def test_latency_percentiles_and_average_come_from_timed_successes(make_wrapper)
 
 
 def test_estimated_cost_uses_the_price_table(make_wrapper) -> None:
-    from unified.features.pricing import estimate_cost
+    from unified._features.pricing import estimate_cost
 
     assert estimate_cost("gpt-4o-mini", 1000, 1000) == pytest.approx(0.00075)
     assert estimate_cost("openai/gpt-4o-mini", 1000, 0) == pytest.approx(0.00015)
@@ -74,7 +74,7 @@ def test_estimated_cost_uses_the_price_table(make_wrapper) -> None:
 
 def test_disabled_metrics_count_nothing() -> None:
     metrics = Metrics(enabled=False)
-    from unified.features.base import EMPTY_TRACE, CallRecord
+    from unified._features.base import EMPTY_TRACE, CallRecord
 
     metrics.record(CallRecord(LMRequest("m", [Message("user", "q")]), EMPTY_TRACE, 0.0))
     assert metrics.snapshot()["total_requests"] == 0
@@ -88,7 +88,22 @@ def test_reset_zeroes_the_counters(make_wrapper) -> None:
 
 
 def test_percentiles_interpolate_linearly_between_samples() -> None:
-    from unified.features.metrics import _percentiles
+    from unified._features.metrics import _percentiles
 
     assert _percentiles([1.0, 2.0, 3.0, 4.0]) == pytest.approx((2.5, 3.85, 3.97))
     assert _percentiles([]) == (0.0, 0.0, 0.0) and _percentiles([2.0]) == (2.0, 2.0, 2.0)
+
+
+def test_a_listener_added_after_the_pipeline_is_built_sees_calls_with_metrics_off() -> None:
+    from unified import MockBackend, UnifiedConfig
+    from unified._config import MetricsConfig
+    from unified._pipeline import Pipeline
+
+    pipe = Pipeline([MockBackend(["a"])], UnifiedConfig(backend="mock",
+                                                        metrics=MetricsConfig(enabled=False)))
+    pipe.complete(LMRequest("m", [Message("user", "q")]))
+    records: list = []
+    pipe.listeners.append(records.append)
+    pipe.complete(LMRequest("m", [Message("user", "q2")]))
+    assert [r.request.messages[0].text for r in records] == ["q2"]
+    assert pipe.metrics.snapshot()["total_requests"] == 0

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from unified import LMRequest, LMResponse, Message, Usage
 from suites.unit.features.conftest import FnBackend
-from unified.features.metrics import Metered, Metrics
+from unified import LMRequest, LMResponse, Message, Usage
+from unified._features.metrics import Metered, Metrics
 
 REQ = LMRequest("m", [Message("user", "q")])
 

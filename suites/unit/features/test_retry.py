@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from suites.unit.features.conftest import FnBackend
 from unified import (
     AuthError,
     LMRequest,
@@ -14,10 +15,9 @@ from unified import (
     ServerError,
     ValidationError,
 )
-from suites.unit.features.conftest import FnBackend
-from unified.features.base import CallTrace, trace_of
-from unified.features.retry import Retrying
-from unified.pipeline import Clock
+from unified._features.base import CallTrace, trace_of
+from unified._features.retry import Retrying
+from unified._pipeline import Clock
 
 REQUEST = LMRequest("m", [Message("user", "q")])
 

@@ -19,10 +19,10 @@ from unified import (
     ValidationConfig,
     ValidationError,
 )
+from unified._backends.mock import MockStream
+from unified._pipeline import Pipeline
 from unified._stream import StreamEnd, TextDelta
-from unified.backends.mock import MockStream
-from unified.pipeline import Pipeline
-from unified.types import LMRequest, Message
+from unified._types import LMRequest, Message
 
 REQUEST = LMRequest("m", [Message("user", "stream please")])
 WORDS = [f"w{i} " for i in range(10)]
@@ -281,7 +281,7 @@ def test_a_stream_whose_every_backend_fails_raises_the_group_of_their_failures(
 
 def test_a_guard_layer_without_stream_semantics_answers_a_stream_in_one_chunk(
         fake_clock, drain) -> None:
-    from unified.features.base import Layer
+    from unified._features.base import Layer
 
     calls = []
 

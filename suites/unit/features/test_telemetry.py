@@ -12,19 +12,19 @@ import pytest
 
 from suites.unit.features.otel_capture import ALWAYS, ANSWERED, OTelCapture, text_in_spans
 from unified import Clock, LMRequest, Message, MockBackend, UnifiedDSPyWrapper
-from unified.config import (
+from unified._config import (
     CacheConfig,
     RetryConfig,
     TelemetryConfig,
     UnifiedConfig,
     ValidationConfig,
 )
-from unified.errors import AuthError, RateLimitError, ServerError, ValidationError
-from unified.features.base import CallRecord
-from unified.features.metrics import Metered
-from unified.features.telemetry import Attempted, Traced
-from unified.pipeline import Pipeline
-from unified.stack import layers
+from unified._errors import AuthError, RateLimitError, ServerError, ValidationError
+from unified._features.base import CallRecord
+from unified._features.metrics import Metered
+from unified._features.telemetry import Attempted, Traced
+from unified._pipeline import Pipeline
+from unified._stack import layers
 
 PROMPT = "What is the capital of France?"
 ANSWER = "Paris, said the oracle"
@@ -277,7 +277,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from unified import LMRequest, Message, MockBackend, TelemetryConfig, UnifiedConfig
-from unified.pipeline import Pipeline
+from unified._pipeline import Pipeline
 pipe = Pipeline([MockBackend(["a"])], UnifiedConfig(backend="mock",
                 telemetry=TelemetryConfig(enabled=True)))   # built before the SDK is set up
 exporter = InMemorySpanExporter()
@@ -295,7 +295,7 @@ print(json.dumps(sorted(s.name for s in exporter.get_finished_spans())))
 def test_a_media_part_is_recorded_by_its_type_never_its_payload(otel: OTelCapture) -> None:
     from types import SimpleNamespace
 
-    from unified.features.telemetry import Telemetry
+    from unified._features.telemetry import Telemetry
 
     payload = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"
     message = SimpleNamespace(role="user", parts=(

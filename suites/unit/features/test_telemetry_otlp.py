@@ -17,9 +17,9 @@ from suites.unit.features.otel_capture import (
     running_receiver,
 )
 from unified import Clock, LMRequest, Message, MockBackend, TelemetryConfig, UnifiedConfig
-from unified.config import RetryConfig
-from unified.errors import ServerError
-from unified.pipeline import Pipeline
+from unified._config import RetryConfig
+from unified._errors import ServerError
+from unified._pipeline import Pipeline
 
 REQ = LMRequest("m", (Message("user", "q"),), params={"temperature": 0.5})
 

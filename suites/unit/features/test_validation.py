@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from unified import ValidationConfig
+from unified._features.validation import PASSED, output_text, validate_text
 from unified.compat.dspy_enhanced import SECURITY_FORBIDDEN_KEYWORDS as SECURITY_KEYWORDS
-from unified.features.validation import PASSED, output_text, validate_text
 
 
 @pytest.mark.parametrize(("config", "text", "reason"), [

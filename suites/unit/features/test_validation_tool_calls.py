@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from unified import LMRequest, LMResponse, Message, ValidationConfig, ValidationError
 from suites.unit.features.conftest import FnBackend
-from unified.features.base import CallTrace
-from unified.features.validation import TOOL_CALLS_SKIPPED, Validated, tool_call_rule
-from unified.types import TextPart, ThinkingPart, ToolCallPart
+from unified import LMRequest, LMResponse, Message, ValidationConfig, ValidationError
+from unified._features.base import CallTrace
+from unified._features.validation import TOOL_CALLS_SKIPPED, Validated, tool_call_rule
+from unified._types import TextPart, ThinkingPart, ToolCallPart
 
 REQ = LMRequest("m", [Message("user", "q")])
 CALL_ONLY = LMResponse(parts=(ToolCallPart("c1", "search", {"q": "x"}),), finish_reason="tool_call")

@@ -35,7 +35,7 @@ os.environ["UNIFIED_ALLOW_MOCK"] = "1"
 import dspy  # noqa: E402
 
 from unified import MockBackend  # noqa: E402
-from unified.types import LMRequest, LMResponse, Message  # noqa: E402
+from unified._types import LMRequest, LMResponse, Message  # noqa: E402
 
 dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
 requested: list[str] = []
@@ -62,8 +62,8 @@ class TaggedMock(MockBackend):
 
 
 def _patch_unified() -> None:
-    import unified.backends.auto as auto
-    import unified.backends.gateway as gateway
+    import unified._backends.auto as auto
+    import unified._backends.gateway as gateway
 
     def select(config: Any, *args: Any, **kwargs: Any) -> tuple[TaggedMock, str]:
         requested.append(config.backend.value)

@@ -12,8 +12,8 @@ from harness.parity.replay.lint import scan_for_secrets
 from harness.stack.upstream import Fault
 from suites.harness.parity.replay.cassette_roundtrip import record_then_replay
 from unified import LMRequest, Message, UnifiedConfig
+from unified._backends.gateway import GatewayBackend
 from unified._stream import TextDelta
-from unified.backends.gateway import GatewayBackend
 
 KEY = "gw-secret-cut-7a2c"
 REQUEST = LMRequest("m", [Message("user", "stream it")])

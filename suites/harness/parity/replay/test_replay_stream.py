@@ -9,8 +9,8 @@ from harness.parity.replay.sse import scrub_sse
 from harness.stack.upstream import Reply
 from suites.harness.parity.replay.cassette_roundtrip import record_then_replay
 from unified import LMRequest, Message, UnifiedConfig
+from unified._backends.gateway import GatewayBackend
 from unified._stream import TextDelta
-from unified.backends.gateway import GatewayBackend
 
 KEY = "gw-secret-stream-5e1d"
 REQUEST = LMRequest("m", [Message("user", "stream it")])

@@ -1,1 +1,0 @@
-"""Backends: one small module each behind the :class:`~unified.backends.base.Backend` seam."""
