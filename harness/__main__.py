@@ -7,14 +7,14 @@
   ignored by git; library log lines go to ``parity.log`` there, not into the progress);
   exit 1 on any FAIL. A filtered run says so in every report.
 - ``record [--scenario GLOB]...``: re-record cassettes against the local stack (see
-  :mod:`harness.recording`).
-- ``perf`` (and ``parity --perf``): the performance gate (:mod:`harness.perf_gate`).
+  :mod:`harness.parity.recording`).
+- ``perf`` (and ``parity --perf``): the performance gate (:mod:`harness.perf.gate`).
 - ``lint``: run the parity replay quietly and lint every cassette (secrets, unused
   interactions, cassettes no scenario uses, cassettes edited after recording); exit 1
   on findings.
-- ``publish``: make the latest run the committed record (:mod:`harness.publish`).
+- ``publish``: make the latest run the committed record (:mod:`harness.report.publish`).
 - ``readme``: regenerate the README's ``<!-- gen:… -->`` numbers
-  (:mod:`harness.readme_numbers`).
+  (:mod:`harness.report.readme_numbers`).
 - ``stamp [--scenario GLOB]...``: give a cassette recorded before recording stamps
   existed its stamp, when every answer in it is one its scenario's script sends.
 
@@ -42,12 +42,12 @@ def harness_errors() -> tuple[type[BaseException], ...]:
     ``error:`` line each (exit 2), never as a traceback."""
     from unified._errors import UnifiedError
 
-    from .importers.scrub import RulesError
-    from .merge import MergeError
-    from .publish import PublishError
-    from .replay.files import CassetteError
-    from .scenarios import ScenarioError
-    from .shard import ShardError
+    from .parity.importers.scrub import RulesError
+    from .parity.merge import MergeError
+    from .parity.replay.files import CassetteError
+    from .parity.scenarios import ScenarioError
+    from .parity.shard import ShardError
+    from .report.publish import PublishError
 
     return (ScenarioError, CassetteError, PublishError, UnifiedError, OSError, RulesError,
             MergeError, ShardError)
@@ -69,12 +69,12 @@ def _progress(result, done: int, total: int) -> None:  # type: ignore[no-untyped
 
 def cmd_parity(args: argparse.Namespace) -> int:
     """Run the parity suite and write the reports."""
-    from .logroute import logs_to_file
-    from .parity import run_parity
+    from .parity.logroute import logs_to_file
+    from .parity.run import run_parity
+    from .parity.scenarios import SCENARIO_DIR
+    from .parity.shard import apply_shard, shard_from
     from .report import matrix_rows, write_reports
     from .report.selection import selection_of
-    from .scenarios import SCENARIO_DIR
-    from .shard import apply_shard, shard_from
 
     patterns = args.scenario or ["*"]
     directory = Path(getattr(args, "scenario_dir", None) or SCENARIO_DIR)
@@ -120,7 +120,7 @@ def cmd_parity(args: argparse.Namespace) -> int:
 
 def cmd_record(args: argparse.Namespace) -> int:
     """Re-record cassettes."""
-    from .recording import record_scenarios
+    from .parity.recording import record_scenarios
 
     record_scenarios(args.scenario or ["*"])
     return 0
@@ -128,8 +128,8 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 def cmd_stamp(args: argparse.Namespace) -> int:
     """Stamp cassettes recorded before stamps existed (exit 1 when one is refused)."""
-    from .replay.integrity import stamp_unstamped
-    from .scenarios import load_scenarios
+    from .parity.replay.integrity import stamp_unstamped
+    from .parity.scenarios import load_scenarios
 
     done = stamp_unstamped(load_scenarios(patterns=args.scenario or ["*"]))
     for scenario, outcome in done.items():
@@ -139,8 +139,8 @@ def cmd_stamp(args: argparse.Namespace) -> int:
 
 def cmd_readme(args: argparse.Namespace) -> int:
     """Regenerate the README's marked numbers (``make publish`` does it too)."""
-    from .readme_numbers import update_readme
     from .report.locations import ROOT
+    from .report.readme_numbers import update_readme
 
     changed = update_readme(ROOT / "README.md")
     print(f"README numbers {'updated' if changed else 'unchanged'}")
@@ -149,9 +149,9 @@ def cmd_readme(args: argparse.Namespace) -> int:
 
 def cmd_lint(args: argparse.Namespace) -> int:
     """Lint every cassette against a quiet parity run."""
-    from .logroute import logs_to_file
-    from .parity import run_parity
-    from .replay import lint_cassettes
+    from .parity.logroute import logs_to_file
+    from .parity.replay import lint_cassettes
+    from .parity.run import run_parity
 
     with logs_to_file(LATEST / "lint.log"):
         played = run_parity(["*"]).played_by_cassette()
@@ -178,8 +178,8 @@ def _parser() -> argparse.ArgumentParser:
     parity.add_argument("--otlp-endpoint", help="also send verdicts (and perf ratios) as "
                         "OTel metrics to this OTLP/HTTP collector")
     parity.set_defaults(func=cmd_parity)
-    from .perf_gate import register as register_perf
-    from .publish import register as register_publish
+    from .perf.cli import register as register_perf
+    from .report.publish import register as register_publish
 
     register_perf(sub, parity, reports=str(LATEST), command=cmd_parity)
     record = sub.add_parser("record", help="re-record cassettes against the local stack")
@@ -193,8 +193,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("readme", help="regenerate the README's marked numbers").set_defaults(
         func=cmd_readme)
     register_publish(sub)
-    from .importers.cli import register as register_import
-    from .merge import register as register_merge
+    from .parity.importers.cli import register as register_import
+    from .parity.merge import register as register_merge
 
     register_import(sub)
     register_merge(sub, reports=str(LATEST))

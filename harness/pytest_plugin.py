@@ -5,12 +5,12 @@ library wheel holds ``unified`` only. Importing it stays cheap: mlflow, moto and
 are imported lazily inside fixtures.
 
 Fixtures:
-- ``upstream``: a fresh :class:`harness.upstream.ScriptedUpstream` per test.
+- ``upstream``: a fresh :class:`harness.stack.upstream.ScriptedUpstream` per test.
 - ``gateway_stack`` (session): one upstream plus one real MLflow gateway process, shared
   by the session and torn down at its end (also on failures, and by an atexit hook).
 - ``gateway``: the session stack with the upstream reset (script, rules, requests,
   responder) before each test. Tests using it are marked ``gateway`` automatically.
-- ``bedrock``: the :class:`harness.moto_bedrock.BedrockScript` of a ``bedrock_stub()``.
+- ``bedrock``: the :class:`harness.stack.moto_bedrock.BedrockScript` of a ``bedrock_stub()``.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from harness.gateway import GatewayProcess
-    from harness.moto_bedrock import BedrockScript
-    from harness.upstream import ScriptedUpstream
+    from harness.stack.gateway import GatewayProcess
+    from harness.stack.moto_bedrock import BedrockScript
+    from harness.stack.upstream import ScriptedUpstream
 
 _MARKERS = {
     "gateway": "needs the real MLflow gateway process (started by a session fixture)",
@@ -66,7 +66,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def upstream() -> Iterator[ScriptedUpstream]:
     """A fresh scripted OpenAI-compatible server on 127.0.0.1 for one test."""
-    from harness.upstream import ScriptedUpstream
+    from harness.stack.upstream import ScriptedUpstream
 
     with ScriptedUpstream() as server:
         yield server
@@ -75,8 +75,8 @@ def upstream() -> Iterator[ScriptedUpstream]:
 @pytest.fixture(scope="session")
 def gateway_stack() -> Iterator[GatewayStack]:
     """One scripted upstream and one real MLflow gateway, shared by the whole session."""
-    from harness.gateway import GatewayProcess
-    from harness.upstream import ScriptedUpstream
+    from harness.stack.gateway import GatewayProcess
+    from harness.stack.upstream import ScriptedUpstream
 
     with ScriptedUpstream() as server, GatewayProcess(server.base_url) as process:
         yield GatewayStack(gateway_url=process.url, upstream=server, process=process)
@@ -93,7 +93,7 @@ def gateway(gateway_stack: GatewayStack) -> Iterator[GatewayStack]:
 @pytest.fixture
 def bedrock() -> Iterator[BedrockScript]:
     """moto's ``mock_aws`` with the bedrock-runtime extension; yields the script."""
-    from harness.moto_bedrock import bedrock_stub
+    from harness.stack.moto_bedrock import bedrock_stub
 
     with bedrock_stub() as script:
         yield script

@@ -118,10 +118,10 @@ NON_CONFIG_VARIABLES = frozenset({
     "UNIFIED_BENCH",               # suites/bench: run the benchmarks
     "UNIFIED_LOAD_THREADS",        # suites/reliability/test_load.py
     "UNIFIED_LOAD_CALLS",          # suites/reliability/test_load.py
-    "UNIFIED_RECORD_LIVE",         # harness.recording: record against real endpoints
-    "UNIFIED_RECORD_API_BASE",     # harness.recording: the live upstream to record
-    "UNIFIED_PERF_INSTRUMENT",     # harness.perf_count: force the perf instrument
-    "UNIFIED_PERF_INJECT",         # harness.perf_server: a slowdown injected by the self-test
+    "UNIFIED_RECORD_LIVE",         # harness.parity.recording: record against real endpoints
+    "UNIFIED_RECORD_API_BASE",     # harness.parity.recording: the live upstream to record
+    "UNIFIED_PERF_INSTRUMENT",     # harness.perf.count: force the perf instrument
+    "UNIFIED_PERF_INJECT",         # harness.perf.server: a slowdown injected by the self-test
 })
 
 

@@ -23,7 +23,7 @@ def write_reports(run, directory, extra: dict | None = None) -> list:  # type: i
 
 def _with_mutants(extra: dict, path) -> dict:  # type: ignore[no-untyped-def,type-arg]
     """Quote the harness self-test (``mutants.json``, written by
-    suites/harness/test_mutants.py) in the reports, when it has run here."""
+    suites/harness/parity/test_mutants.py) in the reports, when it has run here."""
     import json
 
     if not path.exists():

@@ -67,7 +67,7 @@ def _load_json(path: Path) -> dict[str, Any] | None:
 
 
 def _load_lines(path: Path) -> list[dict[str, Any]]:
-    from ..bench import load_history
+    from ..perf.bench import load_history
 
     return load_history(path)
 

@@ -23,7 +23,7 @@ __all__ = ["bench_charts", "gate_charts", "merged_history", "legend_label", "per
 def merged_history(files: Iterable[Path]) -> list[dict[str, Any]]:
     """The lines of several history files in order, each distinct line once (the
     committed history followed by the local runs not yet published)."""
-    from ..bench import load_history
+    from ..perf.bench import load_history
 
     seen: set[str] = set()
     lines = []

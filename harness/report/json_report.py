@@ -25,7 +25,7 @@ def git_commit() -> str:
 
 def parity_to_dict(run: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The whole run as a JSON-ready dict (``schema_version`` first)."""
-    from ..parity import SCHEMA_VERSION
+    from ..parity.run import SCHEMA_VERSION
 
     return {
         "schema_version": SCHEMA_VERSION,

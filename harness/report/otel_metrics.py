@@ -26,7 +26,7 @@ SCOPE = "unified.harness"
 
 
 def record_parity(run: Any, meter: Any) -> None:
-    """Record a :class:`~harness.parity.ParityRun` on ``meter``."""
+    """Record a :class:`~harness.parity.run.ParityRun` on ``meter``."""
     verdicts = meter.create_counter("unified.parity.verdicts", unit="{verdict}",
                                     description="Parity verdicts by implementation and status")
     for scenario in run.scenarios:
@@ -40,7 +40,7 @@ def record_parity(run: Any, meter: Any) -> None:
 
 
 def record_gate(result: Any, meter: Any) -> None:
-    """Record a :class:`~harness.perf.GateResult` on ``meter`` (pairs without a ratio
+    """Record a :class:`~harness.perf.measure.GateResult` on ``meter`` (pairs without a ratio
     record only their limit)."""
     ratio = meter.create_gauge("unified.perf.ratio", unit="1",
                                description="A pair's candidate / baseline estimate")

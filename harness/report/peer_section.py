@@ -1,5 +1,5 @@
 """The dashboard's peer row: DSPy's own client against the wrapper, same server, same
-program (the ``peer`` benchmark group of ``make bench``, :mod:`harness.perf_peer`)."""
+program (the ``peer`` benchmark group of ``make bench``, :mod:`harness.perf.peer`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ __all__ = ["peer_section"]
 
 
 def _latest_peer_run(history: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    from ..perf_peer import peer_rows
+    from ..perf.peer import peer_rows
 
     for line in reversed(history):
         if peer_rows(line.get("benchmarks") or ()):
@@ -21,7 +21,7 @@ def _latest_peer_run(history: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] 
 
 def peer_section(history: Sequence[Mapping[str, Any]]) -> str:
     """A table of the latest ``make bench`` run that measured the peer row."""
-    from ..perf_peer import peer_rows
+    from ..perf.peer import peer_rows
 
     run = _latest_peer_run(history)
     if run is None:

@@ -161,7 +161,7 @@ def mutants_section(mutants: dict[str, Any] | None) -> str:
     """The harness self-test: each deliberate deviation and whether parity caught it."""
     if not mutants:
         return ('<p class="notice">No self-test report yet: <code>make test</code> runs '
-                "<code>suites/harness/test_mutants.py</code>.</p>")
+                "<code>suites/harness/parity/test_mutants.py</code>.</p>")
     rows = "".join(
         f'<tr><td>{escape(m["name"])}</td><td>{escape(m.get("description", ""))}</td>'
         f'<td>{escape(", ".join(m.get("expected", [])))}</td>'

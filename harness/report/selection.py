@@ -29,7 +29,7 @@ def selection_of(patterns: Sequence[str], impls: Sequence[str] = (),
                  directory: Path | None = None) -> dict[str, Any]:
     """The ``selection`` block of a run over ``patterns`` and implementation prefixes
     ``impls`` (loads the scenario files: a malformed selected one raises)."""
-    from ..scenarios import SCENARIO_DIR, load_scenarios
+    from ..parity.scenarios import SCENARIO_DIR, load_scenarios
 
     directory = directory or SCENARIO_DIR
     total = len(list(Path(directory).glob("*.yaml")))

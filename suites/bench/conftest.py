@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.perf_subjects import Workload
+from harness.perf.subjects import Workload
 
 HERE = Path(__file__).resolve().parent
 
@@ -56,7 +56,7 @@ def workload() -> Iterator[list[Workload]]:
 @pytest.fixture(scope="module")
 def upstream_url() -> Iterator[str]:
     """One scripted OpenAI-compatible server on 127.0.0.1 for a module's benchmarks."""
-    from harness.upstream import ScriptedUpstream
+    from harness.stack.upstream import ScriptedUpstream
 
     with ScriptedUpstream() as server:
         yield server.url

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from harness.perf_patterns import PATTERNS, pattern_workload
-from harness.perf_subjects import (
+from harness.perf.patterns import PATTERNS, pattern_workload
+from harness.perf.subjects import (
     Workload,
     cache_workloads,
     floor_workload,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.perf_subjects import Workload, batch_workload, http_workloads
+from harness.perf.subjects import Workload, batch_workload, http_workloads
 
 BATCH_ITEMS = 16
 BATCH_LATENCY = 0.005

@@ -8,14 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.perf_peer import PEER_SIDES, adapter_responder, peer_workloads
-from harness.perf_subjects import Workload
+from harness.perf.peer import PEER_SIDES, adapter_responder, peer_workloads
+from harness.perf.subjects import Workload
 
 
 @pytest.fixture(scope="module")
 def peer_url() -> Iterator[str]:
     """A scripted server answering in the ChatAdapter's format, for this module."""
-    from harness.upstream import ScriptedUpstream
+    from harness.stack.upstream import ScriptedUpstream
 
     with ScriptedUpstream() as server:
         server.responder = adapter_responder
@@ -35,7 +35,7 @@ def test_peer(benchmark, workload: list[Workload], peer_url: str, side: str) -> 
 @pytest.mark.benchmark(group="peer")
 def test_peer_row(benchmark, workload: list[Workload], peer_url: str) -> None:
     """Every side interleaved, round after round (the dashboard's peer row)."""
-    from harness.perf_peer import interleaved_peer
+    from harness.perf.peer import interleaved_peer
 
     loads = peer_workloads(peer_url)
     workload.extend(loads.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.perf_subjects import IMPORT_STATEMENTS, import_seconds, parity_replay
+from harness.perf.subjects import IMPORT_STATEMENTS, import_seconds, parity_replay
 
 
 @pytest.mark.benchmark(group="import")

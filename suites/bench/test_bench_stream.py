@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.perf_stream import CHUNKS, stream_workloads
-from harness.perf_subjects import Workload
+from harness.perf.stream import CHUNKS, stream_workloads
+from harness.perf.subjects import Workload
 
 
 @pytest.mark.benchmark(group="stream")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import harness.__main__ as cli
-import harness.parity  # noqa: F401 - bound to the real scenario folder before any monkeypatch
-from harness import scenarios as scenario_module
+import harness.parity.run  # noqa: F401 - bound to the real scenario folder before any monkeypatch
+from harness.parity import scenarios as scenario_module
 from harness.report.markdown import LEGEND
-from suites.harness.test_scenarios import VALID as GOOD
+from suites.harness.parity.test_scenarios import VALID as GOOD
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -45,7 +45,7 @@ def test_a_broken_file_does_not_block_a_run_that_does_not_select_it(
 
 
 def test_an_unreadable_cassette_is_one_error_line(monkeypatch, capsys) -> None:
-    from harness.replay import CassetteError
+    from harness.parity.replay import CassetteError
 
     def broken(args):
         raise CassetteError("cassettes/x.yaml:4: invalid YAML at line 4 (mapping values)")

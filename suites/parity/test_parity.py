@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.parity import ParityRun, ScenarioResult, implementations_for, run_scenario
-from harness.replay import lint_cassettes
-from harness.scenarios import Scenario, load_scenarios
+from harness.parity.replay import lint_cassettes
+from harness.parity.run import ParityRun, ScenarioResult, implementations_for, run_scenario
+from harness.parity.scenarios import Scenario, load_scenarios
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -60,7 +60,7 @@ def test_every_compat_shim_was_compared_with_its_reference(parity_run) -> None:
 
 
 def test_expected_differences_cite_documented_ids(parity_run) -> None:
-    from harness.differences import load_differences
+    from harness.parity.differences import load_differences
 
     known = load_differences()
     cited = {i for s in parity_run.scenarios for r in s.results for i in r.cited}
@@ -68,7 +68,7 @@ def test_expected_differences_cite_documented_ids(parity_run) -> None:
 
 
 def test_cassettes_hold_no_secrets_no_unused_interactions_and_no_orphans(parity_run) -> None:
-    from harness.adapters.base import FAKE_API_KEY
+    from harness.parity.adapters.base import FAKE_API_KEY
 
     problems = lint_cassettes(parity_run.played_by_cassette(), extra_secrets=[FAKE_API_KEY])
     assert not problems, [str(p) for p in problems]

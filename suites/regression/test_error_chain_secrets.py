@@ -13,8 +13,8 @@ import traceback
 
 import pytest
 
-from harness.moto_bedrock import BedrockFault
-from harness.upstream import Fault
+from harness.stack.moto_bedrock import BedrockFault
+from harness.stack.upstream import Fault
 from unified import AuthError, LMRequest, Message, ServerError, UnifiedConfig
 from unified._backends.bedrock import BedrockBackend
 from unified._backends.direct import DirectBackend

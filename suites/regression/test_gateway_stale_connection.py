@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from harness.upstream import Fault, Reply, last_user_text
+from harness.stack.upstream import Fault, Reply, last_user_text
 from unified import LMRequest, Message, ServerError, UnifiedConfig
 from unified._backends.gateway import GatewayBackend
 

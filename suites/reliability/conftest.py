@@ -167,7 +167,7 @@ def _full_run(session: pytest.Session) -> bool:
 
 
 def _session_findings(report: ReliabilityReport, secrets: tuple[str, ...]) -> int:
-    from harness.replay.lint import scan_for_secrets
+    from harness.parity.replay.lint import scan_for_secrets
 
     return sum(bool(scan_for_secrets(text, secrets))
                for text in report.log_lines + report.exception_messages)

@@ -16,8 +16,8 @@ import json
 
 import pytest
 
-from harness.moto_bedrock import BedrockFault, BedrockReply, BedrockScript
-from harness.upstream import closed_port
+from harness.stack.moto_bedrock import BedrockFault, BedrockReply, BedrockScript
+from harness.stack.upstream import closed_port
 from suites.reliability.conftest import (
     AWS_CREDENTIALS,
     BACKOFF,

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from harness.upstream import Fault, Reply
+from harness.stack.upstream import Fault, Reply
 from suites.reliability.conftest import ReliabilityReport
 from unified._backends.mock import format_fields
 from unified.compat.configs import DSPyConfig

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.upstream import Fault, Reply, ScriptedUpstream, closed_port
+from harness.stack.upstream import Fault, Reply, ScriptedUpstream, closed_port
 from suites.reliability.conftest import (
     BACKOFF,
     DIRECT_KEY,

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from harness.moto_bedrock import BedrockFault, BedrockReply, BedrockScript
-from harness.upstream import Fault, Reply, ScriptedUpstream, closed_port
+from harness.stack.moto_bedrock import BedrockFault, BedrockReply, BedrockScript
+from harness.stack.upstream import Fault, Reply, ScriptedUpstream, closed_port
 from suites.reliability.conftest import (
     AWS_CREDENTIALS,
     DIRECT_KEY,

@@ -1,7 +1,7 @@
 """Every fault × the gateway backend, through the real MLflow gateway and the scripted upstream.
 
 What the gateway backend sees is decided by the real gateway's error mapping (the facts in
-``harness/gateway.py``): it drops ``Retry-After`` (so a 429 waits the backoff, 1 s then
+``harness/stack/gateway.py``): it drops ``Retry-After`` (so a 429 waits the backoff, 1 s then
 2 s), answers a reset, broken JSON, a body without choices or a refused upstream with its
 own text/plain 500, and an HTML page with a 502. What the real gateway never sends (its
 own HTML page, a ``Retry-After`` header, a reset) is played by the scripted upstream
@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.gateway import GatewayProcess
-from harness.upstream import Fault, Reply, ScriptedUpstream, closed_port
+from harness.stack.gateway import GatewayProcess
+from harness.stack.upstream import Fault, Reply, ScriptedUpstream, closed_port
 from suites.reliability.conftest import (
     BACKOFF,
     FAR_FUTURE,

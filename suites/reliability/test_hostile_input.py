@@ -31,10 +31,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.replay.bedrock import bedrock_replay
-from harness.replay.http import http_replay
-from harness.replay.lint import interaction_count
-from harness.scenarios import SCENARIO_DIR, ScenarioError, load_scenario
+from harness.parity.replay.bedrock import bedrock_replay
+from harness.parity.replay.http import http_replay
+from harness.parity.replay.lint import interaction_count
+from harness.parity.scenarios import SCENARIO_DIR, ScenarioError, load_scenario
 from suites.reliability.conftest import ReliabilityReport
 from unified import (
     CacheConfig,

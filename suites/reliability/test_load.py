@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from harness.upstream import Fault, Reply, ScriptedUpstream, last_user_text
+from harness.stack.upstream import Fault, Reply, ScriptedUpstream, last_user_text
 from suites.reliability.conftest import DIRECT_KEY, GATEWAY_KEY, ROOT, ReliabilityReport
 from unified import (
     CacheConfig,

@@ -1,7 +1,7 @@
 """Security: no secret shows anywhere; cache entries stay isolated, inside their
 directory, and inert (JSON, never unpickled).
 
-The secrets scan uses the cassette lint's patterns (``harness.replay.lint``) plus the
+The secrets scan uses the cassette lint's patterns (``harness.parity.replay.lint``) plus the
 exact fake secrets the tests configure. It reads every cassette, report and fixture file,
 and every log line and exception message this session produced (the report fixture
 captures them; this module sorts last, so a full run scans all the other suites' output).
@@ -19,9 +19,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.moto_bedrock import BedrockFault, BedrockScript
-from harness.replay.lint import scan_for_secrets
-from harness.upstream import Fault, ScriptedUpstream, closed_port
+from harness.parity.replay.lint import scan_for_secrets
+from harness.stack.moto_bedrock import BedrockFault, BedrockScript
+from harness.stack.upstream import Fault, ScriptedUpstream, closed_port
 from suites.reliability.conftest import (
     AWS_CREDENTIALS,
     DIRECT_KEY,
@@ -38,7 +38,7 @@ from unified._features.cache import ResponseCache, cache_key
 from unified._features.diskstore import FILE_NAME
 
 BACKEND = "secret echoes"
-UPSTREAM_KEY = "sk-test-upstream-000"  # harness.gateway.GatewayProcess's key, used to record
+UPSTREAM_KEY = "sk-test-upstream-000"  # harness.stack.gateway.GatewayProcess's key, used to record
 KNOWN_FAKES = (*FAKE_SECRETS, UPSTREAM_KEY)
 SCANNED = ("cassettes", "reports", "suites/scenarios", "harness/legacy/data", "examples")
 

@@ -2,80 +2,16 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
+
+from suites.import_graph import cycles, package_graph
 
 PACKAGE = Path(__file__).resolve().parents[2] / "unified"
 
 
-def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _imports(path: Path, name: str, modules: set[str]) -> set[str]:
-    """Every module of ``modules`` that ``path`` imports anywhere (in functions too),
-    except under ``if TYPE_CHECKING:``."""
-    tree = ast.parse(path.read_text())
-    typing_only = {id(node) for block in ast.walk(tree)
-                   if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
-                   for node in ast.walk(block)}
-    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if id(node) in typing_only:
-            continue
-        if isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                head = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join(head + ([node.module] if node.module else []))
-            found |= {f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
-                      for a in node.names}
-        elif isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-    return (found & modules) - {name}
-
-
-def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """The strongly connected components with more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    out: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        for other in graph[node]:
-            if other not in index:
-                visit(other)
-                low[node] = min(low[node], low[other])
-            elif other in stack:
-                low[node] = min(low[node], index[other])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                component.append(member)
-                if member == node:
-                    break
-            if len(component) > 1:
-                out.append(sorted(component))
-
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return out
-
-
 def test_the_core_has_no_import_cycle() -> None:
-    paths = {_module_name(p): p for p in PACKAGE.rglob("*.py")
-             if p.relative_to(PACKAGE).parts[0] not in ("compat", "migrate")}
-    modules = set(paths)
-    graph = {name: _imports(path, name, modules) for name, path in paths.items()}
-    assert _cycles(graph) == []
+    assert cycles(package_graph(PACKAGE, skip=("compat", "migrate"))) == []
 
 
 def test_the_cycle_finder_finds_a_lazy_cycle() -> None:
-    assert _cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
+    assert cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]

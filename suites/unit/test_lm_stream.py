@@ -10,7 +10,7 @@ import time
 import dspy
 import pytest
 
-from harness.upstream import Reply
+from harness.stack.upstream import Reply
 from unified import MockBackend, UnifiedConfig, UnifiedDSPyWrapper
 from unified._backends.mock import MockStream
 
@@ -136,7 +136,7 @@ def test_fifty_concurrent_async_streams_through_one_wrapper_keep_their_chunks_ap
 
 @pytest.mark.parametrize("sync", [True, False], ids=["sync", "async"])
 def test_through_bedrock_the_first_chunk_arrives_before_the_third_is_sent(sync) -> None:
-    from harness.moto_bedrock import BedrockReply, bedrock_server
+    from harness.stack.moto_bedrock import BedrockReply, bedrock_server
 
     with bedrock_server() as server:
         server.script.responder = lambda call: BedrockReply(

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from harness.moto_bedrock import BedrockFault, BedrockReply
-from harness.upstream import Fault, Reply
+from harness.stack.moto_bedrock import BedrockFault, BedrockReply
+from harness.stack.upstream import Fault, Reply
 from unified import (
     CacheConfig,
     Clock,

@@ -128,7 +128,7 @@ def _dropped_after(response: httpx.Response) -> bool:
     """Whether the server drops the connection after this answer: a 5xx that is not JSON.
 
     The MLflow gateway answers an unhandled error with a text/plain 500 and then closes
-    the connection without ``Connection: close`` (see harness/gateway.py). Such a body is
+    the connection without ``Connection: close`` (see harness/stack/gateway.py). Such a body is
     left unread, so httpx closes the connection instead of pooling it: a call that reused
     it would fail with a spurious reset. A non-JSON body is only summarised (content type
     and length), never shown, so nothing is lost.

@@ -7,7 +7,7 @@ oldest entries by an index on ``created``, and no extra dependency. diskcache wo
 give the same on top of SQLite, but pickles by default, and even with its ``JSONDisk``
 a row marked as a pickle is unpickled on read; here values are always JSON text, parsed
 with ``json.loads`` and never unpickled. Measured against it
-(``python -m harness.diskstore_compare``, numbers in the README): as fast or faster,
+(``python -m harness.perf.diskstore_compare``, numbers in the README): as fast or faster,
 and about twice the entries under the same size cap (diskcache's cap counts the
 database file's pages).
 

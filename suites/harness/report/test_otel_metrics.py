@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import harness.__main__ as cli
-from harness.parity import ImplResult, ParityRun, ScenarioResult
-from harness.perf import GateConfig, GateResult, PairResult
+from harness.parity.run import ImplResult, ParityRun, ScenarioResult
+from harness.perf.measure import GateConfig, GateResult, PairResult
 from harness.report.otel_metrics import export, record_gate, record_parity
 from suites.unit.features.otel_capture import exported_metrics, running_receiver
 

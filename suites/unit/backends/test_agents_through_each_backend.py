@@ -17,10 +17,10 @@ import json
 import dspy
 import pytest
 
-from harness.adapters import NativeUnifiedAdapter, native
-from harness.expectations import recorded_bodies
-from harness.parity import observe
-from harness.scenarios import SCENARIO_DIR, load_scenario
+from harness.parity.adapters import NativeUnifiedAdapter, native
+from harness.parity.expectations import recorded_bodies
+from harness.parity.run import observe
+from harness.parity.scenarios import SCENARIO_DIR, load_scenario
 
 NATIVE = ["gateway-native-tool-call", "direct-native-tool-call", "bedrock-native-tool-call",
           "bedrock-invoke-tool-call"]

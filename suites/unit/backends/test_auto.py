@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.moto_bedrock import BedrockReply
-from harness.upstream import Fault, Reply, closed_port
+from harness.stack.moto_bedrock import BedrockReply
+from harness.stack.upstream import Fault, Reply, closed_port
 from unified import (
     BackendType,
     BadRequestError,

@@ -21,8 +21,8 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from harness.moto_bedrock import BedrockFault, BedrockReply
-from harness.upstream import closed_port
+from harness.stack.moto_bedrock import BedrockFault, BedrockReply
+from harness.stack.upstream import closed_port
 from unified import (
     AuthError,
     BadRequestError,

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from harness.moto_bedrock import BedrockFault, BedrockReply
+from harness.stack.moto_bedrock import BedrockFault, BedrockReply
 from suites.unit.backends.stream_checks import assert_stream_matches_complete
 from unified import LMRequest, Message, RateLimitError, ServerError, UnifiedConfig
 from unified._backends.bedrock import BedrockBackend

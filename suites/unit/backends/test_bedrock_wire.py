@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.moto_bedrock import BedrockReply
+from harness.stack.moto_bedrock import BedrockReply
 from unified import LMRequest, Message, UnifiedConfig
 from unified._backends.bedrock import BedrockBackend
 from unified._errors import UnsupportedFeatureError

@@ -1,6 +1,6 @@
 """DirectBackend: litellm against the scripted OpenAI-compatible upstream.
 
-Every call reaches ``harness.upstream.ScriptedUpstream`` on 127.0.0.1 through litellm and
+Every call reaches ``harness.stack.upstream.ScriptedUpstream`` on 127.0.0.1 through litellm and
 the OpenAI SDK, so request counts prove that neither of them retries behind the pipeline.
 """
 
@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from harness.upstream import Fault, Reply, closed_port
+from harness.stack.upstream import Fault, Reply, closed_port
 from unified import (
     AuthError,
     BadRequestError,

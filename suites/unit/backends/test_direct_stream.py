@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from harness.upstream import Fault, Reply
+from harness.stack.upstream import Fault, Reply
 from suites.unit.backends.stream_checks import assert_stream_matches_complete
 from unified import ConnectionError, LMRequest, Message, UnifiedConfig
 from unified._backends.direct import DirectBackend

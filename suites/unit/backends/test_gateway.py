@@ -18,7 +18,7 @@ import time
 import httpx
 import pytest
 
-from harness.upstream import Fault, Reply, ScriptedUpstream, closed_port
+from harness.stack.upstream import Fault, Reply, ScriptedUpstream, closed_port
 from unified import (
     AuthError,
     BadRequestError,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from harness.upstream import Reply
+from harness.stack.upstream import Reply
 
 ROUTES = [("/v1/chat/completions", {"model": "chat"}), ("/endpoints/chat/invocations", {})]
 

@@ -9,7 +9,7 @@ import logging
 import httpx
 import pytest
 
-from harness.upstream import Fault, Reply
+from harness.stack.upstream import Fault, Reply
 from suites.unit.backends.stream_checks import assert_stream_matches_complete
 from unified import ConnectionError, LMRequest, Message, ServerError, UnifiedConfig
 from unified._backends.gateway import GatewayBackend

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.upstream import Reply, ScriptedUpstream
+from harness.stack.upstream import Reply, ScriptedUpstream
 from unified import LMRequest, Message, UnifiedConfig
 from unified._backends.gateway import GatewayBackend
 from unified._backends.openai_answer import answer_logprobs, answer_parts, answer_usage

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from harness.adapters.native import NativeUnifiedAdapter, unified_config_for
-from harness.parity import observe
-from harness.scenarios import SCENARIO_DIR, load_scenario
+from harness.parity.adapters.native import NativeUnifiedAdapter, unified_config_for
+from harness.parity.run import observe
+from harness.parity.scenarios import SCENARIO_DIR, load_scenario
 from suites.unit.features.otel_capture import ALWAYS, ANSWERED, OTelCapture
 
 SYSTEM = {"gateway": "mlflow.gateway", "direct": "openai", "bedrock": "aws.bedrock"}

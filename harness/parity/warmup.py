@@ -1,0 +1,70 @@
+"""What a parallel parity run imports in the parent before forking its warm workers.
+
+``python -m harness parity --jobs N`` runs scenarios in forked workers (see
+:mod:`harness.parity.pool`), so whatever the parent has imported they share instead of each
+importing it again. litellm alone costs ~4–5 s of CPU to import (the direct backend
+and the legacy LMs use it); moto and boto3 ~0.6 s (Bedrock). A scenario that reaches
+neither backend needs none of it: those are the *light* scenarios a worker forked
+before the import runs while the parent imports (:func:`is_light`).
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+from collections.abc import Iterable
+
+from .scenarios import Scenario
+
+__all__ = ["BASE", "HEAVY", "PRELOADED", "backends_reached", "is_light", "modules_for",
+           "preload"]
+
+#: Modules the replay of every scenario needs.
+BASE = ("vcr", "harness.parity.adapters", "harness.parity.replay.http", "unified._backends.gateway")
+#: The costly modules a scenario needs for each backend it reaches.
+HEAVY = {"direct": ("litellm", "unified._backends.direct"),
+         "bedrock": ("boto3", "moto", "harness.parity.replay.bedrock", "unified._backends.bedrock")}
+#: Everything :func:`preload` may import (the base and every backend's modules).
+PRELOADED = (*BASE, *(name for names in HEAVY.values() for name in names))
+
+
+def backends_reached(scenario: Scenario) -> frozenset[str]:
+    """The backends a scenario's implementations call: its own, its unified fallbacks',
+    and direct for the ``dynamic`` pattern (the legacy registry's plain DSPy LM)."""
+    unified = scenario.config.get("unified") or {}
+    fallbacks = unified.get("fallbacks") if isinstance(unified, dict) else None
+    reached = {scenario.backend}
+    reached.update(f["backend"] for f in fallbacks or () if isinstance(f, dict) and "backend" in f)
+    if scenario.pattern == "dynamic":
+        reached.add("direct")
+    return frozenset(reached)
+
+
+def is_light(scenario: Scenario) -> bool:
+    """True when the scenario reaches no backend with heavy imports (a worker forked
+    before :func:`preload` runs it without importing litellm or moto)."""
+    return not backends_reached(scenario) & HEAVY.keys()
+
+
+def modules_for(scenarios: Iterable[Scenario]) -> tuple[str, ...]:
+    """:data:`BASE` plus the heavy modules of every backend the scenarios reach."""
+    reached: set[str] = set()
+    for scenario in scenarios:
+        reached |= backends_reached(scenario)
+    return (*BASE, *(name for backend in sorted(reached & HEAVY.keys())
+                     for name in HEAVY[backend]))
+
+
+def preload(modules: Iterable[str] = PRELOADED) -> list[str]:
+    """Import ``modules``, then move everything imported so far into the garbage
+    collector's permanent generation (``gc.freeze``: forked workers then neither scan
+    nor copy-on-write those objects); return the names that could not be imported (a
+    missing optional dependency then fails where it is used, with its own message)."""
+    missing = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    gc.freeze()
+    return missing

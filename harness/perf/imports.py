@@ -1,0 +1,163 @@
+"""The import pair, counted: instructions of fresh interpreters importing each side.
+
+Timing an import in CPU seconds could not resolve a few percent on a busy 2-CPU
+machine (the self-test's +3 % and +2 ms import mutants stayed INCONCLUSIVE). The
+instructions a fresh ``python -c "import …"`` executes can: with ``PYTHONHASHSEED=0``
+and warm ``.pyc`` files two runs of ``import dspy`` agree to ~0.05 %. So each side of
+``import:unified`` is a statement run ``count_repeats`` times under the gate's
+instrument (cachegrind or ``perf stat``, :mod:`harness.perf.count`), start-up included
+on both sides; the interval is the runs' spread widened to the gate's count floor.
+
+A sleep adds no instructions: each side also runs ``WAIT_RUNS`` times natively and the
+fewest voluntary context switches of those runs (``os.wait4``'s rusage) stands for its
+waits; a candidate that blocks more than its baseline FAILs, as counted pairs do.
+
+The self-test's mutants are code appended to the candidate statement
+(:func:`mutant_code`): a calibrated :func:`~harness.perf.server.burn` loop for +3 % /
++10 %, ``time.sleep(0.002)`` for +2 ms.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from .count import (
+    ROOT,
+    Instrument,
+    InstrumentError,
+    PerCall,
+    parse_cachegrind,
+    parse_perf,
+)
+from .measure import GateConfig, PairResult
+from .verdict import judge_counts
+
+__all__ = ["WAIT_RUNS", "count_statement", "statement_cost", "judge_import_pair",
+           "mutant_code", "burn_instructions"]
+
+#: Native runs per side whose fewest voluntary context switches are its waits.
+WAIT_RUNS = 3
+_BURN_DEF = ("\ndef _unified_perf_burn(n):\n    import itertools\n"
+             "    for _ in itertools.repeat(None, n):\n        pass\n")
+_CALIBRATION = 2_000_000
+
+
+def _env() -> dict[str, str]:
+    from .count import _env as count_env
+    from .subjects import _child_env
+
+    return {**_child_env(), **count_env()}
+
+
+def count_statement(statement: str, instrument: Instrument, *, timeout: float = 600.0) -> int:
+    """Instructions of one fresh ``python -c statement`` under ``instrument``."""
+    with tempfile.TemporaryDirectory(prefix="unified-perf-import-") as tmp:
+        out = Path(tmp) / "count.out"
+        if instrument.name == "cachegrind":
+            command = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--quiet",
+                       f"--cachegrind-out-file={out}"]
+        else:
+            command = ["perf", "stat", "-x,", "-e", "instructions:u", "-o", str(out)]
+        done = subprocess.run([*command, sys.executable, "-c", statement], cwd=ROOT,
+                              env=_env(), capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise InstrumentError(f"counting {statement!r} failed ({done.returncode}): "
+                                  f"{done.stderr.strip()[-1000:]}")
+        text = out.read_text()
+        counted = parse_cachegrind(text) if instrument.name == "cachegrind" else parse_perf(text)
+        if counted is None:
+            raise InstrumentError("perf stat gave no instruction count")
+        return counted
+
+
+def _voluntary_switches(statement: str) -> int:
+    """Voluntary context switches of one native ``python -c statement``."""
+    child = subprocess.Popen([sys.executable, "-c", statement], cwd=ROOT, env=_env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    error = child.stderr.read().decode(errors="replace") if child.stderr else ""
+    if child.stderr:
+        child.stderr.close()
+    if child.returncode != 0:
+        raise InstrumentError(f"{statement!r} failed ({child.returncode}): {error[-1000:]}")
+    return int(usage.ru_nvcsw)
+
+
+def statement_cost(statement: str, instrument: Instrument, config: GateConfig,
+                   repeats: int | None = None) -> PerCall:
+    """One side's cost: ``repeats`` counted runs (spread = the bounds) and its waits."""
+    with ThreadPoolExecutor(max_workers=max(1, config.parallel)) as pool:
+        totals = list(pool.map(lambda _: count_statement(statement, instrument),
+                               range(repeats or config.count_repeats)))
+    waits = min(_voluntary_switches(statement) for _ in range(WAIT_RUNS))
+    spread = max(totals) - min(totals)
+    ordered = sorted(totals)
+    return PerCall(estimate=float(ordered[len(ordered) // 2]), low=float(min(totals) - spread),
+                   high=float(max(totals) + spread), waits=float(waits), runs=tuple(totals))
+
+
+def judge_import_pair(result: PairResult, baseline: str, candidate: str,
+                      instrument: Instrument, config: GateConfig, limit: float,
+                      clean: PerCall | None = None) -> PerCall:
+    """Fill ``result`` for ``candidate`` vs ``baseline`` statements; the baseline's cost
+    may be given (``clean``, the self-test's clean candidate). Returns the candidate's."""
+    base = clean if clean is not None else statement_cost(baseline, instrument, config)
+    cand = statement_cost(candidate, instrument, config,
+                          repeats=1 if clean is not None else None)
+    judge_counts(result, base, cand, limit, config.count_floor)
+    result.detail = result.detail.replace("instructions per call",
+                                          "instructions per fresh interpreter")
+    result.detail = result.detail.replace("times per call", "times per interpreter")
+    result.power = {**result.power, "runs": len(cand.runs), "wait_runs": WAIT_RUNS}
+    return cand
+
+
+def burn_instructions(instrument: Instrument) -> float:
+    """Instructions of one :func:`~harness.perf.server.burn`-style iteration run in a
+    fresh interpreter (two counted interpreters, with 0 and 2,000,000 iterations)."""
+    zero, many = (count_statement(_BURN_DEF + f"_unified_perf_burn({n})", instrument)
+                  for n in (0, _CALIBRATION))
+    return (many - zero) / _CALIBRATION
+
+
+def mutant_code(inject: dict[str, Any] | None) -> str:
+    """Code appended to the candidate statement for ``inject``: ``burn`` iterations of
+    work and/or ``sleep`` seconds."""
+    if not inject:
+        return ""
+    code = ""
+    if inject.get("burn"):
+        code += _BURN_DEF + f"_unified_perf_burn({int(inject['burn'])})\n"
+    if inject.get("sleep"):
+        code += f"\nimport time as _unified_perf_time\n_unified_perf_time.sleep({inject['sleep']!r})\n"
+    return code
+
+
+def import_rows(names: Sequence[tuple[str, float, float]], statement: str, clean: PerCall,
+                instrument: Instrument, config: GateConfig) -> list[PairResult]:
+    """The self-test's import mutants: each ``(name, share, sleep)`` appended to
+    ``statement`` and judged against the ``clean`` candidate under the regression rule."""
+    per_iteration = burn_instructions(instrument) if any(s for _, s, _ in names) else 1.0
+    results = []
+    for name, share, sleep in names:
+        inject: dict[str, Any] = {}
+        if share:
+            inject["burn"] = max(1, round(share * clean.estimate / per_iteration))
+        if sleep:
+            inject["sleep"] = sleep
+        result = PairResult("import:unified", "import unified + dspy (clean)", name,
+                            "regression", 1.0 + config.regression, "ERROR",
+                            instrument=instrument.name)
+        judge_import_pair(result, statement, statement + mutant_code(inject), instrument,
+                          config, result.limit, clean=clean)
+        result.power["inject"] = inject
+        results.append(result)
+    return results

@@ -1,0 +1,41 @@
+"""What a parallel run imports before forking, and which scenarios need none of it."""
+
+from __future__ import annotations
+
+import gc
+
+from harness.parity.scenarios import SCENARIO_DIR, load_scenario
+from harness.parity.warmup import BASE, backends_reached, is_light, modules_for, preload
+
+
+def _scenario(name: str):  # type: ignore[no-untyped-def]
+    return load_scenario(SCENARIO_DIR / f"{name}.yaml")
+
+
+def test_a_gateway_scenario_is_light_and_needs_only_the_base_modules() -> None:
+    scenario = _scenario("simple-predict-plain")
+    assert is_light(scenario)
+    assert modules_for([scenario]) == BASE
+
+
+def test_a_unified_fallback_to_direct_makes_a_gateway_scenario_need_litellm() -> None:
+    scenario = _scenario("gateway-fallback-to-direct")
+    assert backends_reached(scenario) == {"gateway", "direct"}
+    assert not is_light(scenario) and "litellm" in modules_for([scenario])
+
+
+def test_a_dynamic_scenario_reaches_the_direct_backend() -> None:
+    assert "direct" in backends_reached(_scenario("dynamic-forecasting"))
+
+
+def test_bedrock_scenarios_need_moto_and_not_litellm() -> None:
+    modules = modules_for([_scenario("bedrock-predict-plain")])
+    assert "moto" in modules and "litellm" not in modules
+
+
+def test_preload_reports_a_missing_module_and_freezes_what_it_imported() -> None:
+    try:
+        assert preload(["json", "harness_no_such_module"]) == ["harness_no_such_module"]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
