@@ -11,7 +11,7 @@ One file per scenario under ``suites/scenarios/``. Schema (``*`` = required)::
                                       # structured (Predict under dspy.JSONAdapter) |
                                       # stream (calls {prompt, stream: true|false} through
                                       # the pipeline's stream; outputs chunks + answer)
-    tools: [add, multiply]            # tool_call / react: tools from harness.tools
+    tools: [add, multiply]            # tool_call / react: tools from harness.parity.scenario_tools
     signature: "question -> answer"   # a DSPy string signature (a list for chain)
     instructions: "..."               # optional signature instructions (system prompt)
     demos: [{question: .., answer: ..}]   # optional few-shot demos

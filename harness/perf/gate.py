@@ -85,14 +85,16 @@ class PairSpec:
     hot_path: str | None = None         # where the self-test slows the candidate
 
 
-def _wall(name: str, module: str = "perf_wall") -> WallBuild:
-    """The builder ``harness.<module>.<name>``, imported only when the pair is measured."""
+def _wall(name: str, module: str = "harness.perf.wall") -> WallBuild:
+    """The builder ``<module>.<name>``, imported only when the pair is measured (its
+    ``target`` names it, so that a test can check every pair's builder resolves)."""
     def build(inject: dict[str, Any] | None, regression: bool) -> tuple[Subject, Subject]:
         from importlib import import_module
 
-        return getattr(import_module(f"harness.{module}"), name)(  # type: ignore[no-any-return]
+        return getattr(import_module(module), name)(  # type: ignore[no-any-return]
             inject, regression)
 
+    build.target = (module, name)  # type: ignore[attr-defined]
     return build
 
 
@@ -125,7 +127,7 @@ PAIRS: tuple[PairSpec, ...] = (
     PairSpec("http:gateway", "raw httpx", "gateway backend", "≤ 1.15 × raw httpx",
              limit=1.15, instrument=WALL, build=_wall("http_pair")),
     PairSpec("stream:first-chunk", "raw httpx SSE", "wrapper stream", "≤ 1.10 × raw httpx",
-             limit=1.10, instrument=WALL, build=_wall("stream_pair", "perf_stream")),
+             limit=1.10, instrument=WALL, build=_wall("stream_pair", "harness.perf.stream")),
     PairSpec("import:unified", "import dspy", "import unified + dspy",
              "≤ 1.2 × import dspy", limit=1.2, instrument=IMPORT_COUNT),
 )

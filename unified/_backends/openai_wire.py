@@ -1,7 +1,8 @@
 """Canonical request -> OpenAI chat-completions body (the gateway's and litellm's wire).
 
 Mapping (what is not listed here is refused first by
-:func:`unified._backends.wire_support.refuse_unsupported`):
+the ``Checked`` layer from ``capabilities()`` and
+:func:`unified._backends.wire_support.refuse_details`):
 
 =====================  ============================================================
 canonical              OpenAI chat completions

@@ -19,6 +19,7 @@ import pytest
 
 import harness.__main__ as cli
 from harness.perf.cli import with_perf_gate
+from harness.perf.gate import PAIRS
 
 PAIR = "compat:simple"
 HOT_PATH = "unified.compat.dspy_wrapper:DSPyWrapper.predict"
@@ -129,3 +130,11 @@ def test_an_unknown_subject_is_refused_by_name() -> None:
 
     with pytest.raises(KeyError, match="unknown perf subject"):
         build_workload("no such subject")
+
+
+@pytest.mark.parametrize("spec", [s for s in PAIRS if s.build is not None], ids=lambda s: s.name)
+def test_every_wall_pairs_builder_resolves_to_a_function(spec) -> None:
+    from importlib import import_module
+
+    module, name = spec.build.target
+    assert callable(getattr(import_module(module), name))
