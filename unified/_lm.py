@@ -116,6 +116,15 @@ class _Hints:
         return frozenset(self._hints["supported_params"])
 
 
+def _answered(canonical: LMRequest, response: Any) -> Any:
+    """DSPy's response to ``canonical``; the pair is noted for the front lookup when the
+    call is one it may learn from (:data:`~unified._dspy_front.SEEN`)."""
+    seen = SEEN.get()
+    if seen is not None:
+        seen.append((canonical, response))
+    return to_dspy_response(response)
+
+
 class UnifiedEngine(_Hints):
     """Sync engine: one DSPy request through the pipeline."""
 
@@ -127,11 +136,7 @@ class UnifiedEngine(_Hints):
     def complete(self, request: Any) -> Any:
         """``dspy.lm15.Request -> dspy.lm15.Response`` through the pipeline."""
         canonical = _next_request(request, self.model)
-        response = self.pipeline.complete(canonical)
-        seen = SEEN.get()
-        if seen is not None:
-            seen.append((canonical, response))
-        return to_dspy_response(response)
+        return _answered(canonical, self.pipeline.complete(canonical))
 
     def stream(self, request: Any) -> Any:
         """``dspy.lm15`` stream events, each as soon as the backend produced its chunk."""
@@ -155,11 +160,7 @@ class AsyncUnifiedEngine(_Hints):
     async def complete(self, request: Any) -> Any:
         """Async ``dspy.lm15.Request -> dspy.lm15.Response``."""
         canonical = _next_request(request, self.model)
-        response = await self.pipeline.acomplete(canonical)
-        seen = SEEN.get()
-        if seen is not None:
-            seen.append((canonical, response))
-        return to_dspy_response(response)
+        return _answered(canonical, await self.pipeline.acomplete(canonical))
 
     def stream(self, request: Any) -> Any:
         """Async ``dspy.lm15`` stream events, each as soon as its chunk arrived."""
