@@ -53,6 +53,7 @@ class TracedNative(NativeUnifiedAdapter):
 
         config = unified_config_for(scenario, env).with_overrides(
             telemetry=self.capture.config())
+        self.env = env  # the run's environment (its wire log), as the native adapter keeps it
         self.wrapper = UnifiedDSPyWrapper(config, clock=Clock(sleep=env.sleep))
 
 
