@@ -10,7 +10,8 @@ measured against itself, stays within). The mutants:
   Count pairs: ``k`` iterations of :func:`harness.perf.server.burn` inside the shim's
   hot path (``PairSpec.hot_path``, e.g. ``DSPyWrapper.predict``), ``k`` calibrated from
   a counted burn job and the clean candidate's instructions per call. Wall pairs: a
-  busy-wait of that share of the candidate's median time.
+  busy-wait of that share of the time each batch of operations just took (so the
+  slowdown stays +3 % / +10 % when the machine's load slows the operations down).
 - ``+2ms`` — ``time.sleep(0.002)`` per call. Instructions cannot see a sleep; the
   counting child records the calls' voluntary context switches, and a candidate that
   blocks on every call where its baseline does not FAILs
@@ -94,12 +95,11 @@ def _count_rows(specs: Sequence[PairSpec], gate: GateResult, config: GateConfig,
 
 def _wall_rows(specs: Sequence[PairSpec], gate: GateResult, config: GateConfig,
                per_mutant_seconds: float) -> list[dict[str, Any]]:
-    clean = {p.name: p.candidate_cost.get("median_s", 0.0) for p in gate.pairs}
     rows = []
     for spec in specs:
         assert spec.build is not None
         for name, share, sleep in MUTANTS:
-            inject = {"spin": share * clean.get(spec.name, 0.0)} if share else {"sleep": sleep}
+            inject = {"share": share} if share else {"sleep": sleep}
             limit = 1.0 + config.regression
             result = PairResult(spec.name, f"{spec.candidate} (clean)", spec.candidate,
                                 "regression", limit, ERROR, instrument=spec.instrument)

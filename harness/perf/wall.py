@@ -2,7 +2,8 @@
 
 Each builder takes ``(inject, regression)`` and returns ``(baseline, candidate)``
 :class:`~harness.perf.measure.Subject` s. ``inject`` slows the candidate down (the gate's
-self-test, :mod:`harness.perf.selftest`): ``{"spin": s}`` busy-waits ``s`` seconds and
+self-test, :mod:`harness.perf.selftest`): ``{"share": s}`` busy-waits ``s`` times the
+operation's own time, ``{"spin": s}`` busy-waits ``s`` seconds and
 ``{"sleep": s}`` sleeps ``s`` seconds per operation. With ``regression`` the baseline is
 the clean candidate itself (how the self-test asks "would the gate see this change?").
 
@@ -42,13 +43,22 @@ def slowdown(inject: dict[str, Any] | None) -> Callable[[], None]:
 
 
 def slowed(workload: Workload, inject: dict[str, Any] | None) -> Workload:
-    """``workload`` with ``inject``'s slowdown after each of its operations."""
+    """``workload`` with ``inject``'s slowdown after each of its operations; ``{"share":
+    s}`` busy-waits ``s`` times what the operations just took (a true +s whatever the
+    machine's load does to them, where a fixed ``spin`` is a smaller share of slower
+    operations)."""
     if not inject:
         return workload
-    slow = slowdown(inject)
+    slow, share = slowdown(inject), float(inject.get("share", 0.0))
 
     def run(n: int) -> None:
+        began = time.perf_counter()
         workload.run(n)
+        if share:
+            end = time.perf_counter()
+            end += share * (end - began)
+            while time.perf_counter() < end:
+                pass
         for _ in range(n):
             slow()
 
