@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["Job", "JobCount", "Instrument", "detect_instrument", "count_jobs", "PerCall",
+           "counter_command", "read_count",
            "per_call", "ratio_interval", "InstrumentError", "parse_cachegrind", "parse_perf"]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,6 +159,26 @@ def _record(directory: Path, job: Job) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
+def counter_command(instrument: Instrument, out: str) -> list[str]:
+    """The command prefix that runs a program under ``instrument``, its count written to
+    ``out`` (cachegrind expands ``%p`` to each process's pid)."""
+    if instrument.name == "cachegrind":
+        return ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--quiet",
+                f"--cachegrind-out-file={out}"]
+    return ["perf", "stat", "-x,", "-e", "instructions:u", "-o", out]
+
+
+def read_count(instrument: Instrument, out: Path) -> int:
+    """The instruction total ``instrument`` wrote to ``out``."""
+    text = out.read_text()
+    if instrument.name == "cachegrind":
+        return parse_cachegrind(text)
+    counted = parse_perf(text)
+    if counted is None:
+        raise InstrumentError("perf stat gave no instruction count")
+    return counted
+
+
 def count_jobs(jobs: Sequence[Job], instrument: Instrument, *, parallel: int = 1,
                timeout: float = 900.0) -> dict[str, JobCount]:
     """Run ``jobs`` under ``instrument``; their counts by job id."""
@@ -165,23 +186,20 @@ def count_jobs(jobs: Sequence[Job], instrument: Instrument, *, parallel: int = 1
         directory = Path(tmp)
         counts: dict[str, JobCount] = {}
         if instrument.name == "cachegrind":
-            _run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--quiet",
-                  f"--cachegrind-out-file={directory}/cg.%p",
+            _run([*counter_command(instrument, f"{directory}/cg.%p"),
                   *_server(str(_plan(directory, jobs, parallel)), str(directory))], timeout)
             for job in jobs:
                 rec = _record(directory, job)
-                total = parse_cachegrind((directory / f"cg.{rec['pid']}").read_text())
+                total = read_count(instrument, directory / f"cg.{rec['pid']}")
                 counts[job.id] = JobCount(total, int(rec["waits"]), float(rec["wall"]))
             return counts
         for job in jobs:
             one = directory / job.id
             one.mkdir()
             out = one / "perf.csv"
-            _run(["perf", "stat", "-x,", "-e", "instructions:u", "-o", str(out),
+            _run([*counter_command(instrument, str(out)),
                   *_server("--no-fork", str(_plan(one, [job], 1)), str(one))], timeout)
-            counted = parse_perf(out.read_text())
-            if counted is None:
-                raise InstrumentError("perf stat gave no instruction count")
+            counted = read_count(instrument, out)
             rec = _record(one, job)
             counts[job.id] = JobCount(counted, int(rec["waits"]), float(rec["wall"]))
         return counts

@@ -33,8 +33,8 @@ from .count import (
     Instrument,
     InstrumentError,
     PerCall,
-    parse_cachegrind,
-    parse_perf,
+    counter_command,
+    read_count,
 )
 from .measure import GateConfig, PairResult
 from .verdict import judge_counts
@@ -60,21 +60,13 @@ def count_statement(statement: str, instrument: Instrument, *, timeout: float = 
     """Instructions of one fresh ``python -c statement`` under ``instrument``."""
     with tempfile.TemporaryDirectory(prefix="unified-perf-import-") as tmp:
         out = Path(tmp) / "count.out"
-        if instrument.name == "cachegrind":
-            command = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--quiet",
-                       f"--cachegrind-out-file={out}"]
-        else:
-            command = ["perf", "stat", "-x,", "-e", "instructions:u", "-o", str(out)]
-        done = subprocess.run([*command, sys.executable, "-c", statement], cwd=ROOT,
-                              env=_env(), capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run([*counter_command(instrument, str(out)), sys.executable, "-c",
+                               statement], cwd=ROOT, env=_env(), capture_output=True,
+                              text=True, timeout=timeout)
         if done.returncode != 0:
             raise InstrumentError(f"counting {statement!r} failed ({done.returncode}): "
                                   f"{done.stderr.strip()[-1000:]}")
-        text = out.read_text()
-        counted = parse_cachegrind(text) if instrument.name == "cachegrind" else parse_perf(text)
-        if counted is None:
-            raise InstrumentError("perf stat gave no instruction count")
-        return counted
+        return read_count(instrument, out)
 
 
 def _voluntary_switches(statement: str) -> int:
