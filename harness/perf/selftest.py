@@ -93,7 +93,7 @@ def _count_rows(specs: Sequence[PairSpec], gate: GateResult, config: GateConfig,
     return rows
 
 
-def _wall_rows(specs: Sequence[PairSpec], gate: GateResult, config: GateConfig,
+def _wall_rows(specs: Sequence[PairSpec], config: GateConfig,
                per_mutant_seconds: float) -> list[dict[str, Any]]:
     rows = []
     for spec in specs:
@@ -157,7 +157,7 @@ def run_selftest(gate: GateResult, config: GateConfig, patterns: Sequence[str] =
     if instrument is not None:
         rows += _count_rows(count_specs, gate, config, instrument)
     rows += _import_rows([s for s in specs if s.instrument == IMPORT_COUNT], gate, config)
-    rows += _wall_rows([s for s in specs if s.instrument not in (COUNT, IMPORT_COUNT)], gate,
+    rows += _wall_rows([s for s in specs if s.instrument not in (COUNT, IMPORT_COUNT)],
                        config, per_mutant_seconds)
     detected = sum(r["detected"] for r in rows)
     return {"regression_limit": 1.0 + config.regression,
