@@ -16,7 +16,7 @@ from typing import Any
 
 from .gate import run_gate
 from .measure import GateConfig, GateResult, PairResult
-from .report import fmt_ratio, gate_markdown, write_gate_reports
+from .report import fmt_ratio, fmt_ratios, gate_markdown, write_gate_reports
 
 __all__ = ["add_gate_options", "config_from_args", "gate_from_args", "cmd_perf",
            "with_perf_gate", "register"]
@@ -82,7 +82,7 @@ def gate_from_args(args: argparse.Namespace, reports: Path
         selftest = run_selftest(result, config, args.perf_pair)
         for row in selftest["rows"]:
             print(f"[perf self-test] {row['pair']:<18} {row['mutant']:<5} {row['status']:<12}"
-                  f" {fmt_ratio(row)} limit {row['limit']:.3f}", flush=True)
+                  f" {fmt_ratios(row)} limit {row['limit']:.3f}", flush=True)
     paths = write_gate_reports(result, reports, selftest)
     if getattr(args, "otlp_endpoint", None):
         from ..report.otel_metrics import export, record_gate

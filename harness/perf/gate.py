@@ -13,10 +13,16 @@ pair                     candidate                    baseline                  
 ``unified:floor``        unified ``Predict`` (mock)   ``Predict``, bare engine   1.10   instr.
 ``cache:predict-hit``    unified ``Predict``, hit     ``Predict``, DSPy's hit    1.05   instr.
 ``cache:hit-vs-1ms``     memory-cache hit             a miss, 1 ms backend       0.05   wall
-``http:gateway``         gateway backend              raw httpx POST             1.15   wall
-``stream:first-chunk``   wrapper stream, 1st chunk    raw httpx SSE, 1st chunk   1.10   wall
+``http:gateway``         gateway backend              raw httpx POST             1.15   both
+``stream:first-chunk``   wrapper stream, 1st chunk    raw httpx SSE, 1st chunk   1.10   both
 ``import:unified``       ``import unified`` + dspy    ``import dspy``            1.2    instr.
 =======================  ===========================  =========================  =====  =====
+
+The HTTP and stream pairs are judged by *both* instruments: the client's work counted
+(the server in the gate's own process, :mod:`harness.perf.wire`), which sees a few
+percent more work deterministically, and the round trip timed on the wall, which sees
+what instructions cannot (a wait, a sleep). They PASS only when both do
+(:func:`~harness.perf.verdict.worst`); ``perf.json`` keeps the wall side under ``timed``.
 
 For the gateway, Bedrock and simple patterns the legacy reference answers through a
 ``forward()`` LM while the shim is an ``engine=`` LM; the gated baseline is the legacy
@@ -56,10 +62,12 @@ from .verdict import (
     judge_counts,
     median_interval,
     verdict,
+    worst,
 )
+from .wire import serving
 
 __all__ = ["PairSpec", "PAIRS", "COUNT", "WALL", "CPU", "IMPORT_COUNT", "select_pairs", "run_gate",
-           "count_subjects", "limit_of", "measure_wall"]
+           "count_subjects", "limit_of", "measure_wall", "judge_timed"]
 
 COUNT, WALL, CPU = "instructions", "wall", "cpu time"
 #: Counted instructions of whole fresh interpreters (the import pair).
@@ -72,7 +80,8 @@ class PairSpec:
     """A gated comparison. Count pairs name their subjects (built in the counting
     child, :func:`harness.perf.server.build_workload`); wall pairs carry ``build(inject,
     regression)`` returning ``(baseline, candidate)`` subjects — with ``regression`` the
-    baseline is the clean candidate, and ``inject`` slows the candidate down."""
+    baseline is the clean candidate, and ``inject`` slows the candidate down. A count
+    pair with a ``build`` is also timed on the wall (:attr:`timed`)."""
 
     name: str
     baseline: str
@@ -83,6 +92,11 @@ class PairSpec:
     build: WallBuild | None = None
     reference: str | None = None        # count pairs: reported, not gated
     hot_path: str | None = None         # where the self-test slows the candidate
+
+    @property
+    def timed(self) -> bool:
+        """A counted pair whose round trips are also timed on the wall."""
+        return self.instrument == COUNT and self.build is not None
 
 
 def _wall(name: str, module: str = "harness.perf.wall") -> WallBuild:
@@ -125,9 +139,9 @@ PAIRS: tuple[PairSpec, ...] = (
              "≤ 0.05 × a 1 ms backend's miss", limit=0.05, instrument=WALL,
              build=_wall("cache_pair")),
     PairSpec("http:gateway", "raw httpx", "gateway backend", "≤ 1.15 × raw httpx",
-             limit=1.15, instrument=WALL, build=_wall("http_pair")),
+             limit=1.15, build=_wall("http_pair")),
     PairSpec("stream:first-chunk", "raw httpx SSE", "wrapper stream", "≤ 1.10 × raw httpx",
-             limit=1.10, instrument=WALL, build=_wall("stream_pair", "harness.perf.stream")),
+             limit=1.10, build=_wall("stream_pair", "harness.perf.stream")),
     PairSpec("import:unified", "import dspy", "import unified + dspy",
              "≤ 1.2 × import dspy", limit=1.2, instrument=IMPORT_COUNT),
 )
@@ -164,7 +178,8 @@ def count_subjects(subjects: dict[str, dict[str, Any] | None], config: GateConfi
             jobs.append(Job(f"{len(jobs)}", subject, 0, config.warmup_calls, inject))
         jobs += [Job(f"{len(jobs) + i}", subject, config.calls, config.warmup_calls, inject)
                  for i in range(repeats or config.count_repeats)]
-    counted = count_jobs(jobs, instrument, parallel=config.parallel)
+    with serving(job.subject for job in jobs):
+        counted = count_jobs(jobs, instrument, parallel=config.parallel)
     found: dict[str, tuple[Any, list[Any]]] = {}
     for label in subjects:
         subject = label.split("#")[0]
@@ -186,7 +201,8 @@ def _judge_count_pairs(specs: list[PairSpec], config: GateConfig, instrument: In
         for spec in specs:
             result = results[spec.name]
             judge_counts(result, costs[spec.baseline], costs[spec.candidate],
-                         limit_of(spec, config), config.count_floor)
+                         limit_of(spec, config), config.count_floor,
+                         judge_waits=not spec.timed)
             if spec.reference:
                 ref = costs[spec.reference]
                 result.reference = {"subject": spec.reference, "route": "forward()",
@@ -263,6 +279,24 @@ def _judge_wall_pair(spec: PairSpec, config: GateConfig, result: PairResult,
                      f"interval (can resolve ±{ratio.width / 2:.1%})")
 
 
+def judge_timed(spec: PairSpec, config: GateConfig, result: PairResult,
+                deadline: float) -> None:
+    """Time the round trips of a counted pair (``spec.timed``) on the wall into
+    ``result.timed``; its status becomes the worse of both instruments."""
+    wall = PairResult(spec.name, spec.baseline, spec.candidate, spec.target, result.limit,
+                      ERROR, instrument=WALL)
+    try:
+        _judge_wall_pair(spec, config, wall, deadline)
+    except Exception as exc:  # noqa: BLE001 - reported in the table, fails the gate
+        wall.detail = f"failed while measuring: {type(exc).__name__}: {exc}"
+    result.timed = {k: getattr(wall, k) for k in (
+        "instrument", "estimate", "low", "high", "status", "detail", "baseline_cost",
+        "candidate_cost", "power")}
+    result.instrument = f"{result.instrument} + {WALL}"
+    result.status = worst(result.status, wall.status)
+    result.detail += f"; {WALL} {wall.status}: {wall.detail}"
+
+
 def _judge_import(spec: PairSpec, config: GateConfig, result: PairResult,
                   subjects: dict[str, Any], instrument_info: dict[str, str]) -> None:
     """The import pair (:mod:`harness.perf.imports`); the clean candidate's cost is kept
@@ -311,21 +345,24 @@ def run_gate(config: GateConfig | None = None, patterns: Sequence[str] = (),
         for spec in counted:
             results[spec.name].instrument = instrument_info.get("name", COUNT)
             results[spec.name].seconds = round(time.perf_counter() - began, 3)
-            if progress is not None:
+            if progress is not None and not spec.timed:
                 progress(results[spec.name])
     for spec in (s for s in specs if s.instrument == IMPORT_COUNT):
         _judge_import(spec, config, results[spec.name], subjects, instrument_info)
         if progress is not None:
             progress(results[spec.name])
-    walls = [s for s in specs if s.instrument not in (COUNT, IMPORT_COUNT)]
+    walls = [s for s in specs if s.timed or s.instrument not in (COUNT, IMPORT_COUNT)]
     for spec in walls:
         began = time.perf_counter()
+        deadline = time.monotonic() + config.budget_seconds / len(walls)
         try:
-            _judge_wall_pair(spec, config, results[spec.name],
-                             time.monotonic() + config.budget_seconds / len(walls))
+            if spec.timed:
+                judge_timed(spec, config, results[spec.name], deadline)
+            else:
+                _judge_wall_pair(spec, config, results[spec.name], deadline)
         except Exception as exc:  # noqa: BLE001 - reported in the table, fails the gate
             results[spec.name].detail = f"failed while measuring: {type(exc).__name__}: {exc}"
-        results[spec.name].seconds = round(time.perf_counter() - began, 3)
+        results[spec.name].seconds += round(time.perf_counter() - began, 3)
         if progress is not None:
             progress(results[spec.name])
     machine["loadavg_after"] = machine_info()["loadavg"]

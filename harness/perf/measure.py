@@ -304,6 +304,9 @@ class PairResult:
     reference: dict[str, Any] | None = None
     power: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    #: a counted pair also timed on the wall: that side's instrument, ratio, interval,
+    #: verdict and detail (the pair's ``status`` is the worse of both)
+    timed: dict[str, Any] | None = None
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 from .measure import GateResult, PairResult
 from .subjects import dump_json
 
-__all__ = ["fmt_ratio", "gate_rows", "markdown_table", "gate_markdown", "selftest_markdown",
+__all__ = ["fmt_ratio", "fmt_ratios", "gate_rows", "markdown_table", "gate_markdown", "selftest_markdown",
            "write_gate_reports", "fmt_cost"]
 
 
@@ -38,6 +38,14 @@ def fmt_cost(cost: dict[str, Any], instrument: str) -> str:
     return f"{median * 1e3:,.1f} ms" if median >= 0.1 else f"{median * 1e6:,.0f} µs"
 
 
+def fmt_ratios(pair: PairResult | dict[str, Any]) -> str:
+    """:func:`fmt_ratio`, and the wall side's for a pair also timed (its ``timed``)."""
+    timed = pair.get("timed") if isinstance(pair, dict) else pair.timed
+    if not timed:
+        return fmt_ratio(pair)
+    return f"{fmt_ratio(pair)}; wall {fmt_ratio(timed)} {timed['status']}"
+
+
 def gate_rows(result: GateResult) -> list[dict[str, str]]:
     """One table row per pair (for Markdown and the console)."""
     rows = []
@@ -46,7 +54,7 @@ def gate_rows(result: GateResult) -> list[dict[str, str]]:
         rows.append({"pair": p.name, "instrument": p.instrument,
                      "candidate": fmt_cost(p.candidate_cost, p.instrument),
                      "baseline": fmt_cost(p.baseline_cost, p.instrument),
-                     "ratio [interval]": fmt_ratio(p), "limit": f"{p.limit:.3f}",
+                     "ratio [interval]": fmt_ratios(p), "limit": f"{p.limit:.3f}",
                      "verdict": p.status,
                      "forward-route reference (not gated)":
                          f"{ref['ratio']:.3f} vs {ref['subject']}" if ref else ""})
@@ -67,7 +75,7 @@ def markdown_table(rows: Sequence[dict[str, str]]) -> str:
 def selftest_markdown(selftest: dict[str, Any]) -> str:
     """The detection table as Markdown."""
     rows = [{"pair": r["pair"], "mutant": r["mutant"], "instrument": r["instrument"],
-             "ratio [interval]": fmt_ratio(r), "limit": f"{r['limit']:.3f}",
+             "ratio [interval]": fmt_ratios(r), "limit": f"{r['limit']:.3f}",
              "verdict": r["status"], "detected": "yes" if r["detected"] else "**no**"}
             for r in selftest.get("rows", [])]
     return (markdown_table(rows) + f"\n\nDetected {selftest.get('detected')} of "

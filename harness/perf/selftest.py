@@ -21,9 +21,16 @@ The import pair's mutants are code appended to the candidate's fresh interpreter
 (:mod:`harness.perf.imports`): the calibrated loop, or the sleep, caught by the fewest
 voluntary context switches of native runs.
 
-A wall mutant adds rounds while its verdict is INCONCLUSIVE, for up to 45 s (a +3 %
-slowdown against the 1.02 regression limit needs an interval of about ±1 %, which a
-busy machine gives only after many rounds); a counted mutant is decided at once.
+The HTTP and stream pairs are judged by both instruments (:mod:`harness.perf.wire`):
+their mutants are counted first, and one the counts let through (the sleep: it adds no
+instructions, and those pairs' waits are not judged by count since every call blocks on
+its round trip) is then timed on the wall; the row keeps both sides and FAILs when
+either does, as the gate would.
+
+A wall mutant adds rounds while its verdict is INCONCLUSIVE, for up to 45 s; a counted
+mutant is decided at once. (A +3 % slowdown against the 1.02 regression limit needs an
+interval of about ±1 %, which a busy machine's wall clock does not give reliably: that
+is why the HTTP and stream pairs' client work is counted.)
 
 ``detected`` means the verdict is FAIL. An INCONCLUSIVE mutant still makes the gate exit
 non-zero (unless ``--perf-inconclusive=warn``) but is reported as not detected.
@@ -39,13 +46,14 @@ from .count import Instrument, detect_instrument, per_call
 from .gate import (
     COUNT,
     IMPORT_COUNT,
+    WALL,
     PairSpec,
     count_subjects,
     measure_wall,
     select_pairs,
 )
 from .measure import GateConfig, GateResult, PairResult
-from .verdict import ERROR, FAIL, judge_counts, verdict
+from .verdict import ERROR, FAIL, judge_counts, verdict, worst
 
 __all__ = ["MUTANTS", "run_selftest"]
 
@@ -88,35 +96,51 @@ def _count_rows(specs: Sequence[PairSpec], gate: GateResult, config: GateConfig,
                                 1.0 + config.regression, ERROR, instrument=instrument.name)
             mutant_zero, mutant_runs = counted[label]
             judge_counts(result, clean, per_call(mutant_zero, mutant_runs, config.calls),
-                         result.limit, config.count_floor)
+                         result.limit, config.count_floor, judge_waits=not spec.timed)
             rows.append(_row(result, name, labels[label]))
     return rows
 
 
-def _wall_rows(specs: Sequence[PairSpec], config: GateConfig,
-               per_mutant_seconds: float) -> list[dict[str, Any]]:
-    rows = []
-    for spec in specs:
-        assert spec.build is not None
-        for name, share, sleep in MUTANTS:
-            inject = {"share": share} if share else {"sleep": sleep}
-            limit = 1.0 + config.regression
-            result = PairResult(spec.name, f"{spec.candidate} (clean)", spec.candidate,
-                                "regression", limit, ERROR, instrument=spec.instrument)
-            baseline, candidate = spec.build(inject, True)
-            try:
-                ratio, base, _, _ = measure_wall(baseline, candidate, config,
-                                                 time.monotonic() + per_mutant_seconds, limit)
-                result.estimate, result.low, result.high = ratio.estimate, ratio.low, ratio.high
-                result.status = verdict(ratio, limit)
-                result.detail = f"{len(base)} rounds"
-            except Exception as exc:  # noqa: BLE001 - reported as not detected
-                result.detail = f"{type(exc).__name__}: {exc}"
-            finally:
-                baseline.close()
-                candidate.close()
-            rows.append(_row(result, name, inject))
-    return rows
+def _wall_row(spec: PairSpec, mutant: tuple[str, float, float], config: GateConfig,
+              seconds: float) -> dict[str, Any]:
+    """One mutant of a wall-timed pair, measured for up to ``seconds``."""
+    assert spec.build is not None
+    name, share, sleep = mutant
+    inject = {"share": share} if share else {"sleep": sleep}
+    limit = 1.0 + config.regression
+    result = PairResult(spec.name, f"{spec.candidate} (clean)", spec.candidate,
+                        "regression", limit, ERROR, instrument=WALL)
+    baseline, candidate = spec.build(inject, True)
+    try:
+        ratio, base, _, _ = measure_wall(baseline, candidate, config,
+                                         time.monotonic() + seconds, limit)
+        result.estimate, result.low, result.high = ratio.estimate, ratio.low, ratio.high
+        result.status = verdict(ratio, limit)
+        result.detail = f"{len(base)} rounds"
+    except Exception as exc:  # noqa: BLE001 - reported as not detected
+        result.detail = f"{type(exc).__name__}: {exc}"
+    finally:
+        baseline.close()
+        candidate.close()
+    return _row(result, name, inject)
+
+
+def _also_timed(rows: list[dict[str, Any]], specs: Sequence[PairSpec], config: GateConfig,
+                seconds: float) -> None:
+    """A pair judged by both instruments FAILs when either does: the mutants its counted
+    side let through (a sleep adds no instructions) are timed on the wall too."""
+    timed = {s.name: s for s in specs if s.timed}
+    mutants = {m[0]: m for m in MUTANTS}
+    for row in rows:
+        spec = timed.get(row["pair"])
+        if spec is None or row["detected"]:
+            continue
+        wall = _wall_row(spec, mutants[row["mutant"]], config, seconds)
+        row["timed"] = {k: wall[k] for k in ("instrument", "inject", "estimate", "low",
+                                             "high", "status", "detail")}
+        row["instrument"] += f" + {WALL}"
+        row["status"] = worst(row["status"], wall["status"])
+        row["detected"] = row["status"] == FAIL
 
 
 def _import_rows(specs: Sequence[PairSpec], gate: GateResult,
@@ -157,8 +181,10 @@ def run_selftest(gate: GateResult, config: GateConfig, patterns: Sequence[str] =
     if instrument is not None:
         rows += _count_rows(count_specs, gate, config, instrument)
     rows += _import_rows([s for s in specs if s.instrument == IMPORT_COUNT], gate, config)
-    rows += _wall_rows([s for s in specs if s.instrument not in (COUNT, IMPORT_COUNT)],
-                       config, per_mutant_seconds)
+    _also_timed(rows, count_specs, config, per_mutant_seconds)
+    rows += [_wall_row(spec, mutant, config, per_mutant_seconds)
+             for spec in specs if spec.instrument not in (COUNT, IMPORT_COUNT)
+             for mutant in MUTANTS]
     detected = sum(r["detected"] for r in rows)
     return {"regression_limit": 1.0 + config.regression,
             "instrument": instrument.name if instrument else None,

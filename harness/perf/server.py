@@ -64,6 +64,10 @@ def _builders() -> dict[str, Callable[[], Any]]:
         "dspy cache hit": dspy_cache_hit_workload,
         "unified cache hit": unified_cache_hit_workload,
         "burn": lambda: _burn_workload()}
+    from .wire import WIRE_SUBJECTS, wire_workload
+
+    for subject in WIRE_SUBJECTS:
+        found[subject] = functools.partial(wire_workload, subject)
     from .layers import LAYER_SETUPS, layer_workload
 
     for subject in LAYER_SETUPS:
@@ -180,7 +184,7 @@ def _prepare() -> None:
     for info in pkgutil.iter_modules(unified.compat.__path__, "unified.compat."):
         importlib.import_module(info.name)
     from ..parity.adapters.patterns import namespace_loader
-    from . import engine_route, subjects  # noqa: F401
+    from . import engine_route, stream, subjects, wire  # noqa: F401
     from .patterns import PATTERNS
 
     for pattern in PATTERNS:  # every subject's code is imported once, here

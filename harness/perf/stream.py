@@ -18,38 +18,38 @@ from typing import Any
 from .measure import Subject
 from .subjects import Workload, sample_request
 
-__all__ = ["CHUNKS", "stream_workloads", "stream_pair", "per_chunk_overhead_us"]
+__all__ = ["CHUNKS", "stream_reply", "stream_workloads", "stream_pair", "per_chunk_overhead_us"]
 
 #: Content chunks per streamed answer.
 CHUNKS = 40
 
 
-def _reply(body: dict[str, Any]) -> Any:
+def stream_reply(body: dict[str, Any]) -> Any:
+    """The upstream's answer to every streamed request: :data:`CHUNKS` content chunks."""
     from ..stack.upstream import Reply
 
     pieces = tuple(f"t{i} " for i in range(CHUNKS))
     return Reply("".join(pieces), chunks=pieces)
 
 
-def stream_workloads(upstream: Any, *, stop: Callable[[], None] = lambda: None
+def stream_workloads(upstream_url: str, *, stop: Callable[[], None] = lambda: None
                      ) -> dict[str, Workload]:
-    """``raw-first``, ``wrapper-first``, ``raw-all``, ``wrapper-all`` against ``upstream``
-    (a started ScriptedUpstream; its responder is set to a :data:`CHUNKS`-chunk answer).
+    """``raw-first``, ``wrapper-first``, ``raw-all``, ``wrapper-all`` against the server
+    at ``upstream_url`` (answering streamed requests with :func:`stream_reply`).
     ``raw-first``'s ``close`` releases every client, then calls ``stop``."""
     import httpx
 
     from unified import BackendType, GatewayRoute, UnifiedConfig, UnifiedDSPyWrapper
     from unified._stream import TextDelta
 
-    upstream.responder = _reply
     request = sample_request()
     wrapper = UnifiedDSPyWrapper(UnifiedConfig(
-        backend=BackendType.GATEWAY, gateway_uri=upstream.url, gateway_route=GatewayRoute.OPENAI,
+        backend=BackendType.GATEWAY, gateway_uri=upstream_url, gateway_route=GatewayRoute.OPENAI,
         model="chat"))
     pipeline = wrapper.pipeline
     backend: Any = wrapper.backend
     client = httpx.Client(transport=httpx.HTTPTransport(retries=0), timeout=30.0)
-    url = upstream.url + "/v1/chat/completions"
+    url = upstream_url + "/v1/chat/completions"
     body = backend.stream_payload(request)
 
     def raw(first_only: bool) -> Callable[[int], None]:
@@ -92,9 +92,11 @@ def stream_pair(inject: dict[str, Any] | None = None, regression: bool = False
     from ..stack.upstream import ScriptedUpstream
     from .wall import slowed
 
-    upstream = ScriptedUpstream().start()
+    upstream = ScriptedUpstream()
+    upstream.responder = stream_reply
+    upstream.start()
     try:
-        loads = stream_workloads(upstream, stop=upstream.stop)
+        loads = stream_workloads(upstream.url, stop=upstream.stop)
     except BaseException:
         upstream.stop()
         raise

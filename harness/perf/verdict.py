@@ -26,7 +26,7 @@ from .count import PerCall, ratio_interval
 from .measure import PairResult
 
 __all__ = ["PASS", "FAIL", "INCONCLUSIVE", "ERROR", "Estimate", "verdict", "median_interval",
-           "WAIT_LIMIT", "judge_counts"]
+           "WAIT_LIMIT", "judge_counts", "worst"]
 
 PASS, FAIL, INCONCLUSIVE, ERROR = "PASS", "FAIL", "INCONCLUSIVE", "ERROR"
 #: A candidate that blocks this many more times per call than its baseline has gained a
@@ -62,6 +62,15 @@ def verdict(ratio: Estimate, limit: float) -> str:
     return INCONCLUSIVE
 
 
+def worst(*statuses: str) -> str:
+    """The verdict of a pair judged by several instruments: PASS only when every one
+    PASSes; FAIL when any FAILs; else ERROR, then INCONCLUSIVE."""
+    for status in (FAIL, ERROR, INCONCLUSIVE):
+        if status in statuses:
+            return status
+    return PASS
+
+
 def _rank(n: int, confidence: float) -> int:
     """The largest ``k`` with P(Binomial(n, ½) < k) ≤ (1 − confidence) / 2 (0 if none):
     the order statistics ``k`` and ``n + 1 − k`` bound the median at ``confidence``."""
@@ -87,10 +96,12 @@ def median_interval(ratios: Sequence[float], confidence: float = 0.95) -> Estima
 
 
 def judge_counts(result: PairResult, base: PerCall, cand: PerCall, limit: float,
-                 floor: float = 0.0) -> None:
+                 floor: float = 0.0, *, judge_waits: bool = True) -> None:
     """Fill ``result`` from two per-call costs: the ratio, its interval (at least
     ± ``floor`` of the estimate: what counts vary between gate runs), the verdict (an
-    added wait FAILs, see :data:`~harness.perf.verdict.WAIT_LIMIT`)."""
+    added wait FAILs, see :data:`~harness.perf.verdict.WAIT_LIMIT`, unless not
+    ``judge_waits``: a pair whose calls block on I/O anyway has its waits timed on the
+    wall instead)."""
     estimate, low, high = ratio_interval(base, cand)
     ratio = Estimate(estimate, min(low, estimate * (1 - floor)),
                      max(high, estimate * (1 + floor)))
@@ -99,7 +110,7 @@ def judge_counts(result: PairResult, base: PerCall, cand: PerCall, limit: float,
     result.power = {"resolves": round(ratio.width, 5)}
     result.status = verdict(ratio, limit)
     result.detail = f"{cand.estimate:,.0f} vs {base.estimate:,.0f} instructions per call"
-    if cand.waits - base.waits >= WAIT_LIMIT:
+    if judge_waits and cand.waits - base.waits >= WAIT_LIMIT:
         result.status = FAIL
         result.detail += (f"; blocks {cand.waits:.2f} times per call (baseline "
                           f"{base.waits:.2f}): a wait instructions cannot price")

@@ -10,7 +10,8 @@ the clean candidate itself (how the self-test asks "would the gate see this chan
 - ``cache_pair``: a memory-cache hit against a miss on a backend answering in 1 ms
   (pipeline level): the hit must cost at most 5 % of such a miss;
 - ``http_pair``: the gateway backend against a raw ``httpx`` POST of the same body to
-  the same local OpenAI-compatible server;
+  the same local OpenAI-compatible server (the wall side of ``http:gateway``, whose
+  client work is also counted: :mod:`harness.perf.wire`);
 
 The import pair is counted, not timed: :mod:`harness.perf.imports`.
 """

@@ -31,7 +31,11 @@ def _cost(cost: dict[str, Any]) -> str:
 def _interval(row: dict[str, Any]) -> str:
     if row.get("estimate") is None:
         return "—"
-    return (f'{row["estimate"]:.3f} <small>[{row["low"]:.3f}–{row["high"]:.3f}]</small>')
+    text = f'{row["estimate"]:.3f} <small>[{row["low"]:.3f}–{row["high"]:.3f}]</small>'
+    timed = row.get("timed")
+    if timed:  # the wall side of a pair judged by both instruments
+        text += f'<br><small>wall {_interval(timed)} {escape(timed["status"])}</small>'
+    return text
 
 
 def _status(status: str) -> str:

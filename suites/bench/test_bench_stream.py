@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.perf.stream import CHUNKS, stream_workloads
+from harness.perf.stream import CHUNKS, stream_reply, stream_workloads
 from harness.perf.subjects import Workload
 
 
@@ -14,7 +14,8 @@ from harness.perf.subjects import Workload
 @pytest.mark.parametrize("subject", ["raw-first", "wrapper-first", "raw-all", "wrapper-all"])
 def test_stream(benchmark, workload: list[Workload], upstream, subject: str) -> None:
     """One streamed answer of the scripted upstream on 127.0.0.1."""
-    loads = stream_workloads(upstream)
+    upstream.responder = stream_reply
+    loads = stream_workloads(upstream.url)
     workload.append(loads["raw-first"])          # its close() releases every client
     loads[subject].run(3)  # connect and warm up outside the measurement
     benchmark.extra_info.update(chunks=CHUNKS)

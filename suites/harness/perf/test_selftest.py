@@ -68,3 +68,28 @@ def test_a_mutant_the_counts_do_not_show_is_reported_as_missed(
     report = _run(monkeypatch, gate, {"+3%": 1.0, "+10%": 1.10})
     assert report["detected"] == 2
     assert not report["rows"][0]["detected"] and report["rows"][0]["status"] == "PASS"
+
+
+def test_a_mutant_the_counts_of_a_timed_pair_let_through_is_timed_on_the_wall(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    pair = PairResult("http:gateway", "raw httpx", "gateway backend", "≤ 1.15", 1.15, "PASS",
+                      instrument="cachegrind + wall")
+    gate = GateResult(GateConfig(), [pair], subjects={"gateway backend": {"estimate": CLEAN}})
+    timed: list[str] = []
+
+    def wall_row(spec: Any, mutant: Any, config: GateConfig, seconds: float) -> dict[str, Any]:
+        timed.append(mutant[0])
+        return {"instrument": "wall", "inject": {"sleep": mutant[2]}, "estimate": 2.0,
+                "low": 1.9, "high": 2.1, "status": "FAIL", "detail": "12 rounds"}
+
+    monkeypatch.setattr(perf_selftest, "count_subjects", _fake_counts({"+3%": 1.03,
+                                                                       "+10%": 1.10}))
+    monkeypatch.setattr(perf_selftest, "detect_instrument",
+                        lambda: Instrument("cachegrind", "test"))
+    monkeypatch.setattr(perf_selftest, "_wall_row", wall_row)
+    report = perf_selftest.run_selftest(gate, GateConfig(), ["http:gateway"])
+    assert timed == ["+2ms"]  # the counted side already FAILs +3 % and +10 %
+    sleep = report["rows"][2]
+    assert sleep["detected"] and sleep["timed"]["status"] == "FAIL"
+    assert sleep["instrument"] == "cachegrind + wall"
+    assert report["detected"] == report["total"] == 3

@@ -7,13 +7,17 @@ from __future__ import annotations
 import pytest
 
 from harness.perf.count import JobCount, parse_cachegrind, parse_perf, per_call, ratio_interval
+from harness.perf.measure import PairResult
 from harness.perf.verdict import (
+    ERROR,
     FAIL,
     INCONCLUSIVE,
     PASS,
     Estimate,
+    judge_counts,
     median_interval,
     verdict,
+    worst,
 )
 
 
@@ -80,3 +84,26 @@ def test_a_counted_ratio_carries_at_least_the_run_to_run_floor() -> None:
     result = PairResult("p", "b", "c", "≤ 1.05", 1.05, "ERROR")
     judge_counts(result, same, near, 1.05, floor=0.003)
     assert result.low == pytest.approx(1.048 * 0.997) and result.status == INCONCLUSIVE
+
+
+def test_a_pair_judged_by_two_instruments_passes_only_when_both_pass() -> None:
+    assert worst(PASS, PASS) == PASS
+    assert worst(PASS, INCONCLUSIVE) == INCONCLUSIVE
+    assert worst(INCONCLUSIVE, ERROR) == ERROR
+    assert worst(PASS, FAIL) == worst(ERROR, FAIL) == FAIL
+
+
+def _waiting_pair(judge_waits: bool) -> PairResult:
+    result = PairResult("p", "b", "c", "t", 1.05, ERROR)
+    base = per_call(JobCount(0, 0, 0.0), [JobCount(100_000, 0, 0.0)], 100)
+    cand = per_call(JobCount(0, 0, 0.0), [JobCount(100_000, 100, 0.0)], 100)
+    judge_counts(result, base, cand, 1.05, judge_waits=judge_waits)
+    return result
+
+
+def test_an_added_wait_fails_a_counted_pair() -> None:
+    assert _waiting_pair(judge_waits=True).status == FAIL
+
+
+def test_a_pair_whose_waits_are_timed_on_the_wall_is_judged_by_its_instructions_only() -> None:
+    assert _waiting_pair(judge_waits=False).status == PASS

@@ -50,3 +50,11 @@ def test_the_self_test_table_lists_every_mutant_and_whether_it_was_detected() ->
 
 def test_without_a_self_test_a_notice_says_how_to_run_it() -> None:
     assert "python -m harness perf --self-test" in perf_section(_report())
+
+
+def test_a_pair_judged_by_two_instruments_shows_its_wall_side_under_its_count() -> None:
+    report = _report()
+    report["pairs"][0]["timed"] = {"instrument": "wall", "estimate": 1.06, "low": 1.02,
+                                   "high": 1.11, "status": "PASS"}
+    html = perf_section(report)
+    assert "<br><small>wall 1.060 <small>[1.020–1.110]</small> PASS</small>" in html
