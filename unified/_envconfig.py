@@ -122,6 +122,7 @@ NON_CONFIG_VARIABLES = frozenset({
     "UNIFIED_RECORD_API_BASE",     # harness.parity.recording: the live upstream to record
     "UNIFIED_PERF_INSTRUMENT",     # harness.perf.count: force the perf instrument
     "UNIFIED_PERF_INJECT",         # harness.perf.server: a slowdown injected by the self-test
+    "UNIFIED_PERF_UPSTREAM",       # harness.perf.wire: the gate's upstream for counted HTTP subjects
 })
 
 
