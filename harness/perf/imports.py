@@ -8,8 +8,9 @@ and warm ``.pyc`` files two runs of ``import dspy`` agree to ~0.05 %. So each si
 instrument (cachegrind or ``perf stat``, :mod:`harness.perf.count`), start-up included
 on both sides; the interval is the runs' spread widened to the gate's count floor.
 
-A sleep adds no instructions: each side also runs ``WAIT_RUNS`` times natively and the
-fewest voluntary context switches of those runs stands for its waits; a candidate that
+A sleep adds no instructions: each side also runs ``WAIT_RUNS`` times natively, the
+sides in turn, and the fewest voluntary context switches of those runs stands for its
+waits (:func:`interleaved_waits`); a candidate that
 blocks more than its baseline FAILs, as counted pairs do. The switches are read inside
 the child around the statement alone: the interpreter's start-up and teardown blocked
 1–20 times a run on a machine under load (a clean tree's candidate then measured 3
@@ -27,6 +28,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +43,11 @@ from .count import (
 from .measure import GateConfig, PairResult
 from .verdict import judge_counts
 
-__all__ = ["WAIT_RUNS", "count_statement", "statement_cost", "judge_import_pair",
-           "mutant_code", "burn_instructions"]
+__all__ = ["WAIT_RUNS", "count_statement", "interleaved_waits", "statement_cost",
+           "judge_import_pair", "mutant_code", "burn_instructions"]
 
 #: Native runs per side whose fewest voluntary context switches are its waits.
-WAIT_RUNS = 5
+WAIT_RUNS = 7
 _BURN_DEF = ("\ndef _unified_perf_burn(n):\n    import itertools\n"
              "    for _ in itertools.repeat(None, n):\n        pass\n")
 _CALIBRATION = 2_000_000
@@ -93,12 +95,23 @@ def _voluntary_switches(statement: str) -> int:
     return int(lines[-1].split()[1])
 
 
+def interleaved_waits(baseline: str, candidate: str, runs: int = WAIT_RUNS) -> tuple[int, int]:
+    """The fewest voluntary switches of each statement over ``runs`` native runs a side,
+    taken in turn (B C, C B, B C …) so that both sides see the same load: under load a
+    statement blocks more the longer it runs (a pure loop of +10 % blocked 3 more times),
+    and sides measured minutes apart compared their machine's moods, not their waits."""
+    found: tuple[list[int], list[int]] = ([], [])
+    for turn in range(runs):
+        for side in ((0, 1) if turn % 2 == 0 else (1, 0)):
+            found[side].append(_voluntary_switches((baseline, candidate)[side]))
+    return min(found[0]), min(found[1])
+
+
 def statement_cost(statement: str, instrument: Instrument, config: GateConfig,
-                   repeats: int | None = None) -> PerCall:
-    """One side's cost: ``repeats`` counted runs (spread = the bounds) and its waits.
-    The native runs go first: the first one also leaves the bytecode the counted runs
-    then read."""
-    waits = min(_voluntary_switches(statement) for _ in range(WAIT_RUNS))
+                   repeats: int | None = None, waits: int = 0) -> PerCall:
+    """One side's cost: ``repeats`` counted runs (spread = the bounds), with ``waits``
+    (:func:`interleaved_waits`; its native runs go first and leave the bytecode the
+    counted runs then read)."""
     with ThreadPoolExecutor(max_workers=max(1, config.parallel)) as pool:
         totals = list(pool.map(lambda _: count_statement(statement, instrument),
                                range(repeats or config.count_repeats)))
@@ -113,9 +126,11 @@ def judge_import_pair(result: PairResult, baseline: str, candidate: str,
                       clean: PerCall | None = None) -> PerCall:
     """Fill ``result`` for ``candidate`` vs ``baseline`` statements; the baseline's cost
     may be given (``clean``, the self-test's clean candidate). Returns the candidate's."""
-    base = clean if clean is not None else statement_cost(baseline, instrument, config)
+    base_waits, cand_waits = interleaved_waits(baseline, candidate)
+    base = (replace(clean, waits=float(base_waits)) if clean is not None
+            else statement_cost(baseline, instrument, config, waits=base_waits))
     cand = statement_cost(candidate, instrument, config,
-                          repeats=1 if clean is not None else None)
+                          repeats=1 if clean is not None else None, waits=cand_waits)
     judge_counts(result, base, cand, limit, config.count_floor)
     result.detail = result.detail.replace("instructions per call",
                                           "instructions per fresh interpreter")

@@ -52,8 +52,9 @@ def _cost(estimate: float, waits: float = 1.0) -> PerCall:
 def test_an_import_that_sleeps_fails_even_with_the_same_instructions(monkeypatch) -> None:
     import harness.perf.imports as perf_import
 
+    monkeypatch.setattr(perf_import, "interleaved_waits", lambda base, cand: (1, 2))
     monkeypatch.setattr(perf_import, "statement_cost",
-                        lambda statement, *a, **k: _cost(1000.0, waits=2.0))
+                        lambda statement, *a, waits=0, **k: _cost(1000.0, waits=waits))
     result = PairResult("import:unified", "clean", "+2ms", "regression", 1.02, "ERROR")
     judge_import_pair(result, "import x", "import x; sleep", CACHEGRIND, GateConfig(), 1.02,
                       clean=_cost(1000.0, waits=1.0))
@@ -65,6 +66,7 @@ def test_an_import_within_the_limit_passes_with_its_interval(monkeypatch) -> Non
     import harness.perf.imports as perf_import
 
     costs = {"import dspy": _cost(1000.0), "import unified, dspy": _cost(1100.0)}
+    monkeypatch.setattr(perf_import, "interleaved_waits", lambda base, cand: (1, 1))
     monkeypatch.setattr(perf_import, "statement_cost", lambda statement, *a, **k: costs[statement])
     result = PairResult("import:unified", "import dspy", "import unified", "≤ 1.2", 1.2, "ERROR")
     judge_import_pair(result, "import dspy", "import unified, dspy", CACHEGRIND, GateConfig(), 1.2)
@@ -72,3 +74,13 @@ def test_an_import_within_the_limit_passes_with_its_interval(monkeypatch) -> Non
     assert result.estimate == pytest.approx(1.1)
     assert result.low < result.estimate < result.high
     assert "instructions per fresh interpreter" in result.detail
+
+
+def test_both_sides_waits_are_taken_in_turn_so_they_see_the_same_load(monkeypatch) -> None:
+    import harness.perf.imports as perf_import
+
+    calls: list[str] = []
+    monkeypatch.setattr(perf_import, "_voluntary_switches",
+                        lambda statement: calls.append(statement) or len(calls))
+    assert perf_import.interleaved_waits("b", "c", runs=3) == (1, 2)
+    assert calls == ["b", "c", "c", "b", "b", "c"]
