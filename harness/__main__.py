@@ -212,7 +212,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "jobs", 1) < 1:
         parser.error("--jobs must be >= 1")
-    _quiet_environment()
+    from .parity.warmup import collector_paused
+
+    with collector_paused():    # importing DSPy: long-lived objects, no garbage to find
+        _quiet_environment()
     try:
         return int(args.func(args))
     except harness_errors() as error:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import gc
 
 from harness.parity.scenarios import SCENARIO_DIR, load_scenario
-from harness.parity.warmup import BASE, backends_reached, is_light, modules_for, preload
+from harness.parity.warmup import (
+    BASE,
+    backends_reached,
+    collector_paused,
+    is_light,
+    modules_for,
+    preload,
+)
 
 
 def _scenario(name: str):  # type: ignore[no-untyped-def]
@@ -39,3 +46,20 @@ def test_preload_reports_a_missing_module_and_freezes_what_it_imported() -> None
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_the_collector_is_paused_in_the_block_then_restored_and_what_it_built_frozen() -> None:
+    was_enabled = gc.isenabled()
+    try:
+        gc.enable()
+        with collector_paused():
+            assert not gc.isenabled()
+            built = [[] for _ in range(1000)]
+        assert gc.isenabled() and gc.get_freeze_count() >= len(built)
+        gc.disable()
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.unfreeze()
+        (gc.enable if was_enabled else gc.disable)()
