@@ -105,7 +105,9 @@ def run_pool(scenarios: Sequence[Scenario], runner: Runner, jobs: int,
         for future in as_completed(futures):
             finished(futures[future], future.result())
     finally:
+        # Not waiting: the workers exit while the caller writes its reports (the
+        # interpreter joins them at exit).
         for pool in (cold, warm):
             if pool is not None:
-                pool.shutdown(cancel_futures=True)
+                pool.shutdown(wait=False, cancel_futures=True)
     return [result for result in results if result is not None]
