@@ -27,7 +27,15 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import TYPE_CHECKING
 
 from .scenarios import Scenario, load_scenario
-from .warmup import HEAVY, backends_reached, collector_paused, is_light, modules_for, preload
+from .warmup import (
+    HEAVY,
+    backends_reached,
+    collector_paused,
+    is_light,
+    modules_for,
+    preload,
+    settle_logging_threads,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .run import ScenarioResult
@@ -95,6 +103,7 @@ def run_pool(scenarios: Sequence[Scenario], runner: Runner, jobs: int,
             preload(modules_for(scenarios))
             for index in warm_up_indices(scenarios):
                 finished(index, runner(scenarios[index]))
+        settle_logging_threads()
         # cancel() succeeds only for scenarios the cold worker has not started.
         futures = {f: i for f, i in cold_futures.items() if not f.cancel()}
         warm = ProcessPoolExecutor(max_workers=jobs)

@@ -15,15 +15,17 @@ nothing to free (~3,000 objects) — about a third of the import's CPU time.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from .scenarios import Scenario
 
 __all__ = ["BASE", "HEAVY", "PRELOADED", "backends_reached", "collector_paused", "is_light",
-           "modules_for", "preload"]
+           "modules_for", "preload", "settle_logging_threads"]
 
 #: Modules the replay of every scenario needs.
 BASE = ("vcr", "harness.parity.adapters", "harness.parity.replay.http", "unified._backends.gateway")
@@ -91,3 +93,18 @@ def preload(modules: Iterable[str] = PRELOADED) -> list[str]:
             except ImportError:
                 missing.append(name)
     return missing
+
+
+#: litellm's module holding the thread pool its calls hand their logging callbacks to.
+LOGGING_POOL = "litellm.litellm_core_utils.thread_pool_executor"
+
+
+def settle_logging_threads(timeout: float = 5.0) -> None:
+    """Wait until litellm's logging thread pool has run what the parent's calls handed
+    it (call before forking): a fork while one of its threads is being woken copies its
+    queue's lock held with nobody to release it, so the worker's logging threads wait
+    forever and the worker never exits (seen once as a hung ``--jobs 2`` run)."""
+    pool = getattr(sys.modules.get(LOGGING_POOL), "executor", None)
+    if pool is not None:
+        with contextlib.suppress(Exception):   # a full backlog drops (cancels) the no-op
+            pool.submit(int).result(timeout=timeout)

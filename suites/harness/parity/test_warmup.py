@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import gc
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+
+import pytest
 
 from harness.parity.scenarios import SCENARIO_DIR, load_scenario
 from harness.parity.warmup import (
     BASE,
+    LOGGING_POOL,
     backends_reached,
     collector_paused,
     is_light,
     modules_for,
     preload,
+    settle_logging_threads,
 )
 
 
@@ -63,3 +71,19 @@ def test_the_collector_is_paused_in_the_block_then_restored_and_what_it_built_fr
     finally:
         gc.unfreeze()
         (gc.enable if was_enabled else gc.disable)()
+
+
+def test_settling_waits_until_the_logging_pool_has_run_what_it_was_handed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = ThreadPoolExecutor(max_workers=1)
+    monkeypatch.setitem(sys.modules, LOGGING_POOL, SimpleNamespace(executor=pool))
+    ran: list[int] = []
+    pool.submit(lambda: (time.sleep(0.2), ran.append(1)))
+    settle_logging_threads()
+    assert ran == [1]
+    pool.shutdown()
+
+
+def test_settling_without_litellm_imported_does_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, LOGGING_POOL, raising=False)
+    settle_logging_threads()
