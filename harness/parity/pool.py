@@ -27,7 +27,15 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import TYPE_CHECKING
 
 from .scenarios import Scenario, load_scenario
-from .warmup import HEAVY, backends_reached, is_light, modules_for, preload
+from .warmup import (
+    HEAVY,
+    backends_reached,
+    collector_paused,
+    is_light,
+    modules_for,
+    preload,
+    settle_logging_threads,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .run import ScenarioResult
@@ -56,12 +64,19 @@ def _start_cold(scenarios: Sequence[Scenario], work: list[Work],
     return cold, {cold.submit(_run_one, work[index]): index for index in light}
 
 
+def _faulted(scenario: Scenario) -> bool:
+    return any(key in step for step in scenario.upstream for key in ("fault", "bedrock_fault"))
+
+
 def warm_up_indices(scenarios: Sequence[Scenario]) -> list[int]:
-    """The first scenario reaching each heavy backend (run in the parent before forking)."""
-    first: dict[str, int] = {}
+    """The first scenario reaching each heavy backend, and the first reaching it with a
+    fault in its upstream script (run in the parent before forking: a failed call makes
+    litellm import ~110 more modules — fastapi, starlette, opentelemetry — for its
+    guardrail check, ~0.25 s that every warm worker would otherwise spend again)."""
+    first: dict[tuple[str, bool], int] = {}
     for index, scenario in enumerate(scenarios):
         for backend in sorted(backends_reached(scenario) & HEAVY.keys()):
-            first.setdefault(backend, index)
+            first.setdefault((backend, _faulted(scenario)), index)
     return sorted(set(first.values()))
 
 
@@ -84,10 +99,11 @@ def run_pool(scenarios: Sequence[Scenario], runner: Runner, jobs: int,
             progress(result, done, len(work))
 
     try:
-        preload(modules_for(scenarios))
-        for index in warm_up_indices(scenarios):
-            finished(index, runner(scenarios[index]))
-        gc.freeze()
+        with collector_paused():    # long-lived objects: see harness.parity.warmup
+            preload(modules_for(scenarios))
+            for index in warm_up_indices(scenarios):
+                finished(index, runner(scenarios[index]))
+        settle_logging_threads()
         # cancel() succeeds only for scenarios the cold worker has not started.
         futures = {f: i for f, i in cold_futures.items() if not f.cancel()}
         warm = ProcessPoolExecutor(max_workers=jobs)
@@ -98,7 +114,9 @@ def run_pool(scenarios: Sequence[Scenario], runner: Runner, jobs: int,
         for future in as_completed(futures):
             finished(futures[future], future.result())
     finally:
+        # Not waiting: the workers exit while the caller writes its reports (the
+        # interpreter joins them at exit).
         for pool in (cold, warm):
             if pool is not None:
-                pool.shutdown(cancel_futures=True)
+                pool.shutdown(wait=False, cancel_futures=True)
     return [result for result in results if result is not None]

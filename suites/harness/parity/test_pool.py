@@ -45,6 +45,14 @@ def test_a_selection_without_light_scenarios_forks_no_cold_worker() -> None:
 
 def test_the_parent_warms_up_on_the_first_scenario_of_each_heavy_backend() -> None:
     names = ("simple-predict-plain", "bedrock-predict-plain", "enhanced-direct-plain",
-             "bedrock-cache-repeat", "gateway-fallback-to-direct")
+             "bedrock-cache-repeat", "enhanced-direct-plain")
     scenarios = [load_scenario(SCENARIO_DIR / f"{name}.yaml") for name in names]
     assert pool.warm_up_indices(scenarios) == [1, 2]
+
+
+def test_the_parent_also_warms_up_on_the_first_failing_call_of_each_heavy_backend() -> None:
+    names = ("enhanced-direct-plain", "bedrock-predict-plain", "enhanced-direct-plain",
+             "gateway-fallback-to-direct", "bedrock-throttling-then-success",
+             "enhanced-direct-503-then-success")
+    scenarios = [load_scenario(SCENARIO_DIR / f"{name}.yaml") for name in names]
+    assert pool.warm_up_indices(scenarios) == [0, 1, 3, 4]
