@@ -10,9 +10,9 @@ on both sides; the interval is the runs' spread widened to the gate's count floo
 
 A sleep adds no instructions: each side also runs ``WAIT_RUNS`` times natively, the
 sides in turn, and the fewest voluntary context switches of those runs stands for its
-waits (:func:`interleaved_waits`); a candidate that
-blocks more than its baseline FAILs, as counted pairs do. The switches are read inside
-the child around the statement alone: the interpreter's start-up and teardown blocked
+waits (:func:`interleaved_waits`); a candidate that blocks more than its baseline
+FAILs, as counted pairs do. The switches are read inside the child around the
+statement alone: the interpreter's start-up and teardown blocked
 1–20 times a run on a machine under load (a clean tree's candidate then measured 3
 waits against ``import dspy``'s 1), the statement itself 0 in most runs.
 
