@@ -86,15 +86,14 @@ def stream_workloads(upstream_url: str, *, stop: Callable[[], None] = lambda: No
 
 def stream_pair(inject: dict[str, Any] | None = None, regression: bool = False
                 ) -> tuple[Subject, Subject]:
-    """The perf gate's ``stream:first-chunk`` subjects, on an upstream of their own: raw
+    """The perf gate's ``stream:first-chunk`` subjects, on an upstream in a process of
+    their own (:mod:`harness.perf.upstream_process`): raw
     httpx (or, for the self-test's ``regression``, the clean wrapper) vs the wrapper,
     slowed as ``inject`` asks (:func:`harness.perf.wall.slowed`)."""
-    from ..stack.upstream import ScriptedUpstream
+    from .upstream_process import UpstreamProcess
     from .wall import slowed
 
-    upstream = ScriptedUpstream()
-    upstream.responder = stream_reply
-    upstream.start()
+    upstream = UpstreamProcess().start()
     try:
         loads = stream_workloads(upstream.url, stop=upstream.stop)
     except BaseException:

@@ -10,8 +10,9 @@ the clean candidate itself (how the self-test asks "would the gate see this chan
 - ``cache_pair``: a memory-cache hit against a miss on a backend answering in 1 ms
   (pipeline level): the hit must cost at most 5 % of such a miss;
 - ``http_pair``: the gateway backend against a raw ``httpx`` POST of the same body to
-  the same local OpenAI-compatible server (the wall side of ``http:gateway``, whose
-  client work is also counted: :mod:`harness.perf.wire`);
+  the same local OpenAI-compatible server, run in a process of its own
+  (:mod:`harness.perf.upstream_process`); the wall side of ``http:gateway``, whose
+  client work is also counted (:mod:`harness.perf.wire`).
 
 The import pair is counted, not timed: :mod:`harness.perf.imports`.
 """
@@ -80,10 +81,10 @@ def cache_pair(inject: dict[str, Any] | None, regression: bool) -> tuple[Subject
 
 def http_pair(inject: dict[str, Any] | None, regression: bool) -> tuple[Subject, Subject]:
     """Raw httpx (or the clean gateway backend) vs the gateway backend, one local server."""
-    from ..stack.upstream import ScriptedUpstream
     from .subjects import http_workloads
+    from .upstream_process import UpstreamProcess
 
-    upstream = ScriptedUpstream().start()
+    upstream = UpstreamProcess().start()
     try:
         loads = http_workloads(upstream.url)
         clean = http_workloads(upstream.url)["gateway"] if regression else None
