@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 import yaml
+from vcr.errors import CannotOverwriteExistingCassetteException
 
 from harness.parity.replay import http as replay_http
 from harness.parity.replay.lint import lint_cassettes, scan_for_secrets
@@ -55,7 +56,7 @@ def test_a_miss_names_the_closest_request_and_the_differing_field(cassette_dir,
     with replay_http.http_replay("t.yaml", "direct", record=True):
         post(upstream.base_url + "/chat/completions", {"model": "m", "temperature": 0.1})
     with replay_http.http_replay("t.yaml", "direct") as log:
-        with pytest.raises(Exception):
+        with pytest.raises(CannotOverwriteExistingCassetteException):
             post("http://127.0.0.1:9/v1/chat/completions", {"model": "m", "temperature": 0.9})
     assert len(log.misses) == 1
     assert "closest recorded: POST /v1/chat/completions" in log.misses[0]
