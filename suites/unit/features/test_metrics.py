@@ -12,6 +12,7 @@ from unified import (
     RetryConfig,
     ServerError,
     ValidationConfig,
+    ValidationError,
 )
 from unified._features.metrics import Metrics
 
@@ -36,7 +37,7 @@ def test_metrics_after_a_scripted_sequence(make_wrapper, fake_clock) -> None:
     module = wrapper.create_module("question -> answer")
     module.predict(question="good 1")            # 429 then success: 2 attempts
     module.predict(question="good 1")            # cache hit
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         module.predict(question="bad")           # answers "no": validation failure
     module.predict(question="good 2")            # ServerError then success
     m = wrapper.get_metrics()
