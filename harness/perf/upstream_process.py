@@ -7,27 +7,35 @@ tree was seen at 3.17 × raw httpx (interval 1.70–4.47) where the counted clie
 said 1.10. In its own process the server competes for a CPU like any real server, not
 for the client's lock.
 
-:class:`UpstreamProcess` starts ``python -m harness.perf.upstream_process``, which
-serves a :class:`~harness.stack.upstream.ScriptedUpstream` answering with
-:func:`harness.perf.wire.wire_responder` on 127.0.0.1, prints its URL and serves until
+:class:`UpstreamProcess` starts ``python -m harness.perf.upstream_process RESPONDER``,
+which serves a :class:`~harness.stack.upstream.ScriptedUpstream` on 127.0.0.1 answering
+with the function ``RESPONDER`` names (``module:function``; by default
+:func:`harness.perf.wire.wire_responder`, named rather than imported so that the wire
+modules can start this one without an import cycle), prints its URL and serves until
 its stdin closes.
 """
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
+from typing import Any
 
 __all__ = ["UpstreamProcess"]
 
+#: The responder the wall pairs' server answers with (``module:function``).
+WIRE_RESPONDER = "harness.perf.wire:wire_responder"
 #: Seconds the server has to exit once its stdin closes.
 EXIT_TIMEOUT = 10.0
 
 
 class UpstreamProcess:
-    """A local OpenAI-compatible server in a child process; :attr:`url` while started."""
+    """A local OpenAI-compatible server in a child process answering with ``responder``
+    (``module:function``); :attr:`url` while started."""
 
-    def __init__(self) -> None:
+    def __init__(self, responder: str = WIRE_RESPONDER) -> None:
+        self.responder = responder
         self._process: subprocess.Popen[str] | None = None
         self.url = ""
 
@@ -38,7 +46,7 @@ class UpstreamProcess:
         if self._process is not None:
             return self
         process = subprocess.Popen(
-            [sys.executable, "-m", "harness.perf.upstream_process"], cwd=ROOT, env=_env(),
+            [sys.executable, "-m", "harness.perf.upstream_process", self.responder], cwd=ROOT, env=_env(),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert process.stdout is not None
         self._process = process
@@ -66,13 +74,18 @@ class UpstreamProcess:
             process.wait()
 
 
-def serve() -> None:
+def responder_named(name: str) -> Any:
+    """The function ``name`` (``module:function``) designates."""
+    module, _, function = name.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def serve(responder: str) -> None:
     """The child: serve, print the URL, return when stdin reaches its end."""
     from ..stack.upstream import ScriptedUpstream
-    from .wire import wire_responder
 
     upstream = ScriptedUpstream()
-    upstream.responder = wire_responder
+    upstream.responder = responder_named(responder)
     upstream.start()
     try:
         print(upstream.url, flush=True)
@@ -82,4 +95,4 @@ def serve() -> None:
 
 
 if __name__ == "__main__":
-    serve()
+    serve(sys.argv[1])

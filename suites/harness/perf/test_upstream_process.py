@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from harness.perf.upstream_process import UpstreamProcess
+from harness.perf.upstream_process import WIRE_RESPONDER, UpstreamProcess, responder_named
 
 
 def test_the_upstream_process_answers_chat_completions_on_loopback() -> None:
@@ -24,3 +24,9 @@ def test_stopping_the_upstream_process_ends_it_and_is_idempotent() -> None:
     upstream.stop()
     upstream.stop()
     assert process is not None and process.poll() is not None
+
+
+def test_a_responder_is_named_by_module_and_function() -> None:
+    from harness.perf.wire import wire_responder
+
+    assert responder_named(WIRE_RESPONDER) is wire_responder
