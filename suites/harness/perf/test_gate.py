@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ import pytest
 
 import harness.__main__ as cli
 from harness.perf.cli import with_perf_gate
-from harness.perf.gate import PAIRS
+from harness.perf.gate import PAIRS, measure_wall
+from harness.perf.measure import GateConfig, Subject
 
 PAIR = "compat:simple"
 HOT_PATH = "unified.compat.dspy_wrapper:DSPyWrapper.predict"
@@ -138,3 +140,31 @@ def test_every_wall_pairs_builder_resolves_to_a_function(spec) -> None:
 
     module, name = spec.build.target
     assert callable(getattr(import_module(module), name))
+
+
+def _scripted(slow_calls: int, slow: float) -> Subject:
+    calls = {"n": 0}
+
+    def measure(n: int) -> float:
+        calls["n"] += 1
+        return slow if calls["n"] <= slow_calls else 1.0
+
+    return Subject("scripted", measure)
+
+
+def test_a_wall_fail_waits_for_enough_rounds_so_a_burst_of_load_does_not_fail_the_pair(
+        ) -> None:
+    config = GateConfig(warmup_seconds=0.0)
+    disturbed_first_dozen_rounds = _scripted(slow_calls=12 * config.repeats, slow=2.0)
+    ratio, base, _, _ = measure_wall(_scripted(0, 1.0), disturbed_first_dozen_rounds,
+                                     config, time.monotonic() + 60, limit=1.15)
+    assert len(base) >= config.fail_rounds
+    assert ratio.high <= 1.15
+
+
+def test_a_slowdown_in_every_round_fails_the_wall_pair_once_it_has_enough_rounds() -> None:
+    config = GateConfig(warmup_seconds=0.0)
+    ratio, base, _, _ = measure_wall(_scripted(0, 1.0), _scripted(10**9, 2.0), config,
+                                     time.monotonic() + 60, limit=1.15)
+    assert len(base) == config.fail_rounds
+    assert ratio.low > 1.15
