@@ -17,8 +17,9 @@ from typing import Any
 from .gate import run_gate
 from .measure import GateConfig, GateResult, PairResult
 from .report import fmt_ratio, fmt_ratios, gate_markdown, write_gate_reports
+from .verdict import FAIL, worst
 
-__all__ = ["add_gate_options", "config_from_args", "gate_from_args", "cmd_perf",
+__all__ = ["add_gate_options", "config_from_args", "gate_from_args", "gate_verdict", "cmd_perf",
            "with_perf_gate", "register"]
 
 
@@ -88,11 +89,18 @@ def gate_from_args(args: argparse.Namespace, reports: Path
         from ..report.otel_metrics import export, record_gate
 
         export(args.otlp_endpoint, lambda meter: record_gate(result, meter))
-    missed = selftest is not None and selftest["detected"] < selftest["total"]
-    verdict = "FAIL" if result.failed or missed else "PASS"
-    print(f"[perf] gate {verdict} in {result.wall_time:.1f} s ({result.instrument.get('name')})"
+    print(f"[perf] gate {gate_verdict(result, selftest)} in {result.wall_time:.1f} s ({result.instrument.get('name')})"
           "; reports: " + ", ".join(str(p) for p in paths), flush=True)
     return result, selftest
+
+
+def gate_verdict(result: GateResult, selftest: dict[str, Any] | None) -> str:
+    """The gate's one-word outcome: FAIL when a mutant went undetected, else the worst
+    pair verdict (an INCONCLUSIVE pair is named as such, not as a FAIL; it fails the
+    exit code unless ``--inconclusive=warn``)."""
+    if selftest is not None and selftest["detected"] < selftest["total"]:
+        return FAIL
+    return worst(*(pair.status for pair in result.pairs))
 
 
 def _exit_code(result: GateResult, selftest: dict[str, Any] | None) -> int:

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 import harness.__main__ as cli
-from harness.perf.cli import with_perf_gate
+from harness.perf.cli import gate_verdict, with_perf_gate
 from harness.perf.gate import PAIRS, measure_wall
-from harness.perf.measure import GateConfig, Subject
+from harness.perf.measure import GateConfig, GateResult, PairResult, Subject
 
 PAIR = "compat:simple"
 HOT_PATH = "unified.compat.dspy_wrapper:DSPyWrapper.predict"
@@ -168,3 +168,19 @@ def test_a_slowdown_in_every_round_fails_the_wall_pair_once_it_has_enough_rounds
                                      time.monotonic() + 60, limit=1.15)
     assert len(base) == config.fail_rounds
     assert ratio.low > 1.15
+
+
+def _gate_of(*statuses: str) -> GateResult:
+    return GateResult(GateConfig(), [PairResult(f"p{i}", "b", "c", "t", 1.1, status)
+                                     for i, status in enumerate(statuses)])
+
+
+def test_the_gate_is_named_by_its_worst_pair_so_an_inconclusive_one_is_not_called_a_fail(
+        ) -> None:
+    assert gate_verdict(_gate_of("PASS", "INCONCLUSIVE"), None) == "INCONCLUSIVE"
+    assert gate_verdict(_gate_of("INCONCLUSIVE", "FAIL"), None) == "FAIL"
+    assert gate_verdict(_gate_of("PASS", "PASS"), None) == "PASS"
+
+
+def test_an_undetected_mutant_fails_the_gate_whatever_its_pairs_say() -> None:
+    assert gate_verdict(_gate_of("PASS"), {"detected": 32, "total": 33}) == "FAIL"
