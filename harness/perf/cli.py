@@ -89,8 +89,9 @@ def gate_from_args(args: argparse.Namespace, reports: Path
         from ..report.otel_metrics import export, record_gate
 
         export(args.otlp_endpoint, lambda meter: record_gate(result, meter))
-    print(f"[perf] gate {gate_verdict(result, selftest)} in {result.wall_time:.1f} s ({result.instrument.get('name')})"
-          "; reports: " + ", ".join(str(p) for p in paths), flush=True)
+    print(f"[perf] gate {gate_verdict(result, selftest)} in {result.wall_time:.1f} s "
+          f"({result.instrument.get('name')}); reports: " + ", ".join(str(p) for p in paths),
+          flush=True)
     return result, selftest
 
 
@@ -98,14 +99,15 @@ def gate_verdict(result: GateResult, selftest: dict[str, Any] | None) -> str:
     """The gate's one-word outcome: FAIL when a mutant went undetected, else the worst
     pair verdict (an INCONCLUSIVE pair is named as such, not as a FAIL; it fails the
     exit code unless ``--inconclusive=warn``)."""
-    if selftest is not None and selftest["detected"] < selftest["total"]:
-        return FAIL
-    return worst(*(pair.status for pair in result.pairs))
+    return FAIL if _missed(selftest) else worst(*(pair.status for pair in result.pairs))
+
+
+def _missed(selftest: dict[str, Any] | None) -> bool:
+    return selftest is not None and selftest["detected"] < selftest["total"]
 
 
 def _exit_code(result: GateResult, selftest: dict[str, Any] | None) -> int:
-    missed = selftest is not None and selftest["detected"] < selftest["total"]
-    return 1 if result.failed or missed else 0
+    return 1 if result.failed or _missed(selftest) else 0
 
 
 def cmd_perf(args: argparse.Namespace) -> int:

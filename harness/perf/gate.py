@@ -234,34 +234,27 @@ def measure_wall(baseline: Subject, candidate: Subject, config: GateConfig,
     """Interleaved rounds until the interval clears the limit or ``deadline`` passes:
     ``(ratio, baseline samples, candidate samples, operations per sample)``.
 
-    A FAIL needs ``config.fail_rounds`` rounds of in-process subjects (until then more
-    are added, like for INCONCLUSIVE): a burst of load on a shared machine can slow one
-    side for a dozen rounds (a clean gateway backend was timed at 1.87 × raw httpx
-    [1.23–3.60] over its first 12 under load 4), rarely for four dozen, and the median
-    of the per-round ratios shrugs off a minority of disturbed rounds; an injected
-    slowdown is in every round and FAILs all the same."""
-    subprocess_side = baseline.name.startswith("import")
-    kwargs: dict[str, Any] = ({"sample_seconds": config.sample_seconds, "warmup_seconds": 0.0,
-                               "repeats": 1, "inner": 1} if subprocess_side else
-                              {"sample_seconds": config.sample_seconds,
-                               "warmup_seconds": config.warmup_seconds,
-                               "repeats": config.repeats})
-    rounds = config.subprocess_rounds if subprocess_side else config.rounds
+    A FAIL needs ``config.fail_rounds`` rounds (until then more are added, like for
+    INCONCLUSIVE): a burst of load on a shared machine can slow one side for a dozen
+    rounds (a clean gateway backend was timed at 1.87 × raw httpx [1.23–3.60] over its
+    first 12 under load 4), rarely for four dozen, and the median of the per-round
+    ratios shrugs off a minority of disturbed rounds; an injected slowdown is in every
+    round and FAILs all the same."""
+    inner: int | None = None            # calibrated on the first batch's warm-up
+    warmup = config.warmup_seconds
     base: list[float] = []
     cand: list[float] = []
-    inner = 0
     while True:
-        got = measure_pair(baseline, candidate, rounds=rounds, **kwargs)
-        if not subprocess_side:
-            kwargs["inner"], kwargs["warmup_seconds"] = got.inner, 0.0
-        inner = got.inner
+        got = measure_pair(baseline, candidate, rounds=config.rounds, inner=inner,
+                           sample_seconds=config.sample_seconds, warmup_seconds=warmup,
+                           repeats=config.repeats)
+        inner, warmup = got.inner, 0.0
         base += got.baseline
         cand += got.candidate
         ratio = median_interval([c / b for b, c in zip(base, cand, strict=True)],
                                 config.confidence)
         status = verdict(ratio, limit)
-        settled = status == PASS or (status == FAIL and (subprocess_side
-                                                         or len(base) >= config.fail_rounds))
+        settled = status == PASS or (status == FAIL and len(base) >= config.fail_rounds)
         if settled or time.monotonic() >= deadline:
             return ratio, base, cand, inner
 

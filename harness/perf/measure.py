@@ -161,7 +161,6 @@ class GateConfig:
     alpha: float = 0.01
     min_effect: float = 0.05
     rounds: int = 12
-    subprocess_rounds: int = 6
     fail_rounds: int = 48             # a wall-clock FAIL needs at least this many rounds
     sample_seconds: float = 0.025
     repeats: int = 5
@@ -180,7 +179,7 @@ class GateConfig:
     def __post_init__(self) -> None:
         if self.repeats < 1 or self.count_repeats < 1 or self.calls < 1:
             raise ValueError("repeats, count_repeats and calls must be >= 1")
-        if self.rounds < 5 or self.subprocess_rounds < 5 or self.fail_rounds < self.rounds:
+        if self.rounds < 5 or self.fail_rounds < self.rounds:
             raise ValueError("at least 5 rounds per side, and fail_rounds >= rounds")
         if self.min_effect < 0 or self.sample_seconds <= 0 or self.warmup_seconds < 0:
             raise ValueError("min_effect, sample_seconds and warmup_seconds must be >= 0")

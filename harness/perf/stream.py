@@ -87,9 +87,9 @@ def stream_workloads(upstream_url: str, *, stop: Callable[[], None] = lambda: No
 def stream_pair(inject: dict[str, Any] | None = None, regression: bool = False
                 ) -> tuple[Subject, Subject]:
     """The perf gate's ``stream:first-chunk`` subjects, on an upstream in a process of
-    their own (:mod:`harness.perf.upstream_process`): raw
-    httpx (or, for the self-test's ``regression``, the clean wrapper) vs the wrapper,
-    slowed as ``inject`` asks (:func:`harness.perf.wall.slowed`)."""
+    their own (:mod:`harness.perf.upstream_process`): raw httpx (or, for the self-test's
+    ``regression``, the clean wrapper) vs the wrapper, slowed as ``inject`` asks
+    (:func:`harness.perf.wall.slowed`)."""
     from .upstream_process import UpstreamProcess
     from .wall import slowed
 

@@ -46,8 +46,8 @@ class UpstreamProcess:
         if self._process is not None:
             return self
         process = subprocess.Popen(
-            [sys.executable, "-m", "harness.perf.upstream_process", self.responder], cwd=ROOT, env=_env(),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            [sys.executable, "-m", "harness.perf.upstream_process", self.responder],
+            cwd=ROOT, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert process.stdout is not None
         self._process = process
         line = process.stdout.readline().strip()
