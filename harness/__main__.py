@@ -72,27 +72,28 @@ def cmd_parity(args: argparse.Namespace) -> int:
     """Run the parity suite and write the reports."""
     from .parity.logroute import logs_to_file
     from .parity.run import run_parity
-    from .parity.scenarios import SCENARIO_DIR
+    from .parity.scenarios import SCENARIO_DIR, load_scenarios
     from .parity.shard import apply_shard, shard_from
     from .report import matrix_rows, write_reports
     from .report.selection import selection_of
 
     patterns = args.scenario or ["*"]
     directory = Path(getattr(args, "scenario_dir", None) or SCENARIO_DIR)
-    selection = selection_of(patterns, args.impl or (), directory)
-    if not selection["matched"]:
+    scenarios = load_scenarios(directory, patterns)     # each file parsed once per run
+    selection = selection_of(patterns, args.impl or (), directory, matched=len(scenarios))
+    if not scenarios:
         print(f"error: no scenario matched {' '.join(patterns)}", file=sys.stderr)
         return 2
     shard = shard_from(getattr(args, "shard", None))
     if shard is not None:
         from .report.locations import COMMITTED
 
-        patterns, selection = apply_shard(patterns, selection, shard, directory,
-                                          COMMITTED / "parity.json")
+        scenarios, selection = apply_shard(scenarios, selection, shard,
+                                           COMMITTED / "parity.json")
     reports = Path(args.reports)
     with logs_to_file(reports / "parity.log") as log:
-        run = run_parity(patterns, only=args.impl or (), jobs=args.jobs, progress=_progress,
-                         directory=directory)
+        run = run_parity(only=args.impl or (), jobs=args.jobs, progress=_progress,
+                         scenarios=scenarios)
     extra = {**(getattr(args, "report_extra", None) or {}), "selection": selection}
     paths = write_reports(run, reports, extra)
     if getattr(args, "otlp_endpoint", None):

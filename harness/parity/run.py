@@ -326,11 +326,13 @@ def run_parity(patterns: Sequence[str] = ("*",), *, only: Sequence[str] = (), jo
                directory: Path = SCENARIO_DIR,
                progress: Callable[[ScenarioResult, int, int], None] | None = None,
                references: dict[str, tuple[Observation, set[int]]] | None = None,
-               ) -> ParityRun:
-    """Run every scenario matching ``patterns``; ``jobs > 1`` uses forked workers
-    (:mod:`harness.parity.pool`), which import the heavy modules once in this process."""
+               scenarios: Sequence[Scenario] | None = None) -> ParityRun:
+    """Run every scenario matching ``patterns`` (or the already loaded ``scenarios``);
+    ``jobs > 1`` uses forked workers (:mod:`harness.parity.pool`), which import the heavy
+    modules once in this process."""
     start = time.perf_counter()
-    scenarios = load_scenarios(directory, patterns)
+    if scenarios is None:
+        scenarios = load_scenarios(directory, patterns)
     results: list[ScenarioResult] = []
     if jobs > 1 and len(scenarios) > 1:
         from .pool import run_pool

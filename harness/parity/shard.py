@@ -15,7 +15,10 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .scenarios import Scenario
 
 __all__ = ["ShardError", "parse_shard", "shard_from", "recorded_costs", "assign",
            "shard_selection", "apply_shard"]
@@ -88,12 +91,10 @@ def shard_selection(selection: dict[str, Any], shard: tuple[int, int],
             "unsharded": selection}
 
 
-def apply_shard(patterns: Sequence[str], selection: dict[str, Any], shard: tuple[int, int],
-                directory: Path, report: Path) -> tuple[list[str], dict[str, Any]]:
-    """The scenario ids of ``shard`` among those ``patterns`` select in ``directory``
-    (costs from ``report``) and the shard run's ``selection`` block."""
-    from .scenarios import load_scenarios
-
-    ids = [s.id for s in load_scenarios(directory, patterns)]
-    mine = assign(ids, shard[1], recorded_costs(report))[shard[0] - 1]
-    return mine, shard_selection(selection, shard, mine)
+def apply_shard(scenarios: Sequence[Scenario], selection: dict[str, Any],
+                shard: tuple[int, int], report: Path) -> tuple[list[Scenario], dict[str, Any]]:
+    """The scenarios of ``shard`` among the selected ``scenarios`` (costs from
+    ``report``, kept in their order) and the shard run's ``selection`` block."""
+    mine = assign([s.id for s in scenarios], shard[1], recorded_costs(report))[shard[0] - 1]
+    chosen = set(mine)
+    return [s for s in scenarios if s.id in chosen], shard_selection(selection, shard, mine)
