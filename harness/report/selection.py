@@ -26,17 +26,12 @@ def describe(selection: dict[str, Any] | None, shown: int) -> str:
 
 
 def selection_of(patterns: Sequence[str], impls: Sequence[str] = (),
-                 directory: Path | None = None, matched: int | None = None) -> dict[str, Any]:
+                 directory: Path | None = None, *, matched: int) -> dict[str, Any]:
     """The ``selection`` block of a run over ``patterns`` and implementation prefixes
-    ``impls``; ``matched``: how many scenarios the patterns select, when the caller has
-    loaded them (else the scenario files are loaded here: a malformed selected one
-    raises)."""
-    from ..parity.scenarios import SCENARIO_DIR, load_scenarios
+    ``impls``, which select ``matched`` of the scenario files in ``directory``."""
+    from ..parity.scenarios import SCENARIO_DIR
 
-    directory = directory or SCENARIO_DIR
-    total = len(list(Path(directory).glob("*.yaml")))
-    if matched is None:
-        matched = len(load_scenarios(directory, patterns))
+    total = len(list(Path(directory or SCENARIO_DIR).glob("*.yaml")))
     parts = [f"--scenario {p!r}" for p in patterns if p != "*"]
     parts += [f"--impl {i!r}" for i in impls]
     selection: dict[str, Any] = {"filtered": bool(parts), "patterns": list(patterns),
