@@ -1,6 +1,6 @@
 """Where the telemetry layer's tracer and meter come from (private to it).
 
-In order: the providers given in :class:`~unified._config.TelemetryConfig`
+In order: the providers given in :class:`~unified._sections.TelemetryConfig`
 (``tracer_provider``/``meter_provider``); else, with ``otlp_endpoint``, SDK providers of
 the wrapper's own exporting OTLP/HTTP there (installed as the global ones only with
 ``set_global=True``); else the application's global providers (a no-op until the
