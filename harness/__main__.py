@@ -68,6 +68,11 @@ def _progress(result, done: int, total: int) -> None:  # type: ignore[no-untyped
     print(f"[{done:>3}/{total}] {result.scenario:<42} {verdicts}", flush=True)
 
 
+#: The largest scenario × implementation matrix ``parity`` prints at the end of a run;
+#: a larger one (a corpus of thousands) is only in ``parity.md``.
+MATRIX_ROWS_PRINTED = 200
+
+
 def cmd_parity(args: argparse.Namespace) -> int:
     """Run the parity suite and write the reports."""
     from .parity.logroute import logs_to_file
@@ -102,8 +107,13 @@ def cmd_parity(args: argparse.Namespace) -> int:
         export(args.otlp_endpoint, lambda meter: record_parity(run, meter))
     from unified_datatable import DataTableFrame
 
-    print()
-    print(DataTableFrame(matrix_rows(run)).to_markdown())
+    rows = matrix_rows(run)
+    if len(rows) <= MATRIX_ROWS_PRINTED:
+        print()
+        print(DataTableFrame(rows).to_markdown())
+    else:   # the progress lines said it row by row already
+        matrix = next((p for p in paths if p.name == "parity.md"), reports / "parity.md")
+        print(f"\nthe matrix ({len(rows)} rows) is in {display_path(matrix)}")
     counts = ", ".join(f"{k}: {v}" for k, v in sorted(run.counts().items()))
     print(f"\n{selection['description']}; {counts}; {run.wall_time:.1f} s")
     print("reports: " + ", ".join(display_path(p) for p in paths))

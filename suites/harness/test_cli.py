@@ -80,6 +80,22 @@ def test_retry_log_lines_go_to_the_run_log_not_the_progress(tmp_path: Path, caps
     assert "library log: " in shown.out and "parity.log" in shown.out
 
 
+def test_a_run_prints_its_matrix(tmp_path: Path, capsys) -> None:
+    assert cli.main(["parity", "--scenario", "enhanced-direct-plain",
+                     "--reports", str(tmp_path)]) == 0
+    assert "| enhanced-direct-plain |" in capsys.readouterr().out
+
+
+def test_a_matrix_longer_than_the_limit_is_left_to_parity_md(tmp_path: Path, capsys,
+                                                              monkeypatch) -> None:
+    monkeypatch.setattr(cli, "MATRIX_ROWS_PRINTED", 1)
+    assert cli.main(["parity", "--scenario", "enhanced-direct-plain", "--scenario",
+                     "gateway-503-then-success", "--reports", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "| enhanced-direct-plain |" not in out
+    assert "the matrix (2 rows) is in " in out and "parity.md" in out
+
+
 def test_the_legend_explains_every_mark_of_the_matrix() -> None:
     for mark in ("REFERENCE =", "PASS =", "EXPECTED-DIFF =", "FAIL =", "SKIPPED =", "— ="):
         assert mark in LEGEND
