@@ -68,8 +68,8 @@ def _progress(result, done: int, total: int) -> None:  # type: ignore[no-untyped
     print(f"[{done:>3}/{total}] {result.scenario:<42} {verdicts}", flush=True)
 
 
-#: The largest scenario × implementation matrix ``parity`` prints at the end of a run;
-#: a larger one (a corpus of thousands) is only in ``parity.md``.
+#: The most rows (one per scenario) of the matrix ``parity`` prints at the end of a run;
+#: a longer one (a corpus of thousands) is only in ``parity.md``.
 MATRIX_ROWS_PRINTED = 200
 
 
